@@ -1,0 +1,100 @@
+/**
+ * The configuration, from environment variables, validated once at cold start. A missing or
+ * malformed variable stops start-up with an error naming it. Secrets (Vipps credentials) come
+ * from Secrets Manager in AWS (VIPPS_CREDENTIALS_SECRET_ID) and from plain variables only locally.
+ */
+import * as z from 'zod/mini';
+
+const nonEmpty = z.string().check(z.minLength(1, 'must not be empty'));
+const positiveInt = (fallback: number) =>
+  z._default(
+    z.pipe(z.coerce.number(), z.int().check(z.positive('must be a positive whole number'))),
+    fallback,
+  );
+const baseUrl = z.pipe(
+  z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  z.transform((u: string) => u.replace(/\/+$/, '')),
+);
+
+const configSchema = z
+  .object({
+    STAGE: z.enum(['local', 'sandbox', 'production']),
+    TABLE_NAME: nonEmpty,
+    IDEMPOTENCY_TABLE_NAME: nonEmpty,
+    STATUS_QUEUE_URL: z.url({ error: 'must be the SQS queue URL' }),
+    CARD_DATA_KEY_ID: nonEmpty,
+    CARD_DATA_OAEP_HASH: z._default(z.enum(['SHA_256', 'SHA_1']), 'SHA_256'),
+    ENVELOPE_KEY_ID: nonEmpty,
+    PUBLIC_BASE_URL: baseUrl,
+    VIPPS_BASE_URL: baseUrl,
+    VIPPS_PSP_ID: nonEmpty,
+    VIPPS_CREDENTIALS_SECRET_ID: z.optional(nonEmpty),
+    VIPPS_CLIENT_ID: z.optional(nonEmpty),
+    VIPPS_CLIENT_SECRET: z.optional(nonEmpty),
+    VIPPS_SUBSCRIPTION_KEY: z.optional(nonEmpty),
+    VIPPS_SYSTEM_NAME: z._default(z.string().check(z.maxLength(30)), 'vipps-psp-gateway'),
+    VIPPS_SYSTEM_VERSION: z._default(z.string().check(z.maxLength(30)), '0.1.0'),
+    VIPPS_TIMEOUT_MS: positiveInt(5_000),
+    ACQUIRER: z._default(z.enum(['sandbox', 'http']), 'sandbox'),
+    ACQUIRER_BASE_URL: z.optional(baseUrl),
+    ACQUIRER_MERCHANT_ID: z.optional(nonEmpty),
+    /** How long makePayment waits for the acquirer; the whole answer must leave well inside 15 s. */
+    ACQUIRER_BUDGET_MS: z._default(
+      z.pipe(
+        z.coerce.number(),
+        z.int().check(z.positive(), z.lte(12_000, 'must leave room inside Vipps’ 15 s')),
+      ),
+      10_000,
+    ),
+    /** How long a payment may wait for Vipps' makePayment before it is expired (seconds). */
+    PAYMENT_TTL_SECONDS: positiveInt(15 * 60),
+    THREE_DS_SESSION_TTL_SECONDS: positiveInt(15 * 60),
+    /** JSON file of BIN ranges → CREDIT/DEBIT for the sandbox card-funding lookup. */
+    BIN_TABLE_PATH: z.optional(nonEmpty),
+  })
+  .check(
+    z.refine(
+      (c) =>
+        c.VIPPS_CREDENTIALS_SECRET_ID ||
+        (c.VIPPS_CLIENT_ID && c.VIPPS_CLIENT_SECRET && c.VIPPS_SUBSCRIPTION_KEY),
+      {
+        message:
+          'set VIPPS_CREDENTIALS_SECRET_ID, or VIPPS_CLIENT_ID + VIPPS_CLIENT_SECRET + VIPPS_SUBSCRIPTION_KEY',
+        path: ['VIPPS_CREDENTIALS_SECRET_ID'],
+      },
+    ),
+    z.refine((c) => c.ACQUIRER !== 'http' || c.ACQUIRER_BASE_URL, {
+      message: 'is required when ACQUIRER=http',
+      path: ['ACQUIRER_BASE_URL'],
+    }),
+    z.refine((c) => c.STAGE !== 'production' || c.ACQUIRER === 'http', {
+      message: 'production must use the http acquirer, never the sandbox',
+      path: ['ACQUIRER'],
+    }),
+  );
+
+export type Config = z.output<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parse the environment; throws ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const name = issue.path.join('.') || '(environment)';
+        const missing = issue.code === 'invalid_type' && env[String(issue.path[0])] === undefined;
+        return missing ? `${name}: is required but not set` : `${name}: ${issue.message}`;
+      }),
+    );
+  }
+  return Object.freeze(result.data);
+}
+
+export const configVariables = Object.keys(configSchema.def.shape);

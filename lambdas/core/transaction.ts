@@ -1,0 +1,326 @@
+import type { VippsError } from './error-catalogue.js';
+import { AmountExceedsRemainingError, InvalidAmountError, InvalidTransitionError } from './errors.js';
+import { type Currency, type MinorUnits, isMinorUnits } from './money.js';
+
+/**
+ * One payment and its state machine (DESIGN.md "State machine"):
+ *   INITIATED → RESERVED | FAILED | CANCELLED | EXPIRED
+ *   RESERVED → (PARTIALLY_)CAPTURED → (PARTIALLY_)REFUNDED;  RESERVED → CANCELLED (void)
+ * The functions here are pure: they check the invariants and return a Transition that the store
+ * applies as ONE conditional write on `version`, so two concurrent writers cannot both win.
+ */
+export type TransactionStatus =
+  | 'INITIATED'
+  | 'RESERVED'
+  | 'PARTIALLY_CAPTURED'
+  | 'CAPTURED'
+  | 'PARTIALLY_REFUNDED'
+  | 'REFUNDED'
+  | 'CANCELLED'
+  | 'FAILED'
+  | 'EXPIRED';
+
+/** The statuses Vipps learns through updatestatus. A failed reservation is never sent. */
+export type VippsStatus = 'RESERVED' | 'CAPTURED' | 'REFUNDED' | 'CANCELLED';
+
+export type Operation =
+  'INITIATE' | 'RESERVE' | 'SOFT_DECLINE' | 'FAIL' | 'CAPTURE' | 'REFUND' | 'CANCEL' | 'EXPIRE' | 'REVERSE';
+
+export interface HistoryEntry {
+  operation: Operation;
+  amount: MinorUnits;
+  at: string;
+  acquirerReference?: string;
+  idempotencyKey?: string;
+  /** The Vipps status update this entry produced, if any. */
+  statusSeq?: number;
+  errorId?: string;
+  note?: string;
+}
+
+/** What we answered (or are answering) Vipps at makePaymentUrl. */
+export interface MakePaymentAnswer {
+  status: 'OK' | 'FAIL' | 'SOFT_DECLINE';
+  error?: VippsError;
+  url3dSecure?: string;
+}
+
+/**
+ * The claimed makePayment attempt: the conditional write that claims it makes a concurrent or
+ * retried identical request wait for (or replay) the first answer instead of authorising twice.
+ */
+export interface MakePaymentAttempt {
+  requestHash: string;
+  phase: 'INITIAL' | 'AFTER_3DS';
+  state: 'IN_PROGRESS' | 'ANSWERED';
+  claimedAt: string;
+  answer?: MakePaymentAnswer;
+}
+
+export type AuthorisationOutcome = 'APPROVED' | 'DECLINED' | 'UNKNOWN' | 'REVERSED';
+
+export interface VippsSyncState {
+  /** Highest status sequence Vipps acknowledged (or that was rejected and recorded below). */
+  acknowledgedSeq: number;
+  lastSyncAt?: string;
+  rejected?: Array<{ seq: number; reason: string; at: string }>;
+}
+
+export interface Transaction {
+  pspTransactionId: string;
+  merchantId: string;
+  merchantSerialNumber: string;
+  merchantOrderId: string;
+  /** The amount the user is asked to approve, in øre. */
+  amount: MinorUnits;
+  currency: Currency;
+  paymentText: string;
+  redirectUrl: string;
+  customerMobileNumber?: string;
+  isApp: boolean;
+  status: TransactionStatus;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  /** makePayment must arrive before this; after it the payment answers 85 and expires. */
+  expiresAt: string;
+  /** SHA-256 (hex) of the per-payment makePaymentToken; the token itself is never stored. */
+  makePaymentTokenHash: string;
+  vippsRedirectUrl?: string;
+  reservedAmount: MinorUnits;
+  capturedAmount: MinorUnits;
+  refundedAmount: MinorUnits;
+  acquirerReference?: string;
+  authorisationOutcome?: AuthorisationOutcome;
+  makePayment?: MakePaymentAttempt;
+  threeDsSessionId?: string;
+  /** Why the payment failed (Vipps init error or our FAIL answer). */
+  failure?: VippsError;
+  history: HistoryEntry[];
+  /** Sequence of the last status update enqueued for Vipps (0 = none). */
+  statusSeq: number;
+  vippsSync: VippsSyncState;
+  /** When the reconciler must look at this payment again (sparse index); absent = nothing due. */
+  dueAt?: string;
+}
+
+/** A status update for Vipps, as it travels on the FIFO queue. */
+export interface StatusUpdate {
+  pspTransactionId: string;
+  merchantSerialNumber: string;
+  seq: number;
+  status: VippsStatus;
+  amount: MinorUnits;
+  currency: Currency;
+  paymentText: string;
+  operationStatus: 'SUCCESS' | 'FAILED';
+}
+
+/** What a state change writes: fields to set, history to append, an update to enqueue. */
+export interface Transition {
+  changes: Partial<Omit<Transaction, 'history' | 'version' | 'pspTransactionId'>>;
+  history: HistoryEntry[];
+  statusUpdate?: StatusUpdate;
+}
+
+export const FINAL_STATUSES: ReadonlySet<TransactionStatus> = new Set(['CANCELLED', 'FAILED', 'EXPIRED']);
+const LIVE_RESERVATION: ReadonlySet<TransactionStatus> = new Set([
+  'RESERVED',
+  'PARTIALLY_CAPTURED',
+  'CAPTURED',
+  'PARTIALLY_REFUNDED',
+  'REFUNDED',
+]);
+
+export function remainingToCapture(tx: Transaction): MinorUnits {
+  return tx.reservedAmount - tx.capturedAmount;
+}
+
+export function remainingToRefund(tx: Transaction): MinorUnits {
+  return tx.capturedAmount - tx.refundedAmount;
+}
+
+/** Status follows from the amounts once a reservation exists. */
+function statusFromAmounts(reserved: number, captured: number, refunded: number): TransactionStatus {
+  if (refunded > 0) return refunded === captured ? 'REFUNDED' : 'PARTIALLY_REFUNDED';
+  if (captured > 0) return captured === reserved ? 'CAPTURED' : 'PARTIALLY_CAPTURED';
+  return 'RESERVED';
+}
+
+function assertOperationAmount(operation: string, amount: unknown): asserts amount is MinorUnits {
+  if (!isMinorUnits(amount) || amount <= 0) {
+    throw new InvalidAmountError(
+      `${operation} amount must be a positive whole number of øre, got ${String(amount)}`,
+    );
+  }
+}
+
+function statusUpdate(tx: Transaction, status: VippsStatus, amount: MinorUnits): StatusUpdate {
+  return {
+    pspTransactionId: tx.pspTransactionId,
+    merchantSerialNumber: tx.merchantSerialNumber,
+    seq: tx.statusSeq + 1,
+    status,
+    amount,
+    currency: tx.currency,
+    paymentText: tx.paymentText,
+    operationStatus: 'SUCCESS',
+  };
+}
+
+interface OperationContext {
+  at: string;
+  acquirerReference?: string;
+  idempotencyKey?: string;
+}
+
+export function reserve(tx: Transaction, ctx: OperationContext & { acquirerReference: string }): Transition {
+  if (tx.status !== 'INITIATED') throw new InvalidTransitionError('RESERVE', tx.status);
+  const update = statusUpdate(tx, 'RESERVED', tx.amount);
+  return {
+    changes: {
+      status: 'RESERVED',
+      reservedAmount: tx.amount,
+      acquirerReference: ctx.acquirerReference,
+      authorisationOutcome: 'APPROVED',
+      statusSeq: update.seq,
+      updatedAt: ctx.at,
+    },
+    history: [
+      {
+        operation: 'RESERVE',
+        amount: tx.amount,
+        at: ctx.at,
+        acquirerReference: ctx.acquirerReference,
+        statusSeq: update.seq,
+      },
+    ],
+    statusUpdate: update,
+  };
+}
+
+export function capture(tx: Transaction, amount: MinorUnits, ctx: OperationContext): Transition {
+  assertOperationAmount('Capture', amount);
+  if (!LIVE_RESERVATION.has(tx.status)) throw new InvalidTransitionError('CAPTURE', tx.status);
+  const remaining = remainingToCapture(tx);
+  if (amount > remaining) throw new AmountExceedsRemainingError('CAPTURE', amount, remaining);
+  const captured = tx.capturedAmount + amount;
+  const update = statusUpdate(tx, 'CAPTURED', amount);
+  return {
+    changes: {
+      status: statusFromAmounts(tx.reservedAmount, captured, tx.refundedAmount),
+      capturedAmount: captured,
+      statusSeq: update.seq,
+      updatedAt: ctx.at,
+    },
+    history: [{ operation: 'CAPTURE', amount, ...ctx, statusSeq: update.seq }],
+    statusUpdate: update,
+  };
+}
+
+export function refund(tx: Transaction, amount: MinorUnits, ctx: OperationContext): Transition {
+  assertOperationAmount('Refund', amount);
+  if (!LIVE_RESERVATION.has(tx.status)) throw new InvalidTransitionError('REFUND', tx.status);
+  const remaining = remainingToRefund(tx);
+  if (remaining === 0)
+    throw new InvalidTransitionError('REFUND', tx.status, 'Nothing has been captured to refund');
+  if (amount > remaining) throw new AmountExceedsRemainingError('REFUND', amount, remaining);
+  const refunded = tx.refundedAmount + amount;
+  const update = statusUpdate(tx, 'REFUNDED', amount);
+  return {
+    changes: {
+      status: statusFromAmounts(tx.reservedAmount, tx.capturedAmount, refunded),
+      refundedAmount: refunded,
+      statusSeq: update.seq,
+      updatedAt: ctx.at,
+    },
+    history: [{ operation: 'REFUND', amount, ...ctx, statusSeq: update.seq }],
+    statusUpdate: update,
+  };
+}
+
+/**
+ * Cancel: void a reservation nothing has been captured from, or cancel a payment the user has
+ * not finished (a later makePayment then answers 85). Vipps learns both.
+ */
+export function cancel(tx: Transaction, ctx: OperationContext): Transition {
+  if (tx.status === 'INITIATED' || tx.status === 'RESERVED') {
+    const amount = tx.status === 'RESERVED' ? tx.reservedAmount : tx.amount;
+    const update = statusUpdate(tx, 'CANCELLED', amount);
+    return {
+      changes: { status: 'CANCELLED', statusSeq: update.seq, updatedAt: ctx.at },
+      history: [{ operation: 'CANCEL', amount, ...ctx, statusSeq: update.seq }],
+      statusUpdate: update,
+    };
+  }
+  if (LIVE_RESERVATION.has(tx.status)) {
+    throw new InvalidTransitionError(
+      'CANCEL',
+      tx.status,
+      'Cannot cancel a payment that has been captured; refund it',
+    );
+  }
+  throw new InvalidTransitionError('CANCEL', tx.status);
+}
+
+/** Our FAIL answer to makePayment (declines, 85, 9x): final, and not sent to Vipps. */
+export function fail(
+  tx: Transaction,
+  error: VippsError,
+  ctx: { at: string; outcome?: 'DECLINED' | 'UNKNOWN'; note?: string },
+): Transition {
+  if (tx.status !== 'INITIATED') throw new InvalidTransitionError('FAIL', tx.status);
+  return {
+    changes: {
+      status: 'FAILED',
+      failure: error,
+      updatedAt: ctx.at,
+      ...(ctx.outcome ? { authorisationOutcome: ctx.outcome } : {}),
+    },
+    history: [
+      {
+        operation: 'FAIL',
+        amount: 0,
+        at: ctx.at,
+        errorId: error.errorId,
+        ...(ctx.note ? { note: ctx.note } : {}),
+      },
+    ],
+  };
+}
+
+/** The user cancelled in the app (→ CANCELLED) or Vipps timed the payment out (→ EXPIRED). */
+export function endedByVipps(
+  tx: Transaction,
+  state: 'CANCEL' | 'TIMEOUT' | 'NO',
+  error: VippsError,
+  at: string,
+): Transition {
+  if (tx.status !== 'INITIATED') throw new InvalidTransitionError('FAIL', tx.status);
+  const status: TransactionStatus = state === 'TIMEOUT' ? 'EXPIRED' : 'CANCELLED';
+  return {
+    changes: { status, failure: error, updatedAt: at },
+    history: [
+      {
+        operation: status === 'EXPIRED' ? 'EXPIRE' : 'CANCEL',
+        amount: 0,
+        at,
+        errorId: error.errorId,
+        note: `Vipps: ${state}`,
+      },
+    ],
+  };
+}
+
+/** Our own deadline passed with no makePayment: the reconciler expires the payment. */
+export function expire(tx: Transaction, at: string): Transition {
+  if (tx.status !== 'INITIATED') throw new InvalidTransitionError('EXPIRE', tx.status);
+  return {
+    changes: { status: 'EXPIRED', updatedAt: at },
+    history: [{ operation: 'EXPIRE', amount: 0, at, note: 'No makePayment before the deadline' }],
+  };
+}
+
+export function isPastDeadline(tx: Transaction, now: Date): boolean {
+  return now.getTime() >= Date.parse(tx.expiresAt);
+}

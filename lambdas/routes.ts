@@ -1,0 +1,169 @@
+/**
+ * The one table of Lambda functions and HTTP routes. The CDK stack (lib/) and the local stack
+ * (local/) both read it, so what runs on a laptop is wired exactly like what runs in AWS.
+ */
+
+export type FunctionName =
+  'merchantAuthorizer' | 'merchantApi' | 'makePayment' | 'threeDs' | 'statusUpdater' | 'reconciler';
+
+/** What each function may touch; lib/ turns this into least-privilege IAM and key policies. */
+export interface FunctionAccess {
+  table?: 'read' | 'readWrite';
+  idempotencyTable?: 'readWrite';
+  statusQueue?: 'send' | 'consume';
+  /** The asymmetric RSA key for legacy ENCRYPTEDCARD (Decrypt, GetPublicKey). */
+  cardDataKey?: 'decrypt';
+  /** The symmetric key for envelope encryption of 3-D Secure session secrets. */
+  envelopeKey?: 'generateDataKey' | 'decrypt';
+  vippsCredentials?: 'read';
+}
+
+export interface FunctionDefinition {
+  /** Path of the handler module, relative to the repository root. */
+  entry: string;
+  /** The exported handler. */
+  handler: 'handler';
+  description: string;
+  timeoutSeconds: number;
+  memoryMb: number;
+  /** Caps a runaway (or a backlog) so it cannot starve the account or flood Vipps. */
+  reservedConcurrency?: number;
+  access: FunctionAccess;
+  /** How it is invoked when it is not behind a route. */
+  trigger?: { kind: 'statusQueue'; batchSize: number } | { kind: 'schedule'; everyMinutes: number };
+}
+
+export const functions: Record<FunctionName, FunctionDefinition> = {
+  merchantAuthorizer: {
+    entry: 'lambdas/handlers/merchant-authorizer.ts',
+    handler: 'handler',
+    description: 'API Gateway Lambda authorizer: Bearer API key → merchant and its MSNs',
+    timeoutSeconds: 5,
+    memoryMb: 256,
+    access: { table: 'read' },
+  },
+  merchantApi: {
+    entry: 'lambdas/handlers/merchant-api.ts',
+    handler: 'handler',
+    description: 'Merchant API: create, read, capture, refund and cancel Vipps payments',
+    timeoutSeconds: 20,
+    memoryMb: 512,
+    access: {
+      table: 'readWrite',
+      idempotencyTable: 'readWrite',
+      statusQueue: 'send',
+      vippsCredentials: 'read',
+    },
+  },
+  makePayment: {
+    entry: 'lambdas/handlers/make-payment.ts',
+    handler: 'handler',
+    description: 'Vipps makePaymentUrl: authorise the network token and answer inside 15 s',
+    // Vipps waits 15 s; our acquirer budget is 10 s by default, so 13 s leaves room to answer.
+    timeoutSeconds: 13,
+    memoryMb: 1024,
+    access: {
+      table: 'readWrite',
+      statusQueue: 'send',
+      cardDataKey: 'decrypt',
+      envelopeKey: 'generateDataKey',
+    },
+  },
+  threeDs: {
+    entry: 'lambdas/handlers/three-ds.ts',
+    handler: 'handler',
+    description: '3-D Secure step-up: the challenge page the Vipps app opens, and its return route',
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    access: { table: 'readWrite', envelopeKey: 'decrypt' },
+  },
+  statusUpdater: {
+    entry: 'lambdas/handlers/status-updater.ts',
+    handler: 'handler',
+    description: 'SQS FIFO → Vipps updatestatus, batched, with partial batch failures',
+    timeoutSeconds: 30,
+    memoryMb: 512,
+    reservedConcurrency: 5,
+    access: { table: 'readWrite', statusQueue: 'consume', vippsCredentials: 'read' },
+    trigger: { kind: 'statusQueue', batchSize: 10 },
+  },
+  reconciler: {
+    entry: 'lambdas/handlers/reconciler.ts',
+    handler: 'handler',
+    description:
+      'Expires abandoned payments, reverses unknown authorisations, re-sends unacknowledged updates',
+    timeoutSeconds: 120,
+    memoryMb: 512,
+    // One sweep at a time: every action is idempotent, but two sweeps would only contend.
+    reservedConcurrency: 1,
+    access: { table: 'readWrite', statusQueue: 'send', vippsCredentials: 'read' },
+    trigger: { kind: 'schedule', everyMinutes: 1 },
+  },
+};
+
+export type HttpMethod = 'GET' | 'POST';
+
+export interface RouteDefinition {
+  method: HttpMethod;
+  /** API Gateway resource path, with {parameters}. */
+  path: string;
+  function: FunctionName;
+  /** `merchant`: the merchant authorizer runs first and passes merchantId/MSNs in the context. */
+  auth: 'merchant' | 'none';
+  /** Largest request body accepted (bytes); larger bodies are refused before the handler runs. */
+  maxBodyBytes: number;
+}
+
+const MERCHANT_BODY = 16 * 1024;
+const VIPPS_BODY = 16 * 1024;
+
+export const routes: readonly RouteDefinition[] = [
+  {
+    method: 'POST',
+    path: '/v1/payments',
+    function: 'merchantApi',
+    auth: 'merchant',
+    maxBodyBytes: MERCHANT_BODY,
+  },
+  {
+    method: 'GET',
+    path: '/v1/payments/{pspTransactionId}',
+    function: 'merchantApi',
+    auth: 'merchant',
+    maxBodyBytes: 0,
+  },
+  {
+    method: 'POST',
+    path: '/v1/payments/{pspTransactionId}/capture',
+    function: 'merchantApi',
+    auth: 'merchant',
+    maxBodyBytes: MERCHANT_BODY,
+  },
+  {
+    method: 'POST',
+    path: '/v1/payments/{pspTransactionId}/refund',
+    function: 'merchantApi',
+    auth: 'merchant',
+    maxBodyBytes: MERCHANT_BODY,
+  },
+  {
+    method: 'POST',
+    path: '/v1/payments/{pspTransactionId}/cancel',
+    function: 'merchantApi',
+    auth: 'merchant',
+    maxBodyBytes: MERCHANT_BODY,
+  },
+  {
+    method: 'POST',
+    path: '/vipps/make-payment',
+    function: 'makePayment',
+    auth: 'none',
+    maxBodyBytes: VIPPS_BODY,
+  },
+  { method: 'GET', path: '/3ds/{sessionId}', function: 'threeDs', auth: 'none', maxBodyBytes: 0 },
+  { method: 'POST', path: '/3ds/{sessionId}', function: 'threeDs', auth: 'none', maxBodyBytes: 4 * 1024 },
+];
+
+/** The path Vipps calls; PUBLIC_BASE_URL + this is the makePaymentUrl we send at init. */
+export const MAKE_PAYMENT_PATH = '/vipps/make-payment';
+export const threeDsPath = (sessionId: string): string => `/3ds/${sessionId}`;

@@ -1,0 +1,31 @@
+/**
+ * Names shared by the handlers (Powertools Logger/Metrics) and the CloudWatch dashboard and
+ * alarms in lib/, so a renamed metric cannot silently empty a graph.
+ */
+export const SERVICE_NAME = 'vipps-psp-gateway';
+export const METRICS_NAMESPACE = 'VippsPsp';
+
+export const metricNames = {
+  /** Count, dimension `errorId` ("OK" for approvals, "1036" for soft declines). */
+  makePaymentAnswer: 'MakePaymentAnswer',
+  /** Milliseconds our makePayment handler took, end to end. */
+  makePaymentLatency: 'MakePaymentLatency',
+  /** Milliseconds the acquirer took to answer an authorisation. */
+  acquirerLatency: 'AcquirerLatency',
+  /** Count, dimension `result`: started | success | failure | cancel. */
+  threeDsSession: 'ThreeDsSession',
+  /** Count of status entries Vipps acknowledged. */
+  statusUpdatesAcknowledged: 'StatusUpdatesAcknowledged',
+  /** Count of status entries Vipps rejected (4xx → DLQ). */
+  statusUpdatesRejected: 'StatusUpdatesRejected',
+  /** Seconds from the state change to Vipps' acknowledgement. */
+  statusUpdateLag: 'StatusUpdateLagSeconds',
+  /** Count, dimension `action`: expired | reversed | resent. */
+  reconcilerAction: 'ReconcilerAction',
+} as const;
+
+export const metricDimensions = {
+  errorId: 'errorId',
+  result: 'result',
+  action: 'action',
+} as const;

@@ -22,6 +22,8 @@ const configSchema = z
     TABLE_NAME: nonEmpty,
     IDEMPOTENCY_TABLE_NAME: nonEmpty,
     STATUS_QUEUE_URL: z.url({ error: 'must be the SQS queue URL' }),
+    /** The status queue's FIFO dead-letter queue: the updater puts Vipps-4xx poison here with the reason. */
+    STATUS_DLQ_URL: z.url({ error: 'must be the SQS queue URL' }),
     CARD_DATA_KEY_ID: nonEmpty,
     CARD_DATA_OAEP_HASH: z._default(z.enum(['SHA_256', 'SHA_1']), 'SHA_256'),
     ENVELOPE_KEY_ID: nonEmpty,

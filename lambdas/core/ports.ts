@@ -64,6 +64,12 @@ export interface StatusQueue {
   enqueue(update: StatusUpdate): Promise<void>;
 }
 
+/** Where a status message Vipps rejected (4xx) or we cannot read goes, with the reason, for ops. */
+export interface DeadLetterQueue {
+  /** `groupId` = the payment's id (FIFO MessageGroupId), so a redrive keeps its order. */
+  send(body: string, reason: string, groupId: string): Promise<void>;
+}
+
 // ── Vipps PSP API v3 ────────────────────────────────────────────────────────────────────────
 
 export interface VippsInitRequest {
@@ -224,7 +230,7 @@ export interface Log {
   debug(message: string, ...extra: Array<Record<string, unknown>>): void;
   info(message: string, ...extra: Array<Record<string, unknown>>): void;
   warn(message: string, ...extra: Array<Record<string, unknown>>): void;
-  error(message: string, ...extra: Array<Record<string, unknown> | Error>): void;
+  error(message: string, ...extra: Array<Record<string, unknown>>): void;
 }
 
 export type { HistoryEntry };

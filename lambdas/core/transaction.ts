@@ -66,9 +66,26 @@ export interface VippsSyncState {
   rejected?: Array<{ seq: number; reason: string; at: string }>;
 }
 
+/**
+ * A capture/refund/void we have claimed in the store but the acquirer has not confirmed yet.
+ * Claiming first (one conditional write) is what makes two concurrent captures that together
+ * exceed the reservation end with exactly one reaching the acquirer.
+ */
+export interface PendingOperation {
+  operationId: string;
+  operation: 'CAPTURE' | 'REFUND' | 'CANCEL';
+  amount: MinorUnits;
+  startedAt: string;
+  idempotencyKey?: string;
+}
+
 export interface Transaction {
   pspTransactionId: string;
   merchantId: string;
+  /** Snapshot of the merchant at creation: shown on the 3-D Secure page. */
+  merchantName: string;
+  /** Snapshot of the merchant's credit-card policy at creation (answer 88 when false). */
+  allowCreditCards: boolean;
   merchantSerialNumber: string;
   merchantOrderId: string;
   /** The amount the user is asked to approve, in øre. */
@@ -97,6 +114,7 @@ export interface Transaction {
   /** Why the payment failed (Vipps init error or our FAIL answer). */
   failure?: VippsError;
   history: HistoryEntry[];
+  pendingOperations: PendingOperation[];
   /** Sequence of the last status update enqueued for Vipps (0 = none). */
   statusSeq: number;
   vippsSync: VippsSyncState;
@@ -323,4 +341,116 @@ export function expire(tx: Transaction, at: string): Transition {
 
 export function isPastDeadline(tx: Transaction, now: Date): boolean {
   return now.getTime() >= Date.parse(tx.expiresAt);
+}
+
+// ── Claimed operations (capture / refund / void) ────────────────────────────────────────────
+
+function pendingAmount(tx: Transaction, operation: PendingOperation['operation']): MinorUnits {
+  return tx.pendingOperations.filter((p) => p.operation === operation).reduce((sum, p) => sum + p.amount, 0);
+}
+
+/**
+ * Claim an acquirer operation before calling the acquirer: checks the invariants counting the
+ * operations already in flight, and records this one as pending.
+ */
+export function claimOperation(
+  tx: Transaction,
+  operation: PendingOperation['operation'],
+  amount: MinorUnits,
+  ctx: { at: string; operationId: string; idempotencyKey?: string },
+): Transition {
+  if (operation === 'CANCEL') {
+    if (tx.status !== 'RESERVED') {
+      cancel(tx, ctx); // throws the precise error for a captured or final payment
+      throw new InvalidTransitionError('CANCEL', tx.status, 'Only a reservation is voided at the acquirer');
+    }
+    if (pendingAmount(tx, 'CAPTURE') > 0) {
+      throw new InvalidTransitionError('CANCEL', tx.status, 'Cannot cancel while a capture is in progress');
+    }
+  } else {
+    assertOperationAmount(operation === 'CAPTURE' ? 'Capture' : 'Refund', amount);
+    if (pendingAmount(tx, 'CANCEL') > 0) {
+      throw new InvalidTransitionError(operation, tx.status, 'A cancellation is in progress');
+    }
+    const view = {
+      ...tx,
+      capturedAmount: tx.capturedAmount + pendingAmount(tx, 'CAPTURE'),
+      refundedAmount: tx.refundedAmount + pendingAmount(tx, 'REFUND'),
+    };
+    if (operation === 'CAPTURE') capture(view, amount, ctx);
+    else refund({ ...view, capturedAmount: tx.capturedAmount }, amount, ctx);
+  }
+  const pending: PendingOperation = {
+    operationId: ctx.operationId,
+    operation,
+    amount,
+    startedAt: ctx.at,
+    ...(ctx.idempotencyKey ? { idempotencyKey: ctx.idempotencyKey } : {}),
+  };
+  return {
+    changes: { pendingOperations: [...tx.pendingOperations, pending], updatedAt: ctx.at },
+    history: [],
+  };
+}
+
+export function findPendingOperation(tx: Transaction, operationId: string): PendingOperation | undefined {
+  return tx.pendingOperations.find((p) => p.operationId === operationId);
+}
+
+/** The acquirer confirmed a claimed operation: apply it and drop the claim. */
+export function completeOperation(
+  tx: Transaction,
+  operationId: string,
+  ctx: { at: string; acquirerReference: string },
+): Transition {
+  const pending = findPendingOperation(tx, operationId);
+  if (!pending)
+    throw new InvalidTransitionError('COMPLETE', tx.status, `No operation ${operationId} in progress`);
+  const rest = tx.pendingOperations.filter((p) => p.operationId !== operationId);
+  const opCtx = {
+    at: ctx.at,
+    acquirerReference: ctx.acquirerReference,
+    ...(pending.idempotencyKey ? { idempotencyKey: pending.idempotencyKey } : {}),
+  };
+  const base =
+    pending.operation === 'CAPTURE'
+      ? capture(tx, pending.amount, opCtx)
+      : pending.operation === 'REFUND'
+        ? refund(tx, pending.amount, opCtx)
+        : cancel(tx, opCtx);
+  return { ...base, changes: { ...base.changes, pendingOperations: rest } };
+}
+
+/** The acquirer refused a claimed operation: drop the claim, nothing else changes. */
+export function releaseOperation(tx: Transaction, operationId: string, at: string): Transition {
+  return {
+    changes: {
+      pendingOperations: tx.pendingOperations.filter((p) => p.operationId !== operationId),
+      updatedAt: at,
+    },
+    history: [],
+  };
+}
+
+// ── When the reconciler must look again ─────────────────────────────────────────────────────
+
+/** Grace after which an unconfirmed operation or unacknowledged status update is chased. */
+export const CHASE_AFTER_MS = 2 * 60_000;
+
+/**
+ * The one rule for `dueAt` (the reconciler's sparse index): the earliest moment something about
+ * this payment needs attention, or undefined when nothing does.
+ */
+export function nextDueAt(tx: Transaction): string | undefined {
+  const candidates: number[] = [];
+  if (tx.status === 'INITIATED') {
+    candidates.push(Date.parse(tx.expiresAt));
+    if (tx.makePayment?.state === 'IN_PROGRESS')
+      candidates.push(Date.parse(tx.makePayment.claimedAt) + CHASE_AFTER_MS);
+  }
+  if (tx.authorisationOutcome === 'UNKNOWN') candidates.push(Date.parse(tx.updatedAt));
+  for (const p of tx.pendingOperations) candidates.push(Date.parse(p.startedAt) + CHASE_AFTER_MS);
+  if (tx.statusSeq > tx.vippsSync.acknowledgedSeq) candidates.push(Date.parse(tx.updatedAt) + CHASE_AFTER_MS);
+  if (candidates.length === 0) return undefined;
+  return new Date(Math.min(...candidates)).toISOString();
 }

@@ -1,0 +1,30 @@
+/**
+ * SDK errors stop at the adapter: a failed ConditionExpression means something to the domain
+ * (a lost race, an already-recorded ack), so each call says what it becomes; every other failure
+ * becomes a StoreError naming the operation, with the SDK error kept as `cause` for the logs.
+ */
+export class StoreError extends Error {
+  constructor(operation: string, cause: unknown) {
+    const detail = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    super(`DynamoDB ${operation} failed (${detail})`, { cause });
+    this.name = 'StoreError';
+  }
+}
+
+export function isConditionalCheckFailed(err: unknown): boolean {
+  // By name, not instanceof: a second copy of the SDK in a bundle would defeat instanceof.
+  return err instanceof Error && err.name === 'ConditionalCheckFailedException';
+}
+
+export async function dynamoCall<T, F = never>(
+  operation: string,
+  call: () => Promise<T>,
+  onConditionFailed?: () => F,
+): Promise<T | F> {
+  try {
+    return await call();
+  } catch (err) {
+    if (onConditionFailed && isConditionalCheckFailed(err)) return onConditionFailed();
+    throw new StoreError(operation, err);
+  }
+}

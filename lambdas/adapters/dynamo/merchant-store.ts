@@ -1,0 +1,59 @@
+/**
+ * MerchantStore on DynamoDB (payments table, see table-design.ts):
+ *   MERCHANT#<merchantId> / MERCHANT   the merchant
+ *   APIKEY#<sha256 hex>   / APIKEY     a snapshot of the merchant, so the authorizer needs one GetItem
+ * Keys are only ever stored as their SHA-256. A snapshot is refreshed when put() is called with
+ * that key's hash: after changing a merchant, put it again with each of its keys.
+ */
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Merchant, MerchantStore } from '../../core/ports.js';
+import { dynamoCall } from './dynamo-call.js';
+import { PK, SK } from './item-mapping.js';
+
+const merchantKey = (merchantId: string) => ({ [PK]: `MERCHANT#${merchantId}`, [SK]: 'MERCHANT' });
+const apiKeyKey = (apiKeyHash: string) => ({ [PK]: `APIKEY#${apiKeyHash}`, [SK]: 'APIKEY' });
+
+/** Only the Merchant's own fields, whatever else the object or item carries. */
+function merchantFields(source: Record<string, unknown> | Merchant): Merchant {
+  const { merchantId, name, merchantSerialNumbers, allowCreditCards } = source as Merchant;
+  return { merchantId, name, merchantSerialNumbers: [...merchantSerialNumbers], allowCreditCards };
+}
+
+export interface DynamoMerchantStoreOptions {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+}
+
+export class DynamoMerchantStore implements MerchantStore {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+
+  constructor({ client, tableName }: DynamoMerchantStoreOptions) {
+    this.client = client;
+    this.tableName = tableName;
+  }
+
+  findByApiKeyHash(apiKeyHash: string): Promise<Merchant | undefined> {
+    return this.read(apiKeyKey(apiKeyHash));
+  }
+
+  get(merchantId: string): Promise<Merchant | undefined> {
+    return this.read(merchantKey(merchantId));
+  }
+
+  async put(merchant: Merchant, apiKeyHash: string): Promise<void> {
+    const fields = merchantFields(merchant);
+    // Merchant first: a key item never points at a merchant that was not written.
+    for (const key of [merchantKey(fields.merchantId), apiKeyKey(apiKeyHash)]) {
+      const put = new PutCommand({ TableName: this.tableName, Item: { ...fields, ...key } });
+      await dynamoCall('PutItem', () => this.client.send(put));
+    }
+  }
+
+  private async read(key: Record<string, string>): Promise<Merchant | undefined> {
+    const get = new GetCommand({ TableName: this.tableName, Key: key });
+    const { Item } = await dynamoCall('GetItem', () => this.client.send(get));
+    return Item ? merchantFields(Item) : undefined;
+  }
+}

@@ -1,0 +1,267 @@
+/**
+ * TransactionStore on DynamoDB: one item per payment (item-mapping.ts). Every state change is ONE
+ * conditional UpdateItem on `version`, so of two concurrent writers exactly one wins and the other
+ * gets ConcurrentUpdateError (re-read, re-decide). No transactions and no TTL: dynalite runs the
+ * same code locally and supports neither.
+ */
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConcurrentUpdateError, PaymentNotFoundError } from '../../core/errors.js';
+import type { TransactionStore } from '../../core/ports.js';
+import type { Transaction, Transition } from '../../core/transaction.js';
+import { dynamoCall } from './dynamo-call.js';
+import {
+  DUE_AT,
+  DUE_PARTITION,
+  DUE_PK,
+  GSI1PK,
+  PK,
+  fromTransactionItem,
+  isTransactionField,
+  merchantOrderKey,
+  toTransactionItem,
+  transactionKey,
+  withoutUndefined,
+} from './item-mapping.js';
+
+/** Fields no transition may set or remove: identity, the lock, the append-only log. */
+const IMMUTABLE: ReadonlySet<string> = new Set(['pspTransactionId', 'version', 'history']);
+
+export interface DynamoTransactionStoreOptions {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+}
+
+export class DynamoTransactionStore implements TransactionStore {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+
+  constructor({ client, tableName }: DynamoTransactionStoreOptions) {
+    this.client = client;
+    this.tableName = tableName;
+  }
+
+  async create(tx: Transaction): Promise<void> {
+    const put = new PutCommand({
+      TableName: this.tableName,
+      Item: toTransactionItem(tx),
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': PK },
+    });
+    await dynamoCall(
+      'PutItem',
+      () => this.client.send(put),
+      () => {
+        throw new ConcurrentUpdateError(tx.pspTransactionId);
+      },
+    );
+  }
+
+  async get(pspTransactionId: string): Promise<Transaction | undefined> {
+    // Consistent: callers read, decide and write conditionally; a stale read only costs a retry,
+    // but a consistent one avoids most of them.
+    const get = new GetCommand({
+      TableName: this.tableName,
+      Key: transactionKey(pspTransactionId),
+      ConsistentRead: true,
+    });
+    const { Item } = await dynamoCall('GetItem', () => this.client.send(get));
+    return Item ? fromTransactionItem(Item) : undefined;
+  }
+
+  async findByMerchantOrder(
+    merchantSerialNumber: string,
+    merchantOrderId: string,
+  ): Promise<Transaction | undefined> {
+    const query = new QueryCommand({
+      TableName: this.tableName,
+      IndexName: 'byMerchantOrder',
+      KeyConditionExpression: '#gsi1pk = :key',
+      ExpressionAttributeNames: { '#gsi1pk': GSI1PK },
+      ExpressionAttributeValues: { ':key': merchantOrderKey(merchantSerialNumber, merchantOrderId) },
+    });
+    const { Items = [] } = await dynamoCall('Query', () => this.client.send(query));
+    // Normally one; should a duplicate ever exist, the first created is the answer, every time.
+    const [first] = Items.map(fromTransactionItem).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    return first;
+  }
+
+  async apply(
+    current: Transaction,
+    transition: Pick<Transition, 'changes' | 'history'>,
+    remove: ReadonlyArray<keyof Transaction> = [],
+  ): Promise<Transaction> {
+    const update = new UpdateCommand({
+      TableName: this.tableName,
+      Key: transactionKey(current.pspTransactionId),
+      ...applyExpression(current, transition, remove),
+      ReturnValues: 'ALL_NEW',
+    });
+    const { Attributes } = await dynamoCall(
+      'UpdateItem',
+      () => this.client.send(update),
+      () => {
+        throw new ConcurrentUpdateError(current.pspTransactionId);
+      },
+    );
+    return fromTransactionItem(Attributes ?? {});
+  }
+
+  async listDue(now: Date, limit: number): Promise<Transaction[]> {
+    const due: Transaction[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    // A page may stop short of Limit (1 MB cap), so keep reading until we have enough or none are left.
+    while (due.length < limit) {
+      const query = new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'byDue',
+        KeyConditionExpression: '#duePk = :due AND #dueAt <= :now',
+        ExpressionAttributeNames: { '#duePk': DUE_PK, '#dueAt': DUE_AT },
+        ExpressionAttributeValues: { ':due': DUE_PARTITION, ':now': now.toISOString() },
+        ScanIndexForward: true,
+        Limit: limit - due.length,
+        ExclusiveStartKey: startKey,
+      });
+      const page = await dynamoCall('Query', () => this.client.send(query));
+      due.push(...(page.Items ?? []).map(fromTransactionItem));
+      startKey = page.LastEvaluatedKey;
+      if (!startKey) break;
+    }
+    return due;
+  }
+
+  async recordVippsAck(pspTransactionId: string, seq: number, at: string): Promise<boolean> {
+    // Not a version bump: the status updater must never make a merchant's capture lose its race.
+    const update = new UpdateCommand({
+      TableName: this.tableName,
+      Key: transactionKey(pspTransactionId),
+      UpdateExpression: 'SET #vippsSync.#acknowledgedSeq = :seq, #vippsSync.#lastSyncAt = :at',
+      ConditionExpression: '#vippsSync.#acknowledgedSeq < :seq',
+      ExpressionAttributeNames: placeholders('vippsSync', 'acknowledgedSeq', 'lastSyncAt'),
+      ExpressionAttributeValues: { ':seq': seq, ':at': at },
+    });
+    return dynamoCall(
+      'UpdateItem',
+      async () => {
+        await this.client.send(update);
+        return true;
+      },
+      () => false,
+    );
+  }
+
+  /**
+   * Appends {seq, reason, at} to vippsSync.rejected and, when acknowledgedSeq is lower than seq,
+   * raises it to seq: a rejected update is settled (it goes to the DLQ with its reason), so later
+   * updates of the same payment must not wait for it and the reconciler must not re-send it.
+   * DynamoDB has no max(), so this is one conditional write that does both, and, if acknowledgedSeq
+   * was already ≥ seq, a second write that only appends. Recording the same rejection twice appends
+   * it twice (harmless for ops). Throws PaymentNotFoundError for an unknown id rather than
+   * letting UpdateItem create a stray item.
+   */
+  async recordVippsRejection(
+    pspTransactionId: string,
+    seq: number,
+    reason: string,
+    at: string,
+  ): Promise<void> {
+    const appendRejection =
+      '#vippsSync.#rejected = list_append(if_not_exists(#vippsSync.#rejected, :none), :entry)';
+    const common = { TableName: this.tableName, Key: transactionKey(pspTransactionId) };
+    const entry = { ':entry': [{ seq, reason, at }], ':none': [] };
+    const appendAndRaise = new UpdateCommand({
+      ...common,
+      UpdateExpression: `SET ${appendRejection}, #vippsSync.#acknowledgedSeq = :seq`,
+      ExpressionAttributeNames: placeholders('vippsSync', 'rejected', 'acknowledgedSeq'),
+      ConditionExpression: '#vippsSync.#acknowledgedSeq < :seq',
+      ExpressionAttributeValues: { ...entry, ':seq': seq },
+    });
+    const raised = await dynamoCall(
+      'UpdateItem',
+      async () => {
+        await this.client.send(appendAndRaise);
+        return true;
+      },
+      () => false,
+    );
+    if (raised) return;
+    const appendOnly = new UpdateCommand({
+      ...common,
+      UpdateExpression: `SET ${appendRejection}`,
+      ConditionExpression: 'attribute_exists(#vippsSync)',
+      ExpressionAttributeNames: placeholders('vippsSync', 'rejected'),
+      ExpressionAttributeValues: entry,
+    });
+    await dynamoCall(
+      'UpdateItem',
+      () => this.client.send(appendOnly),
+      () => {
+        throw new PaymentNotFoundError(pspTransactionId);
+      },
+    );
+  }
+}
+
+/** `#name` → name for each attribute an expression uses (DynamoDB rejects unused placeholders). */
+function placeholders(...attributes: string[]): Record<string, string> {
+  return Object.fromEntries(attributes.map((name) => [`#${name}`, name]));
+}
+
+/**
+ * The one UpdateItem of a transition, built from named fragments: SET each change, append the
+ * history, bump the version, REMOVE the removed fields, keep the index keys in step — all under
+ * `#version = :expectedVersion`. Attribute names always go through placeholders (`status` is a
+ * reserved word).
+ */
+function applyExpression(
+  current: Transaction,
+  { changes, history }: Pick<Transition, 'changes' | 'history'>,
+  remove: ReadonlyArray<keyof Transaction>,
+) {
+  const names: Record<string, string> = { '#version': 'version', '#history': 'history' };
+  const values: Record<string, unknown> = {
+    ':expectedVersion': current.version,
+    ':one': 1,
+    ':newHistory': withoutUndefined(history),
+  };
+  const set = ['#history = list_append(#history, :newHistory)', '#version = #version + :one'];
+  const removed: string[] = [];
+  const setAttribute = (name: string, value: unknown) => {
+    names[`#${name}`] = name;
+    values[`:${name}`] = withoutUndefined(value);
+    set.push(`#${name} = :${name}`);
+  };
+  const removeAttribute = (name: string) => {
+    names[`#${name}`] = name;
+    removed.push(`#${name}`);
+  };
+
+  // An undefined value means "not changed", never "remove": removal is explicit.
+  const changed = Object.entries(changes).filter(([, value]) => value !== undefined);
+  for (const [name, value] of changed) {
+    if (!isTransactionField(name) || IMMUTABLE.has(name)) throw new Error(`apply cannot set '${name}'`);
+    setAttribute(name, value);
+  }
+  for (const name of remove) {
+    if (IMMUTABLE.has(name) || `#${name}` in names) throw new Error(`apply cannot remove '${name}'`);
+    removeAttribute(name);
+  }
+
+  // Derived keys: the sparse due index holds exactly the payments that have a dueAt.
+  if (changes.dueAt !== undefined) setAttribute(DUE_PK, DUE_PARTITION);
+  if (remove.includes('dueAt')) removeAttribute(DUE_PK);
+  if (changes.merchantSerialNumber !== undefined || changes.merchantOrderId !== undefined) {
+    const next = { ...current, ...withoutUndefined(changes) };
+    setAttribute(GSI1PK, merchantOrderKey(next.merchantSerialNumber, next.merchantOrderId));
+  }
+
+  return {
+    UpdateExpression: [
+      `SET ${set.join(', ')}`,
+      ...(removed.length ? [`REMOVE ${removed.join(', ')}`] : []),
+    ].join(' '),
+    ConditionExpression: '#version = :expectedVersion',
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}

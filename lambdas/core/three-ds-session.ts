@@ -1,0 +1,49 @@
+import type { MinorUnits, Currency } from './money.js';
+import type { SealedSecret, ThreeDsAuthentication, TokenType } from './ports.js';
+
+/** The Vipps `operations` URLs we redirect to when the challenge ends. */
+export type ThreeDsOperation = '3dssuccess' | '3dsfailure' | '3dscancel';
+
+export type ThreeDsSessionState = 'PENDING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+
+/**
+ * A 3-D Secure step-up session, created on a soft decline. The network token is kept
+ * envelope-encrypted (never in plain text at rest) for the 3DS server; the authentication
+ * result is what the second makePayment authorises with.
+ */
+export interface ThreeDsSession {
+  /** ≥128 bits, unguessable: it is the only thing in the URL the app opens. */
+  sessionId: string;
+  pspTransactionId: string;
+  merchantName: string;
+  amount: MinorUnits;
+  currency: Currency;
+  createdAt: string;
+  /** Checked in code: dynalite has no TTL and DynamoDB's TTL deletes lazily. */
+  expiresAt: string;
+  state: ThreeDsSessionState;
+  tokenType: TokenType;
+  sealedToken: SealedSecret;
+  operations: Array<{ operation: ThreeDsOperation; url: string }>;
+  authentication?: ThreeDsAuthentication;
+  completedAt?: string;
+  /** Provider-specific state of the 3DS server (e.g. its transaction id). */
+  serverTransactionId?: string;
+}
+
+export interface ThreeDsSessionStore {
+  create(session: ThreeDsSession): Promise<void>;
+  get(sessionId: string): Promise<ThreeDsSession | undefined>;
+  /**
+   * Single use: moves a PENDING session to its final state. Returns false if it was no longer
+   * PENDING (the form was replayed or raced), in which case nothing changed.
+   */
+  complete(
+    sessionId: string,
+    outcome: {
+      state: Exclude<ThreeDsSessionState, 'PENDING'>;
+      completedAt: string;
+      authentication?: ThreeDsAuthentication;
+    },
+  ): Promise<boolean>;
+}

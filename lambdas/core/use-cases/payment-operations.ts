@@ -1,0 +1,175 @@
+import { AcquirerRefusedError, ConcurrentUpdateError } from '../errors.js';
+import type { MinorUnits } from '../money.js';
+import type { Acquirer, Clock, Log, Merchant, StatusQueue, TransactionStore } from '../ports.js';
+import { randomToken } from '../secrets.js';
+import {
+  type PendingOperation,
+  type StatusUpdate,
+  type Transaction,
+  type Transition,
+  cancel,
+  claimOperation,
+  completeOperation,
+  releaseOperation,
+} from '../transaction.js';
+import { commit } from './commit.js';
+import { loadOwnedPayment } from './owned-payment.js';
+
+export interface PaymentOperationDeps {
+  transactions: TransactionStore;
+  acquirer: Acquirer;
+  statusQueue: StatusQueue;
+  clock: Clock;
+  log: Log;
+}
+
+const MAX_CONFLICT_RETRIES = 8;
+
+/**
+ * Re-read and retry a state change when another writer won the conditional write. The
+ * transition is recomputed from the fresh item each time, so the invariants are always checked
+ * against what is really stored.
+ */
+export async function commitWithRetry(
+  deps: Pick<PaymentOperationDeps, 'transactions'>,
+  initial: Transaction,
+  reload: () => Promise<Transaction>,
+  transitionFor: (tx: Transaction) => Transition,
+): Promise<{ tx: Transaction; transition: Transition }> {
+  let tx = initial;
+  for (let attempt = 0; ; attempt++) {
+    const transition = transitionFor(tx);
+    try {
+      return { tx: await commit(deps.transactions, tx, transition), transition };
+    } catch (error) {
+      if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_CONFLICT_RETRIES) throw error;
+      tx = await reload();
+    }
+  }
+}
+
+/** Vipps learns every capture, refund and cancel; a failed send is re-sent by the reconciler. */
+export async function enqueueStatusUpdate(
+  deps: Pick<PaymentOperationDeps, 'statusQueue' | 'log'>,
+  update: StatusUpdate | undefined,
+): Promise<void> {
+  if (!update) return;
+  try {
+    await deps.statusQueue.enqueue(update);
+  } catch (error) {
+    deps.log.error('Status update not enqueued; the reconciler will re-send it', {
+      pspTransactionId: update.pspTransactionId,
+      seq: update.seq,
+      error: String(error),
+    });
+  }
+}
+
+/**
+ * Capture, refund or void through the acquirer. Primary course: claim the operation in the store
+ * (one conditional write that checks the amounts, counting operations in flight) → acquirer →
+ * complete it (one conditional write) → one status update for Vipps. A refused operation releases
+ * its claim; an unanswered one keeps it, so the store never shows an amount the acquirer did not
+ * confirm, and a retry with the same Idempotency-Key resumes the same acquirer operation.
+ */
+async function acquirerOperation(
+  operation: PendingOperation['operation'],
+  merchant: Merchant,
+  pspTransactionId: string,
+  amount: MinorUnits,
+  idempotencyKey: string | undefined,
+  deps: PaymentOperationDeps,
+): Promise<Transaction> {
+  const reload = () => loadOwnedPayment(deps.transactions, merchant, pspTransactionId);
+  const at = () => deps.clock.now().toISOString();
+  let tx = await reload();
+
+  const resumed = idempotencyKey
+    ? tx.pendingOperations.find((p) => p.operation === operation && p.idempotencyKey === idempotencyKey)
+    : undefined;
+  const operationId =
+    resumed?.operationId ?? `${pspTransactionId}-${operation.toLowerCase()}-${randomToken(9)}`;
+  const claimedAmount = resumed?.amount ?? amount;
+  if (!resumed) {
+    ({ tx } = await commitWithRetry(deps, tx, reload, (current) =>
+      claimOperation(current, operation, amount, {
+        at: at(),
+        operationId,
+        ...(idempotencyKey ? { idempotencyKey } : {}),
+      }),
+    ));
+  }
+
+  const request = {
+    pspTransactionId,
+    acquirerReference: tx.acquirerReference ?? '',
+    amount: operation === 'CANCEL' ? tx.reservedAmount : claimedAmount,
+    currency: tx.currency,
+    operationId,
+  };
+  let acquirerReference: string;
+  try {
+    const call =
+      operation === 'CAPTURE'
+        ? deps.acquirer.capture(request)
+        : operation === 'REFUND'
+          ? deps.acquirer.refund(request)
+          : deps.acquirer.cancel(request);
+    ({ acquirerReference } = await call);
+  } catch (error) {
+    if (error instanceof AcquirerRefusedError) {
+      await commitWithRetry(deps, tx, reload, (current) => releaseOperation(current, operationId, at()));
+    }
+    deps.log.warn('Acquirer operation not confirmed', { pspTransactionId, operation, error: String(error) });
+    throw error;
+  }
+
+  const done = await commitWithRetry(deps, tx, reload, (current) =>
+    completeOperation(current, operationId, { at: at(), acquirerReference }),
+  );
+  deps.log.info('Acquirer operation completed', { pspTransactionId, operation, amount: request.amount });
+  await enqueueStatusUpdate(deps, done.transition.statusUpdate);
+  return done.tx;
+}
+
+export function capturePayment(
+  merchant: Merchant,
+  pspTransactionId: string,
+  amount: MinorUnits,
+  idempotencyKey: string | undefined,
+  deps: PaymentOperationDeps,
+): Promise<Transaction> {
+  return acquirerOperation('CAPTURE', merchant, pspTransactionId, amount, idempotencyKey, deps);
+}
+
+export function refundPayment(
+  merchant: Merchant,
+  pspTransactionId: string,
+  amount: MinorUnits,
+  idempotencyKey: string | undefined,
+  deps: PaymentOperationDeps,
+): Promise<Transaction> {
+  return acquirerOperation('REFUND', merchant, pspTransactionId, amount, idempotencyKey, deps);
+}
+
+/**
+ * Cancel: a payment the user has not finished is cancelled in the store alone (a later
+ * makePayment answers 85); a reservation is voided at the acquirer first.
+ */
+export async function cancelPayment(
+  merchant: Merchant,
+  pspTransactionId: string,
+  idempotencyKey: string | undefined,
+  deps: PaymentOperationDeps,
+): Promise<Transaction> {
+  const tx = await loadOwnedPayment(deps.transactions, merchant, pspTransactionId);
+  if (tx.status !== 'INITIATED')
+    return acquirerOperation('CANCEL', merchant, pspTransactionId, 0, idempotencyKey, deps);
+  const reload = () => loadOwnedPayment(deps.transactions, merchant, pspTransactionId);
+  const done = await commitWithRetry(deps, tx, reload, (current) =>
+    cancel(current, { at: deps.clock.now().toISOString(), ...(idempotencyKey ? { idempotencyKey } : {}) }),
+  );
+  deps.log.info('Unfinished payment cancelled', { pspTransactionId });
+  await enqueueStatusUpdate(deps, done.transition.statusUpdate);
+  return done.tx;
+}

@@ -13,8 +13,11 @@ export interface FunctionAccess {
   statusQueue?: 'send' | 'consume';
   /** The asymmetric RSA key for legacy ENCRYPTEDCARD (Decrypt, GetPublicKey). */
   cardDataKey?: 'decrypt';
-  /** The symmetric key for envelope encryption of 3-D Secure session secrets. */
-  envelopeKey?: 'generateDataKey' | 'decrypt';
+  /**
+   * The symmetric key for envelope encryption of 3-D Secure session secrets: makePayment seals
+   * the token (GenerateDataKey) and opens the stored CAVV after the challenge (Decrypt).
+   */
+  envelopeKey?: ReadonlyArray<'generateDataKey' | 'decrypt'>;
   vippsCredentials?: 'read';
 }
 
@@ -66,7 +69,7 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
       table: 'readWrite',
       statusQueue: 'send',
       cardDataKey: 'decrypt',
-      envelopeKey: 'generateDataKey',
+      envelopeKey: ['generateDataKey', 'decrypt'],
     },
   },
   threeDs: {
@@ -75,7 +78,7 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     description: '3-D Secure step-up: the challenge page the Vipps app opens, and its return route',
     timeoutSeconds: 10,
     memoryMb: 512,
-    access: { table: 'readWrite', envelopeKey: 'decrypt' },
+    access: { table: 'readWrite', envelopeKey: ['generateDataKey', 'decrypt'] },
   },
   statusUpdater: {
     entry: 'lambdas/handlers/status-updater.ts',

@@ -1,0 +1,217 @@
+/**
+ * The local stand-in for API Gateway (REST, Lambda proxy integration): matches the routes of
+ * lambdas/routes.ts, runs the merchant authorizer like a TOKEN authorizer, builds real
+ * APIGatewayProxyEvent shapes and invokes the very same handler modules Lambda runs.
+ */
+import { randomUUID } from 'node:crypto';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  APIGatewayTokenAuthorizerEvent,
+  Context,
+} from 'aws-lambda';
+import { type FunctionName, type RouteDefinition, functions, routes } from '../lambdas/routes.js';
+import { lambdaContext } from './lambda-context.js';
+
+export type AnyHandler = (event: never, context: Context) => Promise<unknown>;
+export type HandlerTable = Partial<Record<FunctionName, AnyHandler>>;
+
+/** API Gateway's own payload limit; routes enforce their smaller limits in the handlers. */
+const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
+
+interface CompiledRoute extends RouteDefinition {
+  pattern: RegExp;
+  params: string[];
+}
+
+function compile(route: RouteDefinition): CompiledRoute {
+  const params: string[] = [];
+  const source = route.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
+    params.push(name);
+    return '([^/]+)';
+  });
+  return { ...route, pattern: new RegExp(`^${source}$`), params };
+}
+
+const compiled = routes.map(compile);
+
+function gatewayProblem(status: number, slug: string, title: string): APIGatewayProxyResult {
+  return {
+    statusCode: status,
+    headers: { 'Content-Type': 'application/problem+json' },
+    body: JSON.stringify({ type: `/problems/${slug}`, title, status }),
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > GATEWAY_MAX_BODY) return 'too-large';
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function toEvent(
+  req: IncomingMessage,
+  url: URL,
+  route: CompiledRoute,
+  match: RegExpExecArray,
+  body: Buffer,
+): APIGatewayProxyEvent {
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i]!;
+    const value = req.rawHeaders[i + 1]!;
+    headers[name] = value;
+    (multiValueHeaders[name] ??= []).push(value);
+  }
+  const query: Record<string, string> = {};
+  const multiQuery: Record<string, string[]> = {};
+  for (const [k, v] of url.searchParams) {
+    query[k] = v;
+    (multiQuery[k] ??= []).push(v);
+  }
+  const pathParameters = Object.fromEntries(
+    route.params.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]),
+  );
+  const isText =
+    body.length === 0 ||
+    /json|text|x-www-form-urlencoded/i.test(headers['content-type'] ?? headers['Content-Type'] ?? '');
+  const now = Date.now();
+  return {
+    resource: route.path,
+    path: url.pathname,
+    httpMethod: route.method,
+    headers,
+    multiValueHeaders,
+    queryStringParameters: url.searchParams.size ? query : null,
+    multiValueQueryStringParameters: url.searchParams.size ? multiQuery : null,
+    pathParameters: route.params.length ? pathParameters : null,
+    stageVariables: null,
+    body: body.length ? (isText ? body.toString('utf8') : body.toString('base64')) : null,
+    isBase64Encoded: body.length > 0 && !isText,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      authorizer: null,
+      protocol: `HTTP/${req.httpVersion}`,
+      httpMethod: route.method,
+      identity: {
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId: null,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        user: null,
+        userAgent: req.headers['user-agent'] ?? null,
+        userArn: null,
+      },
+      path: `/local${url.pathname}`,
+      stage: 'local',
+      requestId: randomUUID(),
+      requestTimeEpoch: now,
+      resourceId: route.path,
+      resourcePath: route.path,
+    },
+  };
+}
+
+export interface ApiHost {
+  server: Server;
+  baseUrl: string;
+  port: number;
+  /** Attach the handlers once the environment they read is in place. */
+  setHandlers(handlers: HandlerTable): void;
+  close(): Promise<void>;
+}
+
+/** Bind first (so PUBLIC_BASE_URL is known), attach handlers after. */
+export async function startApiHost(options: { port?: number; host?: string } = {}): Promise<ApiHost> {
+  let handlers: HandlerTable = {};
+  const invoke = async (name: FunctionName, event: unknown): Promise<unknown> => {
+    const handler = handlers[name];
+    if (!handler) throw new Error(`No handler loaded for ${name}`);
+    const def = functions[name];
+    return handler(event as never, lambdaContext(name, def.timeoutSeconds, def.memoryMb));
+  };
+
+  const respond = async (req: IncomingMessage, res: ServerResponse): Promise<APIGatewayProxyResult> => {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const candidates = compiled.filter((r) => r.pattern.test(url.pathname));
+    if (candidates.length === 0) return gatewayProblem(404, 'route-not-found', 'No such route');
+    const route = candidates.find((r) => r.method === req.method);
+    if (!route) return gatewayProblem(405, 'method-not-allowed', 'Method not allowed');
+    const body = await readBody(req);
+    if (body === 'too-large') {
+      res.setHeader('Connection', 'close');
+      return gatewayProblem(413, 'payload-too-large', 'Request body too large');
+    }
+    const event = toEvent(req, url, route, route.pattern.exec(url.pathname)!, body);
+    if (route.auth === 'merchant') {
+      const authEvent: APIGatewayTokenAuthorizerEvent = {
+        type: 'TOKEN',
+        authorizationToken: event.headers.Authorization ?? event.headers.authorization ?? '',
+        methodArn: `arn:aws:execute-api:eu-north-1:000000000000:local/local/${route.method}${url.pathname}`,
+      };
+      let auth: APIGatewayAuthorizerResult;
+      try {
+        auth = (await invoke('merchantAuthorizer', authEvent)) as APIGatewayAuthorizerResult;
+      } catch {
+        return gatewayProblem(401, 'unauthorized', 'Missing or invalid API key');
+      }
+      const allowed = auth.policyDocument.Statement.some((s) => 'Effect' in s && s.Effect === 'Allow');
+      if (!allowed) return gatewayProblem(403, 'forbidden', 'Not allowed');
+      event.requestContext.authorizer = { principalId: auth.principalId, ...(auth.context ?? {}) };
+    }
+    return (await invoke(route.function, event)) as APIGatewayProxyResult;
+  };
+
+  const server = createServer((req, res) => {
+    respond(req, res)
+      .catch((error: unknown) => {
+        console.error('local API host: handler failed', error);
+        return gatewayProblem(502, 'bad-gateway', 'Internal server error');
+      })
+      .then((result) => {
+        const headers: Record<string, string | string[]> = {
+          ...(result.multiValueHeaders as Record<string, string[]>),
+        };
+        for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
+        res.writeHead(result.statusCode, headers);
+        res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+      })
+      .catch(() => res.destroy());
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve) =>
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve),
+  );
+  const port = (server.address() as AddressInfo).port;
+  return {
+    server,
+    port,
+    baseUrl: `http://127.0.0.1:${port}`,
+    setHandlers: (table) => {
+      handlers = table;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AmountExceedsRemainingError,
+  InvalidAmountError,
+  InvalidTransitionError,
+} from '../../lambdas/core/errors.js';
+import { formatNok } from '../../lambdas/core/money.js';
+import {
+  cancel,
+  capture,
+  claimOperation,
+  completeOperation,
+  endedByVipps,
+  expire,
+  nextDueAt,
+  refund,
+  releaseOperation,
+  reserve,
+} from '../../lambdas/core/transaction.js';
+import { applied, initiatedPayment } from '../support/transactions.js';
+
+const at = '2026-11-24T10:01:00.000Z';
+const reserved = () =>
+  applied(initiatedPayment(), reserve(initiatedPayment(), { at, acquirerReference: 'ACQ-1' }));
+
+describe('transaction state machine', () => {
+  it('reserves the full amount and produces the first status update for Vipps', () => {
+    const t = reserve(initiatedPayment(), { at, acquirerReference: 'ACQ-1' });
+    expect(t.changes).toMatchObject({ status: 'RESERVED', reservedAmount: 10_000, statusSeq: 1 });
+    expect(t.statusUpdate).toMatchObject({
+      status: 'RESERVED',
+      amount: 10_000,
+      seq: 1,
+      currency: 'NOK',
+      operationStatus: 'SUCCESS',
+    });
+  });
+
+  it('allows partial and repeated captures up to the reservation, then refuses more', () => {
+    let tx = reserved();
+    tx = applied(tx, capture(tx, 4_000, { at }));
+    expect(tx.status).toBe('PARTIALLY_CAPTURED');
+    tx = applied(tx, capture(tx, 6_000, { at }));
+    expect(tx.status).toBe('CAPTURED');
+    expect(() => capture(tx, 1, { at })).toThrow(AmountExceedsRemainingError);
+    expect(tx.statusSeq).toBe(3);
+  });
+
+  it('refunds only what was captured', () => {
+    let tx = reserved();
+    expect(() => refund(tx, 100, { at })).toThrow(/Nothing has been captured/);
+    tx = applied(tx, capture(tx, 5_000, { at }));
+    expect(() => refund(tx, 5_001, { at })).toThrow(AmountExceedsRemainingError);
+    tx = applied(tx, refund(tx, 2_000, { at }));
+    expect(tx.status).toBe('PARTIALLY_REFUNDED');
+    tx = applied(tx, refund(tx, 3_000, { at }));
+    expect(tx.status).toBe('REFUNDED');
+    expect(tx.refundedAmount).toBe(5_000);
+  });
+
+  it.each([0, -5, 1.5, Number.NaN, '100'])('rejects the amount %s', (amount) => {
+    expect(() => capture(reserved(), amount as number, { at })).toThrow(InvalidAmountError);
+  });
+
+  it('cancels a reservation or an unfinished payment, never a captured one', () => {
+    expect(cancel(reserved(), { at }).statusUpdate).toMatchObject({ status: 'CANCELLED', amount: 10_000 });
+    expect(cancel(initiatedPayment(), { at }).changes.status).toBe('CANCELLED');
+    const tx = applied(reserved(), capture(reserved(), 1_000, { at }));
+    expect(() => cancel(tx, { at })).toThrow(/refund it/);
+  });
+
+  it('maps the end states Vipps reports', () => {
+    const error = { errorId: '93', errorText: 'Status from Vipps:TIMEOUT' };
+    expect(endedByVipps(initiatedPayment(), 'TIMEOUT', error, at).changes.status).toBe('EXPIRED');
+    expect(endedByVipps(initiatedPayment(), 'CANCEL', error, at).changes.status).toBe('CANCELLED');
+    expect(() => expire(reserved(), at)).toThrow(InvalidTransitionError);
+  });
+});
+
+describe('claimed operations', () => {
+  it('counts captures in flight, so two that together exceed the reservation cannot both be claimed', () => {
+    const tx = reserved();
+    const first = applied(tx, claimOperation(tx, 'CAPTURE', 7_000, { at, operationId: 'op-1' }));
+    expect(() => claimOperation(first, 'CAPTURE', 4_000, { at, operationId: 'op-2' })).toThrow(
+      AmountExceedsRemainingError,
+    );
+    const done = applied(first, completeOperation(first, 'op-1', { at, acquirerReference: 'CAP-1' }));
+    expect(done.capturedAmount).toBe(7_000);
+    expect(done.pendingOperations).toEqual([]);
+    expect(done.history.at(-1)).toMatchObject({
+      operation: 'CAPTURE',
+      amount: 7_000,
+      acquirerReference: 'CAP-1',
+    });
+  });
+
+  it('does not void while a capture is in flight, and a released claim frees the amount', () => {
+    const tx = reserved();
+    const claimed = applied(tx, claimOperation(tx, 'CAPTURE', 10_000, { at, operationId: 'op-1' }));
+    expect(() => claimOperation(claimed, 'CANCEL', 0, { at, operationId: 'op-2' })).toThrow(
+      /capture is in progress/,
+    );
+    const released = applied(claimed, releaseOperation(claimed, 'op-1', at));
+    expect(released.capturedAmount).toBe(0);
+    expect(() => claimOperation(released, 'CAPTURE', 10_000, { at, operationId: 'op-3' })).not.toThrow();
+  });
+});
+
+describe('nextDueAt', () => {
+  it('is the deadline of an unfinished payment and absent once everything is settled and acknowledged', () => {
+    expect(nextDueAt(initiatedPayment())).toBe('2026-11-24T10:15:00.000Z');
+    const tx = reserved();
+    expect(nextDueAt(tx)).toBeDefined(); // RESERVED not yet acknowledged by Vipps
+    expect(nextDueAt({ ...tx, vippsSync: { acknowledgedSeq: 1 } })).toBeUndefined();
+    expect(nextDueAt({ ...tx, vippsSync: { acknowledgedSeq: 1 }, authorisationOutcome: 'UNKNOWN' })).toBe(
+      tx.updatedAt,
+    );
+  });
+});
+
+describe('money', () => {
+  it('formats øre as Norwegian kroner without floats', () => {
+    expect(formatNok(123_450)).toBe('1\u00a0234,50\u00a0kr');
+    expect(formatNok(5)).toBe('0,05\u00a0kr');
+  });
+});

@@ -157,7 +157,7 @@ function parseBody(
     value = result.value;
   }
   if (!r.schema) return { body: value };
-  const checked = r.schema.safeParse(value);
+  const checked = r.schema.safeParse(value, { reportInput: true });
   if (!checked.success) {
     const errors = describeIssues(checked.error);
     return {

@@ -5,7 +5,7 @@
  * EventBridge rule). Everything listens on 127.0.0.1; one stack per process.
  */
 import { randomBytes } from 'node:crypto';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ScheduledEvent } from 'aws-lambda';
 import { sandboxLedger } from '../lambdas/adapters/acquirer/sandbox-acquirer.js';
@@ -94,6 +94,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
 
     const kms = await startKmsEmulator({
+      // With a data directory the keys survive restarts too: stored 3DS secrets stay readable.
+      ...(options.dataDir ? { dataFile: join(options.dataDir, 'kms-keys.json') } : {}),
       keys: [
         { keySpec: 'RSA_2048', aliases: ['alias/vipps-card-data'], description: 'ENCRYPTEDCARD' },
         {

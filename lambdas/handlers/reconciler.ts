@@ -9,7 +9,7 @@ import type { Context } from 'aws-lambda';
 import type { Clock } from '../core/ports.js';
 import { type ReconcileDeps, type ReconcileResult, reconcile } from '../core/use-cases/reconcile.js';
 import { metricDimensions, metricNames } from '../observability.js';
-import { getDependencies } from '../wiring.js';
+import { type AppDependencies, getDependencies } from '../wiring.js';
 import { lambdaEntry, withSettings } from './lambda-entry.js';
 
 /** One sweep's page: well inside the 120 s timeout even if every payment needs the acquirer. */
@@ -47,17 +47,18 @@ export function createReconcilerHandler(deps: ReconcilerDeps) {
 
 /**
  * Built on the first invocation rather than at import, so tests and the local stack can import
- * createReconcilerHandler without a Lambda environment.
+ * createReconcilerHandler without a Lambda environment; rebuilt if the shared dependencies were
+ * reset.
  */
-let entry: ((event: unknown, context: Context) => Promise<ReconcilerSummary>) | undefined;
+let built:
+  | { deps: AppDependencies; entry: (event: unknown, context: Context) => Promise<ReconcilerSummary> }
+  | undefined;
 
 export const handler = (event: unknown, context: Context): Promise<ReconcilerSummary> => {
-  entry ??= (() => {
-    const deps = getDependencies();
-    return lambdaEntry(
-      deps,
-      createReconcilerHandler(withSettings(deps, { acquirerBudgetMs: deps.config.ACQUIRER_BUDGET_MS })),
-    );
-  })();
-  return entry(event, context);
+  const deps = getDependencies();
+  if (built?.deps !== deps) {
+    const settings = { acquirerBudgetMs: deps.config.ACQUIRER_BUDGET_MS };
+    built = { deps, entry: lambdaEntry(deps, createReconcilerHandler(withSettings(deps, settings))) };
+  }
+  return built.entry(event, context);
 };

@@ -19,7 +19,7 @@ import {
 } from '../adapters/sqs/status-update-message.js';
 import { type StatusMessage, type SyncStatusDeps, syncStatus } from '../core/use-cases/sync-status.js';
 import { metricNames } from '../observability.js';
-import { getDependencies } from '../wiring.js';
+import { type AppDependencies, getDependencies } from '../wiring.js';
 import { lambdaEntry, withSettings } from './lambda-entry.js';
 
 export interface StatusUpdaterDeps extends SyncStatusDeps {
@@ -117,18 +117,18 @@ export function fifoFailures(
 
 /**
  * Built on the first invocation rather than at import, so tests and the local stack can import
- * createStatusUpdaterHandler without a Lambda environment; a bad configuration still fails the
- * first invocation with an error naming the variable.
+ * createStatusUpdaterHandler without a Lambda environment (a bad configuration still fails the
+ * first invocation, naming the variable); rebuilt if the shared dependencies were reset.
  */
-let entry: ((event: SQSEvent, context: Context) => Promise<SQSBatchResponse>) | undefined;
+let built:
+  | { deps: AppDependencies; entry: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> }
+  | undefined;
 
 export const handler = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-  entry ??= (() => {
-    const deps = getDependencies();
-    return lambdaEntry(
-      deps,
-      createStatusUpdaterHandler(withSettings(deps, { formatMessage: serializeStatusUpdate })),
-    );
-  })();
-  return entry(event, context);
+  const deps = getDependencies();
+  if (built?.deps !== deps) {
+    const settings = { formatMessage: serializeStatusUpdate };
+    built = { deps, entry: lambdaEntry(deps, createStatusUpdaterHandler(withSettings(deps, settings))) };
+  }
+  return built.entry(event, context);
 };

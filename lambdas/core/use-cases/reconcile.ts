@@ -1,0 +1,364 @@
+import { vippsErrors } from '../error-catalogue.js';
+import { AcquirerRefusedError, ConcurrentUpdateError, InvalidTransitionError } from '../errors.js';
+import type { Acquirer, Log, StatusQueue, TransactionStore, VippsApi } from '../ports.js';
+import { oldestUnacknowledgedAt, statusUpdatesToSend } from '../status-sync.js';
+import {
+  CHASE_AFTER_MS,
+  FINAL_STATUSES,
+  type PendingOperation,
+  type Transaction,
+  type Transition,
+  completeOperation,
+  expire,
+  fail,
+  findPendingOperation,
+  isPastDeadline,
+  nextDueAt,
+  releaseOperation,
+} from '../transaction.js';
+import { commit } from './commit.js';
+import { commitWithRetry, enqueueStatusUpdate } from './payment-operations.js';
+
+export interface ReconcileDeps {
+  transactions: TransactionStore;
+  acquirer: Acquirer;
+  statusQueue: StatusQueue;
+  /** Optional: Vipps' view is read (and a difference logged) before unacknowledged updates are re-sent. */
+  vipps?: Pick<VippsApi, 'getDetails'>;
+  log: Log;
+  /** makePayment's acquirer budget: a claim older than this plus a grace was abandoned. */
+  acquirerBudgetMs: number;
+}
+
+export type ReconcilerActionKind =
+  /** INITIATED past its deadline → EXPIRED. */
+  | 'expired'
+  /** A makePayment attempt whose Lambda died mid-authorisation → FAILED 85, outcome unknown. */
+  | 'abandoned'
+  /** An authorisation whose outcome was unknown → reversed at the acquirer. */
+  | 'reversed'
+  /** A capture/refund/void the acquirer never confirmed → confirmed with the same operationId. */
+  | 'operationCompleted'
+  /** … or refused by the acquirer → the claim is released. */
+  | 'operationReleased'
+  /** Status updates Vipps never acknowledged → enqueued again. */
+  | 'resent'
+  /** Nothing left to do → the payment leaves the due index. */
+  | 'cleared';
+
+export interface ReconcilerAction {
+  pspTransactionId: string;
+  action: ReconcilerActionKind;
+  detail?: Record<string, unknown>;
+}
+
+export interface ReconcileResult {
+  examined: number;
+  actions: ReconcilerAction[];
+  counts: Partial<Record<ReconcilerActionKind, number>>;
+  /** Payments left due because a step failed (acquirer down, …); the next sweep tries again. */
+  failures: Array<{ pspTransactionId: string; error: string }>;
+}
+
+/** Same grace as make-payment.ts gives a first request before a duplicate takes it over. */
+const ABANDON_GRACE_MS = 2_000;
+const MAX_ROUNDS = 5;
+
+/**
+ * The reconciler's sweep: every payment whose `dueAt` has passed gets exactly what its state
+ * needs, each action idempotent (re-reading the item before deciding, the acquirer keyed on the
+ * same operationId / payment, SQS FIFO deduplicating re-sends by `${id}-${seq}`), and then leaves
+ * `dueAt` true via commit(), so a second sweep finds nothing to do.
+ */
+export async function reconcile(
+  deps: ReconcileDeps,
+  options: { now: Date; limit: number },
+): Promise<ReconcileResult> {
+  const due = await deps.transactions.listDue(options.now, options.limit);
+  const result: ReconcileResult = { examined: due.length, actions: [], counts: {}, failures: [] };
+  for (const { pspTransactionId } of due) {
+    const sweep: Sweep = {
+      record(action, detail) {
+        result.actions.push({ pspTransactionId, action, ...(detail ? { detail } : {}) });
+        result.counts[action] = (result.counts[action] ?? 0) + 1;
+        deps.log.info('Reconciler action', { pspTransactionId, action, ...detail });
+      },
+      defer(what, error) {
+        result.failures.push({ pspTransactionId, error: `${what}: ${String(error)}` });
+        deps.log.warn('Reconciler step failed; the payment stays due for the next sweep', {
+          pspTransactionId,
+          step: what,
+          error: String(error),
+        });
+      },
+    };
+    try {
+      await reconcilePayment(pspTransactionId, options.now, deps, sweep);
+    } catch (error) {
+      result.failures.push({ pspTransactionId, error: String(error) });
+      deps.log.error('Reconciler could not settle a payment; it stays due', {
+        pspTransactionId,
+        error: String(error),
+      });
+    }
+  }
+  return result;
+}
+
+async function reconcilePayment(id: string, now: Date, deps: ReconcileDeps, sweep: Sweep): Promise<void> {
+  const reload = async () => {
+    const tx = await deps.transactions.get(id);
+    if (!tx) throw new Error(`Payment ${id} disappeared`);
+    return tx;
+  };
+
+  // The due index is eventually consistent: decide from a consistent read of the item. Each
+  // step decides from the latest item; a lost race means "read again and look again".
+  let tx = await reload();
+  for (let round = 0; ; round++) {
+    try {
+      tx = await settleInitiated(tx, now, deps, sweep);
+      tx = await reverseUnknown(tx, now, deps, sweep);
+      tx = await chasePendingOperations(tx, now, deps, sweep, reload);
+      await resendUnacknowledged(tx, now, deps, sweep);
+      await refreshDueAt(tx, deps, sweep);
+      return;
+    } catch (error) {
+      if (!(error instanceof ConcurrentUpdateError) || round >= MAX_ROUNDS) throw error;
+      tx = await reload();
+    }
+  }
+}
+
+/** What a step reports: an action it took, or a need it could not meet this time (stays due). */
+interface Sweep {
+  record(action: ReconcilerActionKind, detail?: Record<string, unknown>): void;
+  defer(what: string, error: unknown): void;
+}
+
+/** INITIATED: take over an abandoned makePayment attempt, or expire a payment past its deadline. */
+async function settleInitiated(
+  tx: Transaction,
+  now: Date,
+  deps: ReconcileDeps,
+  sweep: Sweep,
+): Promise<Transaction> {
+  if (tx.status !== 'INITIATED') return tx;
+  const at = now.toISOString();
+  const attempt = tx.makePayment;
+  if (attempt?.state === 'IN_PROGRESS') {
+    const abandonAt = Date.parse(attempt.claimedAt) + deps.acquirerBudgetMs + ABANDON_GRACE_MS;
+    if (now.getTime() < abandonAt) return tx; // still authorising: leave it to makePayment
+    // Like make-payment.ts's takeover: the Lambda died mid-authorisation, so we cannot know whether
+    // the issuer approved; Vipps gets 85 if it asks again, and the next step reverses.
+    const answer = { status: 'FAIL' as const, error: vippsErrors.tooLate };
+    const failed = fail(tx, vippsErrors.tooLate, { at, outcome: 'UNKNOWN', note: 'Abandoned attempt' });
+    const next = await commit(deps.transactions, tx, {
+      changes: { ...failed.changes, makePayment: { ...attempt, state: 'ANSWERED', answer } },
+      history: failed.history,
+    });
+    sweep.record('abandoned', { claimedAt: attempt.claimedAt });
+    return next;
+  }
+  if (!isPastDeadline(tx, now)) return tx;
+  const next = await commit(deps.transactions, tx, expire(tx, at));
+  sweep.record('expired', { expiresAt: tx.expiresAt });
+  return next;
+}
+
+/**
+ * An authorisation whose outcome is unknown (the 85 timeout, an abandoned attempt, a void that
+ * failed): reverse whatever the acquirer holds for this payment, so the customer is never charged
+ * for a payment Vipps shows as failed. Only on a payment that has no live reservation of ours.
+ */
+async function reverseUnknown(
+  tx: Transaction,
+  now: Date,
+  deps: ReconcileDeps,
+  sweep: Sweep,
+): Promise<Transaction> {
+  if (tx.authorisationOutcome !== 'UNKNOWN') return tx;
+  if (!FINAL_STATUSES.has(tx.status)) {
+    // A reversal would also release a reservation the merchant may capture: a person decides.
+    deps.log.error('Unknown authorisation outcome on a payment that is not final; not reversed', {
+      pspTransactionId: tx.pspTransactionId,
+      status: tx.status,
+    });
+    sweep.defer('reverse', `payment is ${tx.status}, a person must decide`);
+    return tx;
+  }
+  let reversed: boolean;
+  try {
+    ({ reversed } = await deps.acquirer.reverse({
+      pspTransactionId: tx.pspTransactionId,
+      amount: tx.amount,
+      currency: tx.currency,
+    }));
+  } catch (error) {
+    // Stays due (dueAt is unchanged): the next sweep tries again.
+    sweep.defer('reverse', error);
+    return tx;
+  }
+  const at = now.toISOString();
+  const transition: Pick<Transition, 'changes' | 'history'> = {
+    changes: { authorisationOutcome: 'REVERSED', updatedAt: at },
+    history: [
+      {
+        operation: 'REVERSE',
+        amount: tx.amount,
+        at,
+        note: reversed ? 'Unknown authorisation reversed' : 'Nothing to reverse at the acquirer',
+      },
+    ],
+  };
+  const next = await commit(deps.transactions, tx, transition);
+  sweep.record('reversed', { amount: tx.amount, acquirerHadAuthorisation: reversed });
+  return next;
+}
+
+/**
+ * A capture/refund/void claimed but never confirmed (the merchant call died or the acquirer did
+ * not answer): ask the acquirer again with the SAME operationId, which it applies at most once.
+ */
+async function chasePendingOperations(
+  initial: Transaction,
+  now: Date,
+  deps: ReconcileDeps,
+  sweep: Sweep,
+  reload: () => Promise<Transaction>,
+): Promise<Transaction> {
+  let tx = initial;
+  const stale = tx.pendingOperations.filter((p) => Date.parse(p.startedAt) + CHASE_AFTER_MS <= now.getTime());
+  for (const pending of stale) tx = await chaseOperation(tx, pending, now, deps, sweep, reload);
+  return tx;
+}
+
+async function chaseOperation(
+  tx: Transaction,
+  pending: PendingOperation,
+  now: Date,
+  deps: ReconcileDeps,
+  sweep: Sweep,
+  reload: () => Promise<Transaction>,
+): Promise<Transaction> {
+  const id = tx.pspTransactionId;
+  const request = {
+    pspTransactionId: id,
+    acquirerReference: tx.acquirerReference ?? '',
+    amount: pending.operation === 'CANCEL' ? tx.reservedAmount : pending.amount,
+    currency: tx.currency,
+    operationId: pending.operationId,
+  };
+  const at = now.toISOString();
+  const detail = { operation: pending.operation, operationId: pending.operationId, amount: request.amount };
+  let acquirerReference: string;
+  try {
+    const call =
+      pending.operation === 'CAPTURE'
+        ? deps.acquirer.capture(request)
+        : pending.operation === 'REFUND'
+          ? deps.acquirer.refund(request)
+          : deps.acquirer.cancel(request);
+    ({ acquirerReference } = await call);
+  } catch (error) {
+    if (!(error instanceof AcquirerRefusedError)) {
+      sweep.defer(`${pending.operation.toLowerCase()} ${pending.operationId}`, error);
+      return tx;
+    }
+    const released = await settleOperation(deps, tx, reload, pending, (current) => {
+      if (!findPendingOperation(current, pending.operationId)) {
+        throw new InvalidTransitionError('COMPLETE', current.status, 'Settled meanwhile');
+      }
+      return releaseOperation(current, pending.operationId, at);
+    });
+    if (released) sweep.record('operationReleased', { ...detail, reason: error.message });
+    return released?.tx ?? (await reload());
+  }
+  const done = await settleOperation(deps, tx, reload, pending, (current) =>
+    completeOperation(current, pending.operationId, { at, acquirerReference }),
+  );
+  if (!done) return reload();
+  sweep.record('operationCompleted', detail);
+  await enqueueStatusUpdate(deps, done.transition.statusUpdate);
+  return done.tx;
+}
+
+/** Commit a completion/release unless someone else (the merchant retrying) already settled it. */
+async function settleOperation(
+  deps: ReconcileDeps,
+  tx: Transaction,
+  reload: () => Promise<Transaction>,
+  pending: PendingOperation,
+  transitionFor: (tx: Transaction) => Transition,
+): Promise<{ tx: Transaction; transition: Transition } | undefined> {
+  try {
+    return await commitWithRetry(deps, tx, reload, transitionFor);
+  } catch (error) {
+    if (error instanceof InvalidTransitionError && error.operation === 'COMPLETE') {
+      deps.log.info('Pending operation was settled meanwhile', {
+        pspTransactionId: tx.pspTransactionId,
+        operationId: pending.operationId,
+      });
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+/**
+ * Status updates Vipps has not acknowledged after the grace period: enqueue them again. The
+ * updater skips what Vipps acknowledged meanwhile, and FIFO deduplication (`${id}-${seq}`, 5 min)
+ * drops a re-send of a message still in the queue, so this is harmless to repeat.
+ */
+async function resendUnacknowledged(
+  tx: Transaction,
+  now: Date,
+  deps: ReconcileDeps,
+  sweep: Sweep,
+): Promise<void> {
+  const oldest = oldestUnacknowledgedAt(tx);
+  if (!oldest || Date.parse(oldest) + CHASE_AFTER_MS > now.getTime()) return;
+  const updates = statusUpdatesToSend(tx);
+  await compareWithVipps(tx, deps);
+  for (const update of updates) await deps.statusQueue.enqueue(update);
+  sweep.record('resent', { seqs: updates.map((u) => u.seq), acknowledgedSeq: tx.vippsSync.acknowledgedSeq });
+}
+
+/**
+ * One honest look at Vipps' side, only for payments we are about to re-send (cheap: those are
+ * few). Vipps applies updates in a nightly batch (and not at all in its test environment), so a
+ * difference is logged for ops, never acted on: our store is the source of truth.
+ */
+async function compareWithVipps(tx: Transaction, deps: ReconcileDeps): Promise<void> {
+  if (!deps.vipps) return;
+  try {
+    const details = await deps.vipps.getDetails(tx.merchantSerialNumber, tx.pspTransactionId);
+    const summary = details.transactionSummary ?? {};
+    const vippsCaptured = summary.capturedAmount ?? 0;
+    const vippsRefunded = summary.refundedAmount ?? 0;
+    const matches = vippsCaptured === tx.capturedAmount && vippsRefunded === tx.refundedAmount;
+    deps.log.info('Vipps details before re-sending status updates', {
+      pspTransactionId: tx.pspTransactionId,
+      matches,
+      ours: { status: tx.status, captured: tx.capturedAmount, refunded: tx.refundedAmount },
+      vipps: {
+        captured: vippsCaptured,
+        refunded: vippsRefunded,
+        logEntries: details.transactionLogHistory?.length ?? 0,
+      },
+    });
+  } catch (error) {
+    deps.log.warn('Could not read Vipps details; re-sending anyway', {
+      pspTransactionId: tx.pspTransactionId,
+      error: String(error),
+    });
+  }
+}
+
+/** Keep `dueAt` true to the state: removed when nothing is left, moved when the next need moved. */
+async function refreshDueAt(tx: Transaction, deps: ReconcileDeps, sweep: Sweep): Promise<void> {
+  const due = nextDueAt(tx);
+  if (due === tx.dueAt) return;
+  await commit(deps.transactions, tx, { changes: {}, history: [] });
+  if (!due) sweep.record('cleared');
+}

@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import {
+  missingStatusSeqs,
+  oldestUnacknowledgedAt,
+  statusBatchKey,
+  statusChangedAt,
+  statusUpdatesToSend,
+} from '../../lambdas/core/status-sync.js';
+import {
+  type Transaction,
+  type Transition,
+  capture,
+  refund,
+  reserve,
+  cancel,
+} from '../../lambdas/core/transaction.js';
+
+const at = (minute: number) => new Date(Date.UTC(2025, 0, 1, 12, minute)).toISOString();
+
+function initiated(overrides: Partial<Transaction> = {}): Transaction {
+  return {
+    pspTransactionId: 'tx1',
+    merchantId: 'm1',
+    merchantName: 'Sokkebutikken AS',
+    allowCreditCards: true,
+    merchantSerialNumber: '123456',
+    merchantOrderId: 'order-1',
+    amount: 10_000,
+    currency: 'NOK',
+    paymentText: 'Socks',
+    redirectUrl: 'https://shop.example/return',
+    isApp: false,
+    status: 'INITIATED',
+    version: 1,
+    createdAt: at(0),
+    updatedAt: at(0),
+    expiresAt: at(15),
+    makePaymentTokenHash: 'a'.repeat(64),
+    reservedAmount: 0,
+    capturedAmount: 0,
+    refundedAmount: 0,
+    history: [{ operation: 'INITIATE', amount: 10_000, at: at(0) }],
+    pendingOperations: [],
+    statusSeq: 0,
+    vippsSync: { acknowledgedSeq: 0 },
+    ...overrides,
+  };
+}
+
+/** Apply a transition in memory, as the store would. */
+function apply(tx: Transaction, transition: Transition): Transaction {
+  return {
+    ...tx,
+    ...transition.changes,
+    history: [...tx.history, ...transition.history],
+    version: tx.version + 1,
+  } as Transaction;
+}
+
+/** RESERVED (seq 1) → capture 3000 (seq 2) → capture 7000 (seq 3) → refund 2500 (seq 4). */
+function settledPayment(acknowledgedSeq = 0): Transaction {
+  let tx = initiated();
+  tx = apply(tx, reserve(tx, { at: at(1), acquirerReference: 'ref-1' }));
+  tx = apply(tx, capture(tx, 3_000, { at: at(2) }));
+  tx = apply(tx, capture(tx, 7_000, { at: at(3) }));
+  tx = apply(tx, refund(tx, 2_500, { at: at(4) }));
+  return { ...tx, vippsSync: { acknowledgedSeq } };
+}
+
+describe('statusUpdatesToSend', () => {
+  it('rebuilds every unacknowledged update from history, in sequence order, with its own amount', () => {
+    const updates = statusUpdatesToSend(settledPayment());
+    expect(updates.map((u) => [u.seq, u.status, u.amount])).toEqual([
+      [1, 'RESERVED', 10_000],
+      [2, 'CAPTURED', 3_000],
+      [3, 'CAPTURED', 7_000],
+      [4, 'REFUNDED', 2_500],
+    ]);
+    expect(updates[0]).toEqual({
+      pspTransactionId: 'tx1',
+      merchantSerialNumber: '123456',
+      seq: 1,
+      status: 'RESERVED',
+      amount: 10_000,
+      currency: 'NOK',
+      paymentText: 'Socks',
+      operationStatus: 'SUCCESS',
+    });
+  });
+
+  it('fills the gap before a later update: a message for seq 3 also sends 2 when only 1 was acknowledged', () => {
+    const updates = statusUpdatesToSend(settledPayment(1), 3);
+    expect(updates.map((u) => u.seq)).toEqual([2, 3]);
+    expect(updates.map((u) => u.status)).toEqual(['CAPTURED', 'CAPTURED']);
+  });
+
+  it('sends nothing that Vipps already acknowledged (a redelivered message)', () => {
+    expect(statusUpdatesToSend(settledPayment(3), 3)).toEqual([]);
+    expect(statusUpdatesToSend(settledPayment(4))).toEqual([]);
+    expect(statusUpdatesToSend(settledPayment(3)).map((u) => u.seq)).toEqual([4]);
+  });
+
+  it('keeps sequence order even if history entries were stored out of order', () => {
+    const tx = settledPayment();
+    const shuffled = { ...tx, history: [...tx.history].reverse() };
+    expect(statusUpdatesToSend(shuffled).map((u) => u.seq)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('ignores entries that produce no Vipps status (INITIATE, FAIL, EXPIRE, REVERSE)', () => {
+    const tx = initiated({
+      history: [
+        { operation: 'INITIATE', amount: 10_000, at: at(0) },
+        { operation: 'FAIL', amount: 0, at: at(1), errorId: '85' },
+        { operation: 'REVERSE', amount: 10_000, at: at(2) },
+      ],
+    });
+    expect(statusUpdatesToSend(tx)).toEqual([]);
+  });
+
+  it('sends a cancel of an unfinished payment as CANCELLED for the payment amount', () => {
+    let tx = initiated();
+    tx = apply(tx, cancel(tx, { at: at(3) }));
+    expect(statusUpdatesToSend(tx)).toMatchObject([{ seq: 1, status: 'CANCELLED', amount: 10_000 }]);
+  });
+});
+
+describe('missingStatusSeqs and timing', () => {
+  it('names a sequence no history entry carries', () => {
+    const tx = settledPayment(0);
+    const withoutSecond = { ...tx, history: tx.history.filter((h) => h.statusSeq !== 2) };
+    expect(missingStatusSeqs(withoutSecond)).toEqual([2]);
+    expect(missingStatusSeqs(tx)).toEqual([]);
+  });
+
+  it('knows when each state change happened and which unacknowledged one is oldest', () => {
+    const tx = settledPayment(2);
+    expect(statusChangedAt(tx, 3)).toBe(at(3));
+    expect(oldestUnacknowledgedAt(tx)).toBe(at(3));
+    expect(oldestUnacknowledgedAt(settledPayment(4))).toBeUndefined();
+  });
+});
+
+describe('statusBatchKey', () => {
+  it('is the same for the same entries in any order, and differs for different entries', () => {
+    const a = statusBatchKey([
+      { pspTransactionId: 'tx1', seq: 1 },
+      { pspTransactionId: 'tx2', seq: 4 },
+    ]);
+    const b = statusBatchKey([
+      { pspTransactionId: 'tx2', seq: 4 },
+      { pspTransactionId: 'tx1', seq: 1 },
+    ]);
+    const c = statusBatchKey([{ pspTransactionId: 'tx1', seq: 1 }]);
+    expect(a).toBe(b);
+    expect(a).not.toBe(c);
+    expect(a).toMatch(/^[0-9a-f]{32}$/);
+  });
+});

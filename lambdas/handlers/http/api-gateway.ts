@@ -50,12 +50,13 @@ export function problem(
   detail?: string,
   extensions: Record<string, unknown> = {},
 ): HttpResult {
+  // Extensions first, so they can never overwrite the standard members.
   const body: Problem = {
+    ...extensions,
     type: `/problems/${slug}`,
     title,
     status,
     ...(detail ? { detail } : {}),
-    ...extensions,
   };
   return {
     statusCode: status,

@@ -50,7 +50,7 @@ export function problemFor(error: unknown): HttpResult | undefined {
       'invalid-payment-state',
       'Not possible in the payment’s current state',
       error.message,
-      { status: error.status },
+      { paymentStatus: error.status },
     );
   }
   if (error instanceof VippsInitFailedError) {

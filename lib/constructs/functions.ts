@@ -1,0 +1,129 @@
+/**
+ * Every Lambda of the gateway, built by iterating lambdas/routes.ts (`functions`): settings,
+ * permissions (from `access`) and triggers (from `trigger`) all come from that one table, which the
+ * local stack reads too.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/observability.js';
+import { functions, type FunctionDefinition, type FunctionName } from '../../lambdas/routes.js';
+import type { StageConfig } from '../stage-config.js';
+import { grantAccess, type AccessTargets } from './access.js';
+import { PspFunction } from './psp-function.js';
+
+/** What makePayment needs after the acquirer's budget to store the outcome and answer Vipps. */
+export const MAKE_PAYMENT_ANSWER_MARGIN_MS = 2_000;
+/** Vipps stops waiting for makePaymentUrl after 15 s. */
+export const VIPPS_MAKE_PAYMENT_BUDGET_MS = 15_000;
+
+export interface PspFunctionsProps {
+  config: StageConfig;
+  /** Literal from context, or a CloudFormation parameter token. */
+  vippsPspId: string;
+  /** The base our makePaymentUrl and url3dSecure are built from (custom domain or the API's URL). */
+  publicBaseUrl: string;
+  targets: AccessTargets;
+}
+
+export class PspFunctions extends Construct {
+  readonly byName: Readonly<Record<FunctionName, PspFunction>>;
+
+  constructor(scope: Construct, id: string, props: PspFunctionsProps) {
+    super(scope, id);
+    const { config, targets } = props;
+    checkMakePaymentBudget(functions.makePayment, config.acquirerBudgetMs);
+
+    // Every handler validates the same configuration at cold start (lambdas/config.ts), so all
+    // get the same variables; what a function may *do* with a table, key or secret is IAM's job.
+    // Only identifiers go here: the Vipps credentials stay in Secrets Manager.
+    const environment: Record<string, string> = {
+      STAGE: config.stage,
+      TABLE_NAME: targets.tables.payments.tableName,
+      IDEMPOTENCY_TABLE_NAME: targets.tables.idempotency.tableName,
+      STATUS_QUEUE_URL: targets.queues.queue.queueUrl,
+      STATUS_DLQ_URL: targets.queues.deadLetterQueue.queueUrl,
+      CARD_DATA_KEY_ID: targets.keys.cardDataKey.keyArn,
+      CARD_DATA_OAEP_HASH: config.cardDataOaepHash,
+      ENVELOPE_KEY_ID: targets.keys.envelopeKey.keyArn,
+      PUBLIC_BASE_URL: props.publicBaseUrl,
+      VIPPS_BASE_URL: config.vippsBaseUrl,
+      VIPPS_PSP_ID: props.vippsPspId,
+      VIPPS_CREDENTIALS_SECRET_ID: targets.vippsCredentials.secretArn,
+      ACQUIRER: config.acquirer,
+      ACQUIRER_BUDGET_MS: String(config.acquirerBudgetMs),
+      ...(config.acquirerBaseUrl ? { ACQUIRER_BASE_URL: config.acquirerBaseUrl } : {}),
+      ...(config.acquirerMerchantId ? { ACQUIRER_MERCHANT_ID: config.acquirerMerchantId } : {}),
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    };
+
+    const production = config.stage === 'production';
+    const built = {} as Record<FunctionName, PspFunction>;
+    for (const [name, definition] of Object.entries(functions) as [FunctionName, FunctionDefinition][]) {
+      const fn = new PspFunction(this, constructId(name), {
+        name,
+        definition,
+        environment,
+        // PCI DSS 10.5.1 asks for a year of audit history in production.
+        logRetention: production ? logs.RetentionDays.ONE_YEAR : logs.RetentionDays.ONE_MONTH,
+        logRemovalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      });
+      grantAccess(fn.executionRole, definition.access, targets);
+      this.addTrigger(fn, definition, targets);
+      built[name] = fn;
+    }
+    this.byName = built;
+  }
+
+  private addTrigger(fn: PspFunction, definition: FunctionDefinition, targets: AccessTargets): void {
+    const trigger = definition.trigger;
+    if (!trigger) return;
+    if (trigger.kind === 'statusQueue') {
+      // A plain mapping (not SqsEventSource) so the role gets only the consume actions that
+      // access.ts grants. FIFO: no batching window; partial failures are reported per message.
+      new lambda.EventSourceMapping(this, `${fn.node.id}StatusQueue`, {
+        target: fn,
+        eventSourceArn: targets.queues.queue.queueArn,
+        batchSize: trigger.batchSize,
+        reportBatchItemFailures: true,
+        // Never poll faster than the reserved concurrency lets the function run: throttled
+        // batches go back to the queue and count towards maxReceiveCount.
+        ...(definition.reservedConcurrency !== undefined
+          ? { maxConcurrency: Math.max(2, definition.reservedConcurrency) }
+          : {}),
+      });
+    } else {
+      new events.Rule(this, `${fn.node.id}Schedule`, {
+        description: `Runs ${fn.node.id} every ${trigger.everyMinutes} minute(s)`,
+        schedule: events.Schedule.rate(Duration.minutes(trigger.everyMinutes)),
+        targets: [
+          new eventsTargets.LambdaFunction(fn, { retryAttempts: 2, maxEventAge: Duration.minutes(2) }),
+        ],
+      });
+      // A sweep that could not start is replaced by the next one: do not queue stale sweeps.
+      fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(2) });
+    }
+  }
+}
+
+/** makePayment must answer inside Vipps' 15 s even when the acquirer uses its whole budget. */
+export function checkMakePaymentBudget(makePayment: FunctionDefinition, acquirerBudgetMs: number): void {
+  const timeoutMs = makePayment.timeoutSeconds * 1000;
+  if (timeoutMs >= VIPPS_MAKE_PAYMENT_BUDGET_MS) {
+    throw new Error(
+      `makePayment timeout ${timeoutMs} ms must stay under Vipps' ${VIPPS_MAKE_PAYMENT_BUDGET_MS} ms`,
+    );
+  }
+  if (acquirerBudgetMs + MAKE_PAYMENT_ANSWER_MARGIN_MS > timeoutMs) {
+    throw new Error(
+      `acquirerBudgetMs ${acquirerBudgetMs} leaves less than ${MAKE_PAYMENT_ANSWER_MARGIN_MS} ms before ` +
+        `the makePayment timeout (${timeoutMs} ms)`,
+    );
+  }
+}
+
+const constructId = (name: string): string => name.charAt(0).toUpperCase() + name.slice(1);

@@ -1,0 +1,289 @@
+/**
+ * What ops look at and get paged for. cdk-monitoring-constructs builds the dashboard and the
+ * standard alarms (Lambda errors/throttles, queue age, DLQ, API 5xx); the gateway's own metrics
+ * (namespace VippsPsp, names from lambdas/observability.ts, emitted as EMF by Powertools Metrics)
+ * get custom widgets and alarms. Every alarm notifies one encrypted SNS topic.
+ *
+ * Powertools Metrics adds the dimension `service` (POWERTOOLS_SERVICE_NAME) to every metric, so
+ * the custom metrics are addressed with it.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import {
+  DefaultDashboardFactory,
+  MetricStatistic,
+  MonitoringFacade,
+  SnsAlarmActionStrategy,
+  type CustomMetric,
+  type MetricWithAlarmSupport,
+} from 'cdk-monitoring-constructs';
+import { Construct } from 'constructs';
+import {
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+  metricDimensions,
+  metricNames,
+} from '../../lambdas/observability.js';
+import type { FunctionName } from '../../lambdas/routes.js';
+import type { StageConfig } from '../stage-config.js';
+
+/** Alarm thresholds, in one place so the runbook can quote them. */
+export const alarmThresholds = {
+  /** makePayment p99 (ms) well before Vipps' 15 s budget runs out. */
+  makePaymentP99Ms: 5_000,
+  /** Share of makePayment answers that are errorId 91 (internal error), percent. */
+  error91RatePercent: 2,
+  /** Oldest status update still waiting for Vipps (seconds). */
+  statusQueueMaxAgeSeconds: 15 * 60,
+  /** Share of API requests answered with 5xx. */
+  api5xxRate: 0.01,
+  /** Lambda errors / throttles per 5-minute period. */
+  lambdaErrors: 0,
+  lambdaThrottles: 0,
+} as const;
+
+/** Vipps stops waiting for makePaymentUrl after this long. */
+const VIPPS_BUDGET_MS = 15_000;
+
+export interface PspMonitoringProps {
+  config: StageConfig;
+  functions: Readonly<Record<FunctionName, lambda.IFunction>>;
+  restApi: apigw.RestApi;
+  apiStageName: string;
+  statusQueue: sqs.IQueue;
+  statusDeadLetterQueue: sqs.IQueue;
+  paymentsTable: dynamodb.ITable;
+  /** Encrypts the alarm topic; its policy lets CloudWatch publish. */
+  topicKey: kms.IKey;
+}
+
+export class PspMonitoring extends Construct {
+  readonly alarmTopic: sns.Topic;
+  readonly facade: MonitoringFacade;
+
+  constructor(scope: Construct, id: string, props: PspMonitoringProps) {
+    super(scope, id);
+    const { config, functions: fns } = props;
+    const prefix = `VippsPsp-${config.stage}`;
+
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: `Vipps PSP ${config.stage} alarms`,
+      masterKey: props.topicKey,
+      enforceSSL: true,
+    });
+    if (config.alarmEmail) {
+      this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail));
+    }
+
+    this.facade = new MonitoringFacade(this, 'Facade', {
+      alarmFactoryDefaults: {
+        alarmNamePrefix: prefix,
+        actionsEnabled: true,
+        action: new SnsAlarmActionStrategy({ onAlarmTopic: this.alarmTopic }),
+        // Two bad 5-minute periods out of three: one blip does not page anyone.
+        datapointsToAlarm: 2,
+        evaluationPeriods: 3,
+      },
+      metricFactoryDefaults: { period: Duration.minutes(5) },
+      dashboardFactory: new DefaultDashboardFactory(this, 'Dashboards', {
+        dashboardNamePrefix: prefix,
+        createDashboard: true,
+        createSummaryDashboard: false,
+        createAlarmDashboard: true,
+      }),
+    });
+    const metrics = this.facade.createMetricFactory();
+    const custom = (
+      name: string,
+      statistic: MetricStatistic,
+      label: string,
+      extra: Record<string, string> = {},
+    ) =>
+      metrics.createMetric(
+        name,
+        statistic,
+        label,
+        { service: SERVICE_NAME, ...extra },
+        undefined,
+        METRICS_NAMESPACE,
+      );
+    const makePaymentInvocations = fns.makePayment.metricInvocations({
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+    });
+
+    // ── makePayment: the 15-second answer to Vipps ────────────────────────────────────────────
+    const answers = (errorId: string) =>
+      custom(metricNames.makePaymentAnswer, MetricStatistic.SUM, `errorId ${errorId}`, {
+        [metricDimensions.errorId]: errorId,
+      });
+    const ratePercent = (id: string, label: string, count: MetricWithAlarmSupport): MetricWithAlarmSupport =>
+      // Denominator: makePayment invocations (one answer each; 401s to impostors are counted too,
+      // which only makes the rate look better — they are rare and never come from Vipps).
+      metrics.createMetricMath(
+        `IF(inv > 0, 100 * FILL(${id}, 0) / inv, 0)`,
+        { [id]: count, inv: makePaymentInvocations },
+        label,
+      );
+
+    this.facade.addLargeHeader(`Vipps PSP (${config.stage})`).monitorCustom({
+      alarmFriendlyName: 'MakePayment',
+      humanReadableName: 'makePayment (Vipps waits 15 s)',
+      metricGroups: [
+        {
+          title: 'makePayment latency (ms)',
+          horizontalAnnotations: [{ value: VIPPS_BUDGET_MS, label: 'Vipps budget 15 s', color: '#d62728' }],
+          metrics: [
+            custom(metricNames.makePaymentLatency, MetricStatistic.P50, 'p50'),
+            {
+              metric: custom(metricNames.makePaymentLatency, MetricStatistic.P99, 'p99'),
+              alarmFriendlyName: 'MakePaymentLatencyP99',
+              addAlarm: {
+                Critical: {
+                  threshold: alarmThresholds.makePaymentP99Ms,
+                  comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                  treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
+                  additionalDescription:
+                    'makePayment p99 above 5 s: the acquirer or KMS is slow; Vipps gives up at 15 s.',
+                },
+              },
+            },
+            custom(metricNames.acquirerLatency, MetricStatistic.P99, 'acquirer p99'),
+          ],
+        },
+        {
+          title: 'Answers by errorId',
+          metrics: [
+            {
+              searchQuery: metricNames.makePaymentAnswer,
+              namespace: METRICS_NAMESPACE,
+              dimensionsMap: {
+                service: SERVICE_NAME,
+                [metricDimensions.errorId]: undefined as unknown as string,
+              },
+              statistic: MetricStatistic.SUM,
+            },
+          ] satisfies CustomMetric[],
+        },
+        {
+          title: 'Soft-decline and error-91 rate (%)',
+          metrics: [
+            ratePercent('softDeclines', 'soft decline (1036) %', answers('1036')),
+            {
+              metric: ratePercent('internalErrors', 'internal error (91) %', answers('91')),
+              alarmFriendlyName: 'MakePaymentError91Rate',
+              addAlarm: {
+                Critical: {
+                  threshold: alarmThresholds.error91RatePercent,
+                  comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                  treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
+                  additionalDescription:
+                    'More than 2 % of makePayment answers are errorId 91 (internal error).',
+                },
+              },
+            },
+          ],
+        },
+        {
+          title: '3-D Secure',
+          metrics: [
+            metrics.createMetricMath(
+              'IF(started > 0, 100 * FILL(success, 0) / started, 0)',
+              {
+                started: custom(metricNames.threeDsSession, MetricStatistic.SUM, 'started', {
+                  result: 'started',
+                }),
+                success: custom(metricNames.threeDsSession, MetricStatistic.SUM, 'success', {
+                  result: 'success',
+                }),
+              },
+              'completion %',
+            ),
+          ],
+        },
+      ],
+    });
+
+    // ── Status sync to Vipps ──────────────────────────────────────────────────────────────────
+    this.facade
+      .addLargeHeader('Status updates to Vipps')
+      .monitorCustom({
+        alarmFriendlyName: 'StatusSync',
+        humanReadableName: 'Status sync',
+        metricGroups: [
+          {
+            title: 'Lag from state change to Vipps acknowledgement (s)',
+            metrics: [
+              custom(metricNames.statusUpdateLag, MetricStatistic.P50, 'p50'),
+              custom(metricNames.statusUpdateLag, MetricStatistic.P99, 'p99'),
+              custom(metricNames.statusUpdateLag, MetricStatistic.MAX, 'max'),
+            ],
+          },
+          {
+            title: 'Acknowledged / rejected by Vipps',
+            metrics: [
+              custom(metricNames.statusUpdatesAcknowledged, MetricStatistic.SUM, 'acknowledged'),
+              custom(metricNames.statusUpdatesRejected, MetricStatistic.SUM, 'rejected (4xx → DLQ)'),
+            ],
+          },
+        ],
+      })
+      .monitorSqsQueueWithDlq({
+        queue: props.statusQueue,
+        deadLetterQueue: props.statusDeadLetterQueue,
+        alarmFriendlyName: 'StatusQueue',
+        humanReadableName: 'Status queue (FIFO) and its DLQ',
+        addQueueMaxMessageAgeAlarm: {
+          Critical: {
+            maxAgeInSeconds: alarmThresholds.statusQueueMaxAgeSeconds,
+            treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
+            datapointsToAlarm: 1,
+            evaluationPeriods: 1,
+          },
+        },
+        addDeadLetterQueueMaxSizeAlarm: {
+          Critical: {
+            maxMessageCount: 0,
+            // An idle queue stops publishing metrics; no data means nothing is dead-lettered.
+            treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
+            datapointsToAlarm: 1,
+            evaluationPeriods: 1,
+          },
+        },
+      });
+
+    // ── Lambda, API Gateway, DynamoDB ─────────────────────────────────────────────────────────
+    this.facade.addLargeHeader('Functions');
+    for (const [name, fn] of Object.entries(fns) as [FunctionName, lambda.IFunction][]) {
+      this.facade.monitorLambdaFunction({
+        lambdaFunction: fn,
+        alarmFriendlyName: name,
+        humanReadableName: name,
+        addFaultCountAlarm: { Critical: { maxErrorCount: alarmThresholds.lambdaErrors } },
+        addThrottlesCountAlarm: { Critical: { maxErrorCount: alarmThresholds.lambdaThrottles } },
+      });
+    }
+
+    this.facade
+      .addLargeHeader('API and storage')
+      .monitorApiGateway({
+        api: props.restApi,
+        apiStage: props.apiStageName,
+        alarmFriendlyName: 'Api',
+        humanReadableName: 'REST API',
+        add5XXFaultRateAlarm: { Critical: { maxErrorRate: alarmThresholds.api5xxRate } },
+      })
+      .monitorDynamoTable({
+        table: props.paymentsTable,
+        alarmFriendlyName: 'PaymentsTable',
+        humanReadableName: 'Payments table',
+      });
+  }
+}

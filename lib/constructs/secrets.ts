@@ -1,0 +1,44 @@
+/**
+ * Vipps API credentials. The stack creates the secret with a placeholder shape and no real value;
+ * operators put the credentials from Vipps' portal into it after the first deploy:
+ *
+ *   aws secretsmanager put-secret-value --secret-id <VippsCredentialsSecretArn output> \
+ *     --secret-string '{"clientId":"…","clientSecret":"…","subscriptionKey":"…"}'
+ *
+ * Functions get only the secret's ARN (VIPPS_CREDENTIALS_SECRET_ID) and read it at run time with
+ * caching; the value never appears in an environment variable or a template.
+ */
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { Stage } from '../stage-config.js';
+
+export interface VippsCredentialsProps {
+  stage: Stage;
+}
+
+export class VippsCredentials extends Construct {
+  readonly secret: secretsmanager.Secret;
+
+  constructor(scope: Construct, id: string, props: VippsCredentialsProps) {
+    super(scope, id);
+    this.secret = new secretsmanager.Secret(this, 'Secret', {
+      description: `Vipps PSP API credentials (${props.stage}): JSON {clientId, clientSecret, subscriptionKey}`,
+      // Secrets Manager generates a random clientSecret so the secret exists from the first deploy;
+      // the empty clientId fails the functions' validation until operators set the real value.
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ clientId: '', subscriptionKey: '' }),
+        generateStringKey: 'clientSecret',
+        excludePunctuation: true,
+      },
+      // Credentials issued by Vipps cannot be recreated by a redeploy.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Vipps issues these credentials in its portal; no rotation Lambda can create new ones. ' +
+        'Operators rotate them in the portal and put the new value into this secret.',
+    });
+  }
+}

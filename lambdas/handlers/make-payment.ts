@@ -1,21 +1,31 @@
 /** Lambda entry: Vipps' makePaymentUrl. */
-import { correlationPaths } from '@aws-lambda-powertools/logger/correlationId';
 import { routes } from '../routes.js';
-
-import { entryDependencies, lambdaEntry, withSettings } from './lambda-entry.js';
+import { acquirer, cardFunding } from '../wiring/acquirer.js';
+import { clock, config } from '../wiring/context.js';
+import { cardData, vault } from '../wiring/keys.js';
+import { statusQueue } from '../wiring/queues.js';
+import { threeDsSessions, transactions } from '../wiring/storage.js';
+import { threeDsUrl } from '../wiring/vipps.js';
+import { apiGatewayRequestId, entryDependencies, lambdaEntry } from './lambda-entry.js';
 import { createMakePaymentHandler } from './make-payment/make-payment-handler.js';
 
-const deps = entryDependencies();
 const maxBodyBytes = routes.find((r) => r.function === 'makePayment')!.maxBodyBytes;
+const deps = entryDependencies({
+  transactions,
+  threeDsSessions,
+  acquirer,
+  cardFunding,
+  cardData,
+  vault,
+  statusQueue,
+  clock,
+  threeDsUrl,
+  acquirerBudgetMs: () => config().ACQUIRER_BUDGET_MS,
+  threeDsSessionTtlSeconds: () => config().THREE_DS_SESSION_TTL_SECONDS,
+  maxBodyBytes: () => maxBodyBytes,
+});
 
-export const handler = lambdaEntry(
-  deps,
-  createMakePaymentHandler(
-    withSettings(deps, {
-      maxBodyBytes,
-      acquirerBudgetMs: deps.config.ACQUIRER_BUDGET_MS,
-      threeDsSessionTtlSeconds: deps.config.THREE_DS_SESSION_TTL_SECONDS,
-    }),
-  ),
-  { correlationIdPath: correlationPaths.API_GATEWAY_REST, emitsMetrics: true },
-);
+export const handler = lambdaEntry(deps, createMakePaymentHandler(deps), {
+  correlationId: apiGatewayRequestId,
+  emitsMetrics: true,
+});

@@ -1,19 +1,29 @@
 /** Lambda entry: the Merchant API (every /v1 route). */
-import { correlationPaths } from '@aws-lambda-powertools/logger/correlationId';
 import { routes } from '../routes.js';
-
-import { entryDependencies, lambdaEntry, withSettings } from './lambda-entry.js';
+import { acquirer } from '../wiring/acquirer.js';
+import { clock, config } from '../wiring/context.js';
+import { idempotency } from '../wiring/idempotency.js';
+import { statusQueue } from '../wiring/queues.js';
+import { transactions } from '../wiring/storage.js';
+import { makePaymentUrl, vipps } from '../wiring/vipps.js';
+import { apiGatewayRequestId, entryDependencies, lambdaEntry } from './lambda-entry.js';
 import { createMerchantApiHandler } from './merchant-api/merchant-api-handler.js';
 
-const deps = entryDependencies();
 const maxBodyBytes = Math.max(
   ...routes.filter((r) => r.function === 'merchantApi').map((r) => r.maxBodyBytes),
 );
+const deps = entryDependencies({
+  transactions,
+  acquirer,
+  statusQueue,
+  vipps,
+  idempotency,
+  clock,
+  makePaymentUrl,
+  paymentTtlSeconds: () => config().PAYMENT_TTL_SECONDS,
+  maxBodyBytes: () => maxBodyBytes,
+});
 
-export const handler = lambdaEntry(
-  deps,
-  createMerchantApiHandler(
-    withSettings(deps, { maxBodyBytes, paymentTtlSeconds: deps.config.PAYMENT_TTL_SECONDS }),
-  ),
-  { correlationIdPath: correlationPaths.API_GATEWAY_REST },
-);
+export const handler = lambdaEntry(deps, createMerchantApiHandler(deps), {
+  correlationId: apiGatewayRequestId,
+});

@@ -9,8 +9,12 @@ import type { Context } from 'aws-lambda';
 import type { Clock } from '../core/ports.js';
 import { type ReconcileDeps, type ReconcileResult, reconcile } from '../core/use-cases/reconcile.js';
 import { metricDimensions, metricNames } from '../observability.js';
-import { type AppDependencies, getDependencies } from '../wiring.js';
-import { lambdaEntry, withSettings } from './lambda-entry.js';
+import { acquirer } from '../wiring/acquirer.js';
+import { clock, config } from '../wiring/context.js';
+import { statusQueue } from '../wiring/queues.js';
+import { transactions } from '../wiring/storage.js';
+import { vipps } from '../wiring/vipps.js';
+import { entryDependencies, lambdaEntry } from './lambda-entry.js';
 
 /** One sweep's page: well inside the 120 s timeout even if every payment needs the acquirer. */
 export const RECONCILE_BATCH = 100;
@@ -47,18 +51,22 @@ export function createReconcilerHandler(deps: ReconcilerDeps) {
 
 /**
  * Built on the first invocation rather than at import, so tests and the local stack can import
- * createReconcilerHandler without a Lambda environment; rebuilt if the shared dependencies were
- * reset.
+ * createReconcilerHandler without a Lambda environment (a bad configuration still fails the
+ * first invocation, naming the variable).
  */
-let built:
-  | { deps: AppDependencies; entry: (event: unknown, context: Context) => Promise<ReconcilerSummary> }
-  | undefined;
+let entry: ((event: unknown, context: Context) => Promise<ReconcilerSummary>) | undefined;
 
 export const handler = (event: unknown, context: Context): Promise<ReconcilerSummary> => {
-  const deps = getDependencies();
-  if (built?.deps !== deps) {
-    const settings = { acquirerBudgetMs: deps.config.ACQUIRER_BUDGET_MS };
-    built = { deps, entry: lambdaEntry(deps, createReconcilerHandler(withSettings(deps, settings))) };
+  if (!entry) {
+    const deps = entryDependencies({
+      transactions,
+      acquirer,
+      statusQueue,
+      vipps,
+      clock,
+      acquirerBudgetMs: () => config().ACQUIRER_BUDGET_MS,
+    });
+    entry = lambdaEntry(deps, createReconcilerHandler(deps));
   }
-  return built.entry(event, context);
+  return entry(event, context);
 };

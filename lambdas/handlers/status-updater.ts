@@ -19,8 +19,11 @@ import {
 } from '../adapters/sqs/status-update-message.js';
 import { type StatusMessage, type SyncStatusDeps, syncStatus } from '../core/use-cases/sync-status.js';
 import { metricNames } from '../observability.js';
-import { type AppDependencies, getDependencies } from '../wiring.js';
-import { lambdaEntry, withSettings } from './lambda-entry.js';
+import { clock } from '../wiring/context.js';
+import { deadLetterQueue } from '../wiring/queues.js';
+import { transactions } from '../wiring/storage.js';
+import { vipps } from '../wiring/vipps.js';
+import { entryDependencies, lambdaEntry } from './lambda-entry.js';
 
 export interface StatusUpdaterDeps extends SyncStatusDeps {
   metrics?: Pick<Metrics, 'addMetric'>;
@@ -118,17 +121,20 @@ export function fifoFailures(
 /**
  * Built on the first invocation rather than at import, so tests and the local stack can import
  * createStatusUpdaterHandler without a Lambda environment (a bad configuration still fails the
- * first invocation, naming the variable); rebuilt if the shared dependencies were reset.
+ * first invocation, naming the variable).
  */
-let built:
-  | { deps: AppDependencies; entry: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> }
-  | undefined;
+let entry: ((event: SQSEvent, context: Context) => Promise<SQSBatchResponse>) | undefined;
 
 export const handler = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-  const deps = getDependencies();
-  if (built?.deps !== deps) {
-    const settings = { formatMessage: serializeStatusUpdate };
-    built = { deps, entry: lambdaEntry(deps, createStatusUpdaterHandler(withSettings(deps, settings))) };
+  if (!entry) {
+    const deps = entryDependencies({
+      transactions,
+      vipps,
+      deadLetterQueue,
+      clock,
+      formatMessage: () => serializeStatusUpdate,
+    });
+    entry = lambdaEntry(deps, createStatusUpdaterHandler(deps), { emitsMetrics: true });
   }
-  return built.entry(event, context);
+  return entry(event, context);
 };

@@ -5,7 +5,6 @@
  * render HTML with the security headers. Every refusal is an error page with its own status and
  * changes nothing.
  */
-import { correlationPaths } from '@aws-lambda-powertools/logger/correlationId';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { renderChallengePage } from '../adapters/three-ds/pages/challenge-page.js';
@@ -22,13 +21,17 @@ import {
   type ChallengeSubmission,
   type ThreeDsChallengeStore,
   completeChallenge,
+  sessionRef,
   showChallenge,
 } from '../core/use-cases/three-ds-challenge.js';
 import { metricDimensions, metricNames } from '../observability.js';
 import { routes, threeDsPath } from '../routes.js';
-import { getDependencies } from '../wiring.js';
+import { threeDsServer } from '../wiring/acquirer.js';
+import { clock, config } from '../wiring/context.js';
+import { vault } from '../wiring/keys.js';
+import { threeDsSessions } from '../wiring/storage.js';
 import { bodyBytes, bodyText, header } from './http/api-gateway.js';
-import { lambdaEntry } from './lambda-entry.js';
+import { apiGatewayRequestId, entryDependencies, lambdaEntry } from './lambda-entry.js';
 
 export interface ThreeDsHandlerDeps {
   sessions: ThreeDsChallengeStore;
@@ -75,14 +78,15 @@ export function createThreeDsHandler(deps: ThreeDsHandlerDeps): Handler {
     const pagePath = `${basePath}${threeDsPath(encodeURIComponent(sessionId))}`;
     const errorPage = (problem: PageProblem, extra: Record<string, string> = {}) =>
       respond(renderErrorPage(problem, { language, retryPath: pagePath }), deps, extra);
+    // Never the session id itself (a bearer secret), nor any submitted value.
+    const refused = (message: string, problem: PageProblem, detail?: string) =>
+      deps.log.warn(message, { problem, sessionRef: sessionRef(sessionId), ...(detail ? { detail } : {}) });
 
     try {
       if (event.httpMethod === 'GET') {
         const query = event.queryStringParameters ?? {};
         if (FORM_FIELDS.some((name) => query[name] !== undefined)) {
-          deps.log.warn('3-D Secure form fields arrived in a GET query; ignored', {
-            problem: 'FORM_IN_QUERY',
-          });
+          refused('3-D Secure form fields arrived in a GET query; ignored', 'FORM_IN_QUERY');
           return errorPage('FORM_IN_QUERY', { Allow: 'POST' });
         }
         const outcome = await showChallenge({ sessionId, browser: browserInfo(event) }, useCaseDeps);
@@ -96,14 +100,15 @@ export function createThreeDsHandler(deps: ThreeDsHandlerDeps): Handler {
       }
 
       if (event.httpMethod === 'POST') {
-        const submission = readSubmission(event, maxBodyBytes);
-        if (submission === 'BAD_FORM') {
-          deps.log.warn('3-D Secure form unreadable', { problem: 'BAD_FORM' });
+        const read = readSubmission(event, maxBodyBytes);
+        if (!read.ok) {
+          refused('3-D Secure form unreadable', 'BAD_FORM', read.reason);
           return errorPage('BAD_FORM');
         }
+        const submission = read.submission;
         if (submission.answer.kind !== 'CRES' && isCrossSite(event)) {
           // Our own form posts same-origin; only a real ACS posts cross-site (and it sends a CRes).
-          deps.log.warn('3-D Secure form posted from another site', { problem: 'FORGED_FORM' });
+          refused('3-D Secure form posted from another site', 'FORGED_FORM', 'sec-fetch-site');
           return errorPage('FORGED_FORM');
         }
         const outcome = await completeChallenge({ sessionId, submission }, useCaseDeps);
@@ -159,32 +164,39 @@ function redirect(location: string, deps: Pick<ThreeDsHandlerDeps, 'frameAncesto
 /**
  * The return route's form: `csrf` + `action` (submit | cancel) + `otp` from our page, or `cres` +
  * `threeDSSessionData` from a real ACS. Anything missing, repeated, oversized or malformed is
- * refused as a whole: a half-understood form must not complete a challenge.
+ * refused as a whole (a half-understood form must not complete a challenge), naming for the log
+ * what was wrong, never the value.
  */
-function readSubmission(event: APIGatewayProxyEvent, maxBodyBytes: number): ChallengeSubmission | 'BAD_FORM' {
+function readSubmission(
+  event: APIGatewayProxyEvent,
+  maxBodyBytes: number,
+): { ok: true; submission: ChallengeSubmission } | { ok: false; reason: string } {
+  const refuse = (reason: string) => ({ ok: false as const, reason });
+  const accept = (submission: ChallengeSubmission) => ({ ok: true as const, submission });
   const contentType = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
-  if (contentType !== 'application/x-www-form-urlencoded') return 'BAD_FORM';
-  if (bodyBytes(event) > maxBodyBytes) return 'BAD_FORM';
+  if (contentType !== 'application/x-www-form-urlencoded') return refuse('content-type');
+  if (bodyBytes(event) > maxBodyBytes) return refuse('too large');
   const form = new URLSearchParams(bodyText(event));
-  if (FORM_FIELDS.some((name) => form.getAll(name).length > 1)) return 'BAD_FORM';
+  if (FORM_FIELDS.some((name) => form.getAll(name).length > 1)) return refuse('repeated field');
   const single = (name: string): string | undefined => form.get(name) ?? undefined;
 
   const cres = single('cres');
   if (cres !== undefined) {
     const token = single('threeDSSessionData');
-    if (!CRES.test(cres) || token === undefined || !FORM_TOKEN.test(token)) return 'BAD_FORM';
-    return { formToken: token, answer: { kind: 'CRES', cres } };
+    if (!CRES.test(cres)) return refuse('cres');
+    if (token === undefined || !FORM_TOKEN.test(token)) return refuse('threeDSSessionData');
+    return accept({ formToken: token, answer: { kind: 'CRES', cres } });
   }
 
   const token = single('csrf');
   const action = single('action');
-  if (token === undefined || !FORM_TOKEN.test(token)) return 'BAD_FORM';
-  if (action === 'cancel') return { formToken: token, answer: { kind: 'CANCEL' } };
-  if (action !== 'submit') return 'BAD_FORM';
+  if (token === undefined || !FORM_TOKEN.test(token)) return refuse('csrf');
+  if (action === 'cancel') return accept({ formToken: token, answer: { kind: 'CANCEL' } });
+  if (action !== 'submit') return refuse('action');
   // People type codes with spaces ("12 34"); anything but digits is garbled, not a wrong code.
   const code = single('otp')?.replace(/\s+/g, '');
-  if (code === undefined || !/^\d{1,12}$/.test(code)) return 'BAD_FORM';
-  return { formToken: token, answer: { kind: 'ONE_TIME_CODE', code } };
+  if (code === undefined || !/^\d{1,12}$/.test(code)) return refuse('otp');
+  return accept({ formToken: token, answer: { kind: 'ONE_TIME_CODE', code } });
 }
 
 /** Fetch metadata, where the browser sends it: our form is same-origin, a forged one is not. */
@@ -217,7 +229,7 @@ type Entry = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatew
 let entry: Entry | undefined;
 
 function buildEntry(): Entry {
-  const deps = getDependencies();
+  const deps = entryDependencies({ threeDsSessions, vault, threeDsServer, clock, config });
   const pages = createThreeDsHandler({
     sessions: asChallengeStore(deps.threeDsSessions),
     vault: deps.vault,
@@ -232,7 +244,7 @@ function buildEntry(): Entry {
     },
   });
   return lambdaEntry(deps, (event: APIGatewayProxyEvent) => pages(event), {
-    correlationIdPath: correlationPaths.API_GATEWAY_REST,
+    correlationId: apiGatewayRequestId,
   });
 }
 

@@ -14,16 +14,10 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionDefinition, FunctionName } from '../../lambdas/routes.js';
+import { BUNDLE_TARGET, ESM_REQUIRE_BANNER, MAIN_FIELDS, aliasArgs } from '../bundling.js';
 
 /** The repository root: handler entries in lambdas/routes.ts are relative to it. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/**
- * ESM output still meets CommonJS dependencies that call `require` (parts of the SDK's and
- * Powertools' dependency tree); define it once at the top of the bundle.
- */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __pspCreateRequire } from 'node:module'; const require = __pspCreateRequire(import.meta.url);";
 
 export interface PspFunctionProps {
   name: FunctionName;
@@ -79,13 +73,15 @@ export class PspFunction extends NodejsFunction {
         sourceMap: true,
         // Line numbers are enough for stack traces; keeping sources out halves the asset.
         sourcesContent: false,
-        target: 'node22',
+        target: BUNDLE_TARGET,
         format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
+        mainFields: MAIN_FIELDS,
         banner: ESM_REQUIRE_BANNER,
         // Bundle the AWS SDK instead of using the runtime's copy: we ship the versions we test.
         externalModules: [],
         metafile: true,
+        // Lambda-only replacements (e.g. env-only AWS credentials): see lib/bundling.ts.
+        esbuildArgs: aliasArgs(),
       },
     });
     this.logGroupRef = logGroup;

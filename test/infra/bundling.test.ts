@@ -53,4 +53,11 @@ describe.each(Object.keys(functions) as FunctionName[])('%s bundle', (name) => {
     expect(externals.filter((p) => !p.startsWith('node:'))).toEqual([]);
     expect(Object.keys(meta.inputs).some((input) => input.includes('node_modules/@aws-sdk/'))).toBe(true);
   });
+
+  it('takes AWS credentials from the environment only (the Lambda alias of lib/bundling.ts)', () => {
+    const inputs = Object.keys(meta.inputs);
+    expect(inputs).toContain('lambdas/bundling/lambda-credentials.ts');
+    expect(inputs.some((input) => input.includes('credential-provider-ini'))).toBe(false);
+    expect(inputs.some((input) => input.includes('credential-provider-sso'))).toBe(false);
+  });
 });

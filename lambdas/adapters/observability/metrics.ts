@@ -6,5 +6,9 @@ export { MetricUnit };
 
 /** CloudWatch metrics through EMF: written to stdout with the logs, no API calls on the hot path. */
 export function createMetrics(logger?: Logger): Metrics {
-  return new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, ...(logger ? { logger } : {}) });
+  return new Metrics({
+    namespace: METRICS_NAMESPACE,
+    serviceName: SERVICE_NAME,
+    ...(logger ? { logger } : {}),
+  });
 }

@@ -1,0 +1,19 @@
+/** KMS: the ENCRYPTEDCARD RSA key and the envelope key for 3-D Secure session secrets. */
+import { createKmsClient } from '../adapters/aws-clients.js';
+import { KmsCardDataDecryptor } from '../adapters/kms/kms-card-data-decryptor.js';
+import { KmsEnvelopeVault } from '../adapters/kms/kms-envelope-vault.js';
+import { config, once } from './context.js';
+
+const kmsClient = /* @__PURE__ */ once(() => createKmsClient());
+
+export const cardData = /* @__PURE__ */ once(
+  () =>
+    new KmsCardDataDecryptor({
+      client: kmsClient(),
+      keyId: config().CARD_DATA_KEY_ID,
+      oaepHash: config().CARD_DATA_OAEP_HASH,
+    }),
+);
+export const vault = /* @__PURE__ */ once(
+  () => new KmsEnvelopeVault({ client: kmsClient(), keyId: config().ENVELOPE_KEY_ID }),
+);

@@ -1,0 +1,518 @@
+/**
+ * The 3-D Secure pages through the real handler factory, called with API Gateway REST proxy events,
+ * over dynalite and the KMS emulator (production store and envelope vault) with the sandbox ACS.
+ * What a user (or the Vipps app) notices: the page, the redirect, the error pages and their
+ * status codes, the headers, and that refused requests change nothing.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SandboxThreeDsServer } from '../../lambdas/adapters/three-ds/sandbox-three-ds-server.js';
+import type {
+  AuthenticationRequest,
+  CompleteChallengeRequest,
+  ThreeDsServer,
+} from '../../lambdas/core/three-ds-server.js';
+import type { ThreeDsSession } from '../../lambdas/core/three-ds-session.js';
+import { createThreeDsHandler } from '../../lambdas/handlers/three-ds.js';
+import {
+  RecordingLog,
+  TEST_TOKEN,
+  TestClock,
+  type ThreeDsHarness,
+  formBody,
+  gatewayEvent,
+  inputValue,
+  startThreeDsHarness,
+} from '../support/three-ds-harness.js';
+
+let h: ThreeDsHarness;
+const log = new RecordingLog();
+const clock = new TestClock();
+const PUBLIC_BASE_URL = 'https://psp.example';
+
+beforeAll(async () => {
+  h = await startThreeDsHarness();
+});
+afterAll(() => h?.close());
+
+function pages(server: ThreeDsServer = new SandboxThreeDsServer()) {
+  return createThreeDsHandler({
+    sessions: h.store,
+    vault: h.vault,
+    server,
+    clock,
+    log,
+    publicBaseUrl: PUBLIC_BASE_URL,
+  });
+}
+const handler = () => pages();
+
+const FORM = 'application/x-www-form-urlencoded';
+
+async function open(sessionId: string, headers: Record<string, string> = {}) {
+  return handler()(gatewayEvent({ method: 'GET', sessionId, headers }));
+}
+
+async function post(
+  sessionId: string,
+  fields: Record<string, string> | string,
+  headers: Record<string, string> = {},
+) {
+  return handler()(
+    gatewayEvent({
+      method: 'POST',
+      sessionId,
+      body: typeof fields === 'string' ? fields : formBody(fields),
+      headers: { 'Content-Type': FORM, 'Sec-Fetch-Site': 'same-origin', ...headers },
+    }),
+  );
+}
+
+/** Open the page and read its form token. */
+async function render(session: ThreeDsSession): Promise<{ page: APIGatewayProxyResult; csrf: string }> {
+  const page = await open(session.sessionId);
+  expect(page.statusCode).toBe(200);
+  return { page, csrf: inputValue(page.body, 'csrf')! };
+}
+
+const urlOf = (session: ThreeDsSession, op: string) =>
+  session.operations.find((o) => o.operation === op)!.url;
+const headersOf = (r: APIGatewayProxyResult) => r.headers as Record<string, string>;
+
+async function expectUnchanged(session: ThreeDsSession) {
+  const now = await h.store.get(session.sessionId);
+  expect(now?.state).toBe('PENDING');
+  expect(now?.completedAt).toBeUndefined();
+  expect(now?.authentication).toBeUndefined();
+  return now!;
+}
+
+describe('GET /3ds/{sessionId}: the challenge page', () => {
+  it('shows merchant and amount in kr with the form the Vipps app fills in', async () => {
+    const session = await h.seedSession();
+    const { page, csrf } = await render(session);
+    expect(headersOf(page)['Content-Type']).toBe('text/html; charset=utf-8');
+    expect(page.body).toContain('Sokkebutikken AS');
+    expect(page.body).toContain('100,36\u00a0kr');
+    expect(page.body).toContain(`<form method="post" action="/3ds/${session.sessionId}">`);
+    expect(csrf).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const otp = /<input[^>]*name="otp"[^>]*>/.exec(page.body)?.[0];
+    expect(otp).toContain('inputmode="numeric"');
+    expect(otp).toContain('autocomplete="one-time-code"');
+    expect(otp).toContain('type="text"');
+    expect(page.body).toMatch(/<button[^>]*type="submit" name="action" value="submit"/);
+    expect(page.body).toMatch(/<button[^>]*type="submit" name="action" value="cancel"/);
+    // Only the hash of the token is stored.
+    const stored = await h.store.get(session.sessionId);
+    expect(stored?.challenge?.formTokenHash).toBe(createHash('sha256').update(csrf).digest('hex'));
+    expect(JSON.stringify(await h.rawItem(session.sessionId))).not.toContain(csrf);
+  });
+
+  it('sends the strict security headers, and the CSP allows exactly the inline stylesheet it serves', async () => {
+    const session = await h.seedSession();
+    const { page } = await render(session);
+    const headers = headersOf(page);
+    expect(headers['Cache-Control']).toBe('no-store');
+    expect(headers['Referrer-Policy']).toBe('no-referrer');
+    expect(headers['X-Content-Type-Options']).toBe('nosniff');
+    const csp = headers['Content-Security-Policy']!;
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("base-uri 'none'");
+    expect(csp).toContain("form-action 'self' https://vipps.example");
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|script-src|\*/);
+
+    const css = /<style>([\s\S]*?)<\/style>/.exec(page.body)![1]!;
+    const hash = createHash('sha256').update(css, 'utf8').digest('base64');
+    expect(csp).toContain(`style-src 'sha256-${hash}'`);
+  });
+
+  it('loads nothing from anywhere: no scripts, no external stylesheets, images or fonts', async () => {
+    const session = await h.seedSession();
+    const { page } = await render(session);
+    expect(page.body).not.toMatch(/<script|<iframe|<img|@import|url\(/i);
+    expect(page.body).not.toMatch(/\b(src|href)="(https?:)?\/\//i);
+    expect(page.body).toContain(
+      '<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">',
+    );
+  });
+
+  it('escapes what it shows', async () => {
+    const session = await h.seedSession({ merchantName: '<script>alert("x")</script> & Sønner' });
+    const { page } = await render(session);
+    expect(page.body).not.toContain('<script>alert');
+    expect(page.body).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Sønner');
+  });
+
+  it('speaks Norwegian to a Norwegian web view', async () => {
+    const session = await h.seedSession();
+    const page = await open(session.sessionId, { 'Accept-Language': 'nb-NO,nb;q=0.9,en;q=0.5' });
+    expect(page.body).toContain('<html lang="nb">');
+    expect(page.body).toContain('Bekreft betalingen');
+    expect(page.body).toContain('Engangskode');
+  });
+
+  it('starts one 3DS transaction per session: a reload keeps it and only renews the form token', async () => {
+    const session = await h.seedSession();
+    const first = await render(session);
+    const started = await h.store.get(session.sessionId);
+    const second = await render(session);
+    const resumed = await h.store.get(session.sessionId);
+    expect(resumed?.serverTransactionId).toBe(started?.serverTransactionId);
+    expect(resumed?.challenge?.dsTransactionId).toBe(started?.challenge?.dsTransactionId);
+    expect(second.csrf).not.toBe(first.csrf);
+  });
+
+  it('keeps the API Gateway base path of PUBLIC_BASE_URL in the form action', async () => {
+    const session = await h.seedSession();
+    const staged = createThreeDsHandler({
+      sessions: h.store,
+      vault: h.vault,
+      server: new SandboxThreeDsServer(),
+      clock,
+      log,
+      publicBaseUrl: 'https://abc.execute-api.eu-north-1.amazonaws.com/prod/',
+    });
+    const page = await staged(gatewayEvent({ method: 'GET', sessionId: session.sessionId }));
+    expect(page.body).toContain(`action="/prod/3ds/${session.sessionId}"`);
+  });
+});
+
+describe('POST /3ds/{sessionId}: the return route', () => {
+  it('authenticates with the right code and redirects 302 to 3dssuccess, query string intact', async () => {
+    const session = await h.seedSession();
+    const { csrf } = await render(session);
+    const answer = await post(session.sessionId, { csrf, otp: '1234', action: 'submit' });
+    expect(answer.statusCode).toBe(302);
+    expect(headersOf(answer).Location).toBe(urlOf(session, '3dssuccess'));
+    expect(headersOf(answer).Location).toContain('&x=a%2Fb');
+    expect(headersOf(answer)['Cache-Control']).toBe('no-store');
+    expect(headersOf(answer)['Referrer-Policy']).toBe('no-referrer');
+
+    const done = await h.store.get(session.sessionId);
+    expect(done?.state).toBe('SUCCEEDED');
+    expect(done?.authentication).toMatchObject({ eci: '05', version: '2.2.0' });
+    expect(done?.authentication?.cavv).toMatch(/^[A-Za-z0-9+/]{27}=$/);
+    expect(done?.authentication?.threeDsTransactionId).toBe(done?.challenge?.dsTransactionId);
+    expect(JSON.stringify(await h.rawItem(session.sessionId))).not.toContain(done!.authentication!.cavv);
+  });
+
+  it('accepts the code typed with spaces', async () => {
+    const session = await h.seedSession();
+    const { csrf } = await render(session);
+    const answer = await post(session.sessionId, { csrf, otp: ' 12 34 ', action: 'submit' });
+    expect(headersOf(answer).Location).toBe(urlOf(session, '3dssuccess'));
+  });
+
+  it('fails the challenge on a wrong code: 302 to 3dsfailure, no authentication', async () => {
+    const session = await h.seedSession();
+    const { csrf } = await render(session);
+    const answer = await post(session.sessionId, { csrf, otp: '0000', action: 'submit' });
+    expect(answer.statusCode).toBe(302);
+    expect(headersOf(answer).Location).toBe(urlOf(session, '3dsfailure'));
+    const done = await h.store.get(session.sessionId);
+    expect(done?.state).toBe('FAILED');
+    expect(done?.authentication).toBeUndefined();
+  });
+
+  it('cancels with the Cancel button (whatever is in the code field): 302 to 3dscancel', async () => {
+    const session = await h.seedSession();
+    const { csrf } = await render(session);
+    const answer = await post(session.sessionId, { csrf, otp: '', action: 'cancel' });
+    expect(answer.statusCode).toBe(302);
+    expect(headersOf(answer).Location).toBe(urlOf(session, '3dscancel'));
+    expect((await h.store.get(session.sessionId))?.state).toBe('CANCELLED');
+  });
+
+  it('is single use: the same form again gets 409 and changes nothing', async () => {
+    const session = await h.seedSession();
+    const { csrf } = await render(session);
+    await post(session.sessionId, { csrf, otp: '0000', action: 'submit' });
+    const before = await h.store.get(session.sessionId);
+
+    const replay = await post(session.sessionId, { csrf, otp: '1234', action: 'submit' });
+    expect(replay.statusCode).toBe(409);
+    expect(replay.body).toContain('Already finished');
+    expect(await h.store.get(session.sessionId)).toEqual(before);
+
+    // And the page itself no longer offers a form.
+    const reopened = await open(session.sessionId);
+    expect(reopened.statusCode).toBe(409);
+    expect(reopened.body).not.toContain('<form');
+  });
+
+  it('lets only one of two simultaneous submissions through', async () => {
+    const session = await h.seedSession();
+    const { csrf } = await render(session);
+    const answers = await Promise.all([
+      post(session.sessionId, { csrf, otp: '1234', action: 'submit' }),
+      post(session.sessionId, { csrf, otp: '1234', action: 'submit' }),
+      post(session.sessionId, { csrf, otp: '', action: 'cancel' }),
+    ]);
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([302, 409, 409]);
+  });
+
+  it('accepts only the latest rendered form (an older tab gets 403, nothing changes)', async () => {
+    const session = await h.seedSession();
+    const older = await render(session);
+    const newer = await render(session);
+    const stale = await post(session.sessionId, { csrf: older.csrf, otp: '1234', action: 'submit' });
+    expect(stale.statusCode).toBe(403);
+    expect(stale.body).toContain('out of date');
+    await expectUnchanged(session);
+    const fresh = await post(session.sessionId, { csrf: newer.csrf, otp: '1234', action: 'submit' });
+    expect(fresh.statusCode).toBe(302);
+  });
+});
+
+describe('refused requests: clear error page, right status, nothing changes', () => {
+  it('CSRF: a forged token, no token, or a cross-site post is refused', async () => {
+    const session = await h.seedSession();
+    const { csrf } = await render(session);
+    const forged = await post(session.sessionId, {
+      csrf: randomBytes(32).toString('base64url'),
+      otp: '1234',
+      action: 'submit',
+    });
+    expect(forged.statusCode).toBe(403);
+    expect((await post(session.sessionId, { otp: '1234', action: 'submit' })).statusCode).toBe(400);
+    const crossSite = await post(
+      session.sessionId,
+      { csrf, otp: '1234', action: 'submit' },
+      { 'Sec-Fetch-Site': 'cross-site' },
+    );
+    expect(crossSite.statusCode).toBe(403);
+    await expectUnchanged(session);
+    // The genuine form still works afterwards.
+    expect((await post(session.sessionId, { csrf, otp: '1234', action: 'submit' })).statusCode).toBe(302);
+  });
+
+  it('a post without the page having been opened is refused (no challenge, no token)', async () => {
+    const session = await h.seedSession();
+    const answer = await post(session.sessionId, {
+      csrf: randomBytes(32).toString('base64url'),
+      otp: '1234',
+      action: 'submit',
+    });
+    expect(answer.statusCode).toBe(403);
+    await expectUnchanged(session);
+  });
+
+  it('a tampered, truncated or unknown session id gets 404', async () => {
+    const session = await h.seedSession();
+    const { csrf } = await render(session);
+    const id = session.sessionId;
+    const tampered = `${id.slice(0, -1)}${id.endsWith('A') ? 'B' : 'A'}`;
+    for (const bad of [tampered, id.slice(0, 10), `${id}'"<x>`, '..%2F..%2Fetc']) {
+      const page = await open(bad);
+      expect(page.statusCode, bad).toBe(404);
+      expect(page.body).toContain('Verification not found');
+      expect(page.body).not.toContain('<x>');
+      expect((await post(bad, { csrf, otp: '1234', action: 'submit' })).statusCode, bad).toBe(404);
+    }
+    await expectUnchanged(session);
+  });
+
+  it('an expired session gets 410 on the page and on the return route', async () => {
+    const past = new Date(Date.now() - 14 * 60_000);
+    const session = await h.seedSession({}, { now: past });
+    const { csrf } = await render(session);
+    clock.advance(2 * 60_000);
+    try {
+      const page = await open(session.sessionId);
+      expect(page.statusCode).toBe(410);
+      expect(page.body).toContain('Time ran out');
+      const late = await post(session.sessionId, { csrf, otp: '1234', action: 'submit' });
+      expect(late.statusCode).toBe(410);
+      await expectUnchanged(session);
+    } finally {
+      clock.advance(-2 * 60_000);
+    }
+  });
+
+  it('missing or garbled form fields get 400, and the form still works afterwards', async () => {
+    const session = await h.seedSession();
+    const { csrf } = await render(session);
+    const cases: Array<[string, Record<string, string> | string, Record<string, string>?]> = [
+      ['no action', { csrf, otp: '1234' }],
+      ['unknown action', { csrf, otp: '1234', action: 'approve' }],
+      ['no code', { csrf, action: 'submit' }],
+      ['letters in the code', { csrf, otp: '12ab', action: 'submit' }],
+      ['code too long', { csrf, otp: '1'.repeat(13), action: 'submit' }],
+      ['garbled token', { csrf: 'not a token!', otp: '1234', action: 'submit' }],
+      ['repeated field', `csrf=${csrf}&csrf=${csrf}&otp=1234&action=submit`],
+      ['empty body', ''],
+      [
+        'not url-encoded',
+        JSON.stringify({ csrf, otp: '1234', action: 'submit' }),
+        { 'Content-Type': 'application/json' },
+      ],
+      ['too large', `${formBody({ csrf, otp: '1234', action: 'submit' })}&pad=${'x'.repeat(5000)}`],
+    ];
+    for (const [name, body, headers] of cases) {
+      const answer = await post(session.sessionId, body, headers);
+      expect(answer.statusCode, name).toBe(400);
+      expect(answer.body, name).toContain('We could not read the form');
+      expect(answer.body, name).toContain(`href="/3ds/${session.sessionId}"`);
+    }
+    await expectUnchanged(session);
+    expect((await post(session.sessionId, { csrf, otp: '1234', action: 'submit' })).statusCode).toBe(302);
+  });
+
+  it('a GET carrying the form fields (the return route by link) gets 405 and submits nothing', async () => {
+    const session = await h.seedSession();
+    const { csrf } = await render(session);
+    const byLink = await handler()(
+      gatewayEvent({
+        method: 'GET',
+        sessionId: session.sessionId,
+        query: { otp: '1234', csrf, action: 'submit' },
+      }),
+    );
+    expect(byLink.statusCode).toBe(405);
+    expect(headersOf(byLink).Allow).toBe('POST');
+    expect(byLink.body).toContain('cannot be sent in a link');
+    const after = await expectUnchanged(session);
+    // Not even the form token was rotated: the open page still works.
+    expect(after.challenge?.formTokenHash).toBe(createHash('sha256').update(csrf).digest('hex'));
+    expect((await post(session.sessionId, { csrf, otp: '1234', action: 'submit' })).statusCode).toBe(302);
+  });
+
+  it('other methods get 405', async () => {
+    const session = await h.seedSession();
+    const put = await handler()(gatewayEvent({ method: 'PUT', sessionId: session.sessionId }));
+    expect(put.statusCode).toBe(405);
+    expect(headersOf(put).Allow).toBe('GET, POST');
+  });
+
+  it('a session whose token cannot be decrypted gets 500, starts nothing, and is logged without card data', async () => {
+    // Sealed under another session's context: KMS refuses the data key (as for any tampering).
+    const session = await h.seedSession();
+    const other = await h.seedSession({
+      sealedToken: session.sealedToken,
+      pspTransactionId: session.pspTransactionId,
+    });
+    const warnings = log.entries.length;
+    const page = await open(other.sessionId);
+    expect(page.statusCode).toBe(500);
+    expect(page.body).toContain('We could not start the verification');
+    expect(page.body).not.toContain('<form');
+    const after = await expectUnchanged(other);
+    expect(after.serverTransactionId).toBeUndefined();
+    const logged = log.entries.slice(warnings);
+    expect(logged).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        extra: [expect.objectContaining({ problem: 'UNUSABLE_SESSION' })],
+      }),
+    );
+
+    // Garbage where the token should be: same answer.
+    const garbled = await h.seedSession({}, { token: { nothing: 'here' } });
+    expect((await open(garbled.sessionId)).statusCode).toBe(500);
+  });
+
+  it('a 3DS server that fails gets 502 with a way back, and nothing changes', async () => {
+    const session = await h.seedSession();
+    const broken: ThreeDsServer = {
+      provider: 'broken',
+      prepare: () => Promise.reject(new Error('connect ECONNREFUSED')),
+      authenticate: () => Promise.reject(new Error('unreachable')),
+      completeChallenge: () => Promise.reject(new Error('unreachable')),
+    };
+    const page = await pages(broken)(gatewayEvent({ method: 'GET', sessionId: session.sessionId }));
+    expect(page.statusCode).toBe(502);
+    expect(page.body).toContain(`href="/3ds/${session.sessionId}"`);
+    await expectUnchanged(session);
+  });
+});
+
+describe('a real 3DS provider plugs into the same port (ACS redirect + CRes)', () => {
+  it('posts the CReq to the issuer ACS and completes from the CRes the ACS posts back', async () => {
+    const seen: { auth?: AuthenticationRequest; complete?: CompleteChallengeRequest } = {};
+    const provider: ThreeDsServer = {
+      provider: 'fake-3dsecure.io',
+      prepare: () =>
+        Promise.resolve({
+          serverTransactionId: 'srv-42',
+          protocolVersion: '2.2.0',
+          methodUrl: 'https://acs.bank.example/method',
+        }),
+      authenticate: (request) => {
+        seen.auth = request;
+        return Promise.resolve({
+          kind: 'CHALLENGE',
+          acsTransactionId: 'acs-42',
+          dsTransactionId: 'ds-42',
+          step: {
+            kind: 'ACS_REDIRECT',
+            acsUrl: 'https://acs.bank.example/challenge',
+            creq: 'eyJtZXNzYWdlVHlwZSI6IkNSZXEifQ',
+          },
+        });
+      },
+      completeChallenge: (request) => {
+        seen.complete = request;
+        return Promise.resolve({
+          status: 'AUTHENTICATED',
+          transStatus: 'Y',
+          authentication: {
+            cavv: 'AJkBBkhgQQAAAE4gSEJydQAAAAA=',
+            eci: '05',
+            threeDsTransactionId: 'ds-42',
+            version: '2.2.0',
+          },
+        });
+      },
+    };
+    const session = await h.seedSession({ tokenType: 'MASTERCARD' });
+    const page = await pages(provider)(gatewayEvent({ method: 'GET', sessionId: session.sessionId }));
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<form method="post" action="https://acs.bank.example/challenge">');
+    expect(inputValue(page.body, 'creq')).toBe('eyJtZXNzYWdlVHlwZSI6IkNSZXEifQ');
+    const sessionData = inputValue(page.body, 'threeDSSessionData')!;
+    expect(headersOf(page)['Content-Security-Policy']).toContain('https://acs.bank.example');
+
+    // The AReq carried the token in place of the PAN, a mandated challenge and our return route.
+    expect(seen.auth).toMatchObject({
+      serverTransactionId: 'srv-42',
+      card: { number: TEST_TOKEN.number, scheme: 'MASTERCARD', isNetworkToken: true },
+      purchase: { amount: 10036, currency: 'NOK', merchantName: 'Sokkebutikken AS' },
+      challengeIndicator: '04',
+      methodCompletion: 'N',
+      notificationUrl: `${PUBLIC_BASE_URL}/3ds/${session.sessionId}`,
+      browser: { javascriptEnabled: false, userAgent: expect.stringContaining('VippsTest') },
+    });
+
+    // The ACS posts the CRes back from its own site.
+    const back = await pages(provider)(
+      gatewayEvent({
+        method: 'POST',
+        sessionId: session.sessionId,
+        body: formBody({ cres: 'eyJ0cmFuc1N0YXR1cyI6IlkifQ', threeDSSessionData: sessionData }),
+        headers: { 'Content-Type': FORM, 'Sec-Fetch-Site': 'cross-site' },
+      }),
+    );
+    expect(back.statusCode).toBe(302);
+    expect(headersOf(back).Location).toBe(urlOf(session, '3dssuccess'));
+    expect(seen.complete).toMatchObject({
+      serverTransactionId: 'srv-42',
+      acsTransactionId: 'acs-42',
+      answer: { kind: 'CRES', cres: 'eyJ0cmFuc1N0YXR1cyI6IlkifQ' },
+    });
+    expect((await h.store.get(session.sessionId))?.authentication?.cavv).toBe('AJkBBkhgQQAAAE4gSEJydQAAAAA=');
+  });
+});
+
+describe('logs', () => {
+  it('never contain the token number, a one-time code, a form token or a session id', () => {
+    const text = log.text();
+    expect(log.entries.length).toBeGreaterThan(10);
+    expect(text).not.toContain(TEST_TOKEN.number);
+    expect(text).not.toMatch(/"(otp|csrf|cavv|code|cres)":/i); // as keys; a field *name* as detail is fine
+    // No session ids, form tokens or CAVVs: nothing that long but the (public) payment ids.
+    const withoutPaymentIds = text.replace(/"pspTransactionId":"[0-9a-f]{32}"/g, '');
+    expect(withoutPaymentIds).not.toMatch(/[A-Za-z0-9_+/-]{24,}/);
+  });
+});

@@ -1,0 +1,214 @@
+/**
+ * Test harness for the 3-D Secure pages: dynalite and the KMS emulator on ephemeral ports, reached
+ * through the real SDK clients, with the production session store and envelope vault. Sessions are
+ * seeded exactly as makePayment creates them on a soft decline (token sealed with context
+ * {pspTransactionId, sessionId}). Also builds API Gateway REST proxy events for direct handler
+ * calls, and a log that records everything so tests can prove no card data was written.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { KMSClient } from '@aws-sdk/client-kms';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { createKmsClient } from '../../lambdas/adapters/aws-clients.js';
+import { DynamoThreeDsSessionStore } from '../../lambdas/adapters/dynamo/three-ds-session-store.js';
+import { KmsEnvelopeVault } from '../../lambdas/adapters/kms/kms-envelope-vault.js';
+import type { Clock, Log } from '../../lambdas/core/ports.js';
+import type { ThreeDsSession } from '../../lambdas/core/three-ds-session.js';
+import { type KmsEmulator, startKmsEmulator } from '../../local/kms-emulator.js';
+import { type TestDynamo, startTestDynamo } from './dynalite.js';
+
+export const TEST_TOKEN = {
+  number: '4895370013193500',
+  expiryMonth: '03',
+  expiryYear: '30',
+};
+
+export interface LogEntry {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  extra: unknown[];
+}
+
+export class RecordingLog implements Log {
+  readonly entries: LogEntry[] = [];
+  debug(message: string, ...extra: unknown[]) {
+    this.entries.push({ level: 'debug', message, extra });
+  }
+  info(message: string, ...extra: unknown[]) {
+    this.entries.push({ level: 'info', message, extra });
+  }
+  warn(message: string, ...extra: unknown[]) {
+    this.entries.push({ level: 'warn', message, extra });
+  }
+  error(message: string, ...extra: unknown[]) {
+    this.entries.push({ level: 'error', message, extra });
+  }
+  /** Everything logged so far, as one string (for "never logged" assertions). */
+  text(): string {
+    return JSON.stringify(this.entries, (_k, v: unknown) =>
+      v instanceof Error ? { name: v.name, message: v.message } : v,
+    );
+  }
+}
+
+/** A clock tests move by hand. */
+export class TestClock implements Clock {
+  constructor(private current = new Date()) {}
+  now(): Date {
+    return new Date(this.current);
+  }
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}
+
+export interface ThreeDsHarness {
+  dynamo: TestDynamo;
+  kms: KmsEmulator;
+  kmsClient: KMSClient;
+  vault: KmsEnvelopeVault;
+  store: DynamoThreeDsSessionStore;
+  /** A PENDING session as makePayment creates it; stored unless `store: false`. */
+  seedSession(
+    overrides?: Partial<ThreeDsSession>,
+    options?: { store?: boolean; token?: object; now?: Date },
+  ): Promise<ThreeDsSession>;
+  /** The raw DynamoDB item (keys and all). */
+  rawItem(sessionId: string): Promise<Record<string, unknown> | undefined>;
+  close(): Promise<void>;
+}
+
+export const operationsFor = (base: string, id: string) => [
+  {
+    operation: '3dssuccess' as const,
+    url: `${base}/mobileintercept?transactionId=${id}&responsecode=OK&x=a%2Fb`,
+  },
+  { operation: '3dsfailure' as const, url: `${base}/mobileintercept?transactionId=${id}&responsecode=FAIL` },
+  { operation: '3dscancel' as const, url: `${base}/mobileintercept?transactionId=${id}&responsecode=CANCEL` },
+];
+
+export async function startThreeDsHarness(): Promise<ThreeDsHarness> {
+  const dynamo = await startTestDynamo();
+  const kms = await startKmsEmulator({
+    keys: [{ keySpec: 'SYMMETRIC_DEFAULT', aliases: ['alias/envelope'] }],
+  });
+  const kmsClient = createKmsClient({ endpoint: kms.endpoint, counter: false });
+  const vault = new KmsEnvelopeVault({ client: kmsClient, keyId: 'alias/envelope' });
+  const store = new DynamoThreeDsSessionStore({
+    client: dynamo.documentClient,
+    tableName: dynamo.tables.payments,
+    vault,
+  });
+
+  return {
+    dynamo,
+    kms,
+    kmsClient,
+    vault,
+    store,
+    async seedSession(overrides = {}, options = {}) {
+      const now = options.now ?? new Date();
+      const sessionId = overrides.sessionId ?? randomBytes(24).toString('base64url');
+      const pspTransactionId = overrides.pspTransactionId ?? randomUUID().replaceAll('-', '');
+      const session: ThreeDsSession = {
+        sessionId,
+        pspTransactionId,
+        merchantName: 'Sokkebutikken AS',
+        amount: 10036,
+        currency: 'NOK',
+        createdAt: now.toISOString(),
+        expiresAt: new Date(now.getTime() + 15 * 60_000).toISOString(),
+        state: 'PENDING',
+        tokenType: 'VISA',
+        sealedToken: await vault.seal(Buffer.from(JSON.stringify(options.token ?? TEST_TOKEN)), {
+          pspTransactionId,
+          sessionId,
+        }),
+        operations: operationsFor('https://vipps.example', pspTransactionId),
+        ...overrides,
+      };
+      if (options.store !== false) await store.create(session);
+      return session;
+    },
+    async rawItem(sessionId) {
+      const { Item } = await dynamo.documentClient.send(
+        new GetCommand({
+          TableName: dynamo.tables.payments,
+          Key: { pk: `3DS#${sessionId}`, sk: '3DS' },
+          ConsistentRead: true,
+        }),
+      );
+      return Item;
+    },
+    async close() {
+      kmsClient.destroy();
+      await Promise.all([dynamo.close(), kms.close()]);
+    },
+  };
+}
+
+/** An API Gateway REST proxy event, as the local host and API Gateway build them. */
+export function gatewayEvent(options: {
+  method: string;
+  sessionId: string;
+  body?: string;
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+}): APIGatewayProxyEvent {
+  const path = `/3ds/${options.sessionId}`;
+  return {
+    resource: '/3ds/{sessionId}',
+    path,
+    httpMethod: options.method,
+    headers: {
+      Accept: 'text/html,application/xhtml+xml',
+      'User-Agent': 'Mozilla/5.0 (Linux; Android 14) VippsTest',
+      ...options.headers,
+    },
+    multiValueHeaders: {},
+    queryStringParameters: options.query ?? null,
+    multiValueQueryStringParameters: null,
+    pathParameters: { sessionId: options.sessionId },
+    stageVariables: null,
+    body: options.body ?? null,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'test',
+      authorizer: null,
+      protocol: 'HTTP/1.1',
+      httpMethod: options.method,
+      identity: {
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId: null,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: '127.0.0.1',
+        user: null,
+        userAgent: null,
+        userArn: null,
+      },
+      path,
+      stage: 'test',
+      requestId: randomUUID(),
+      requestTimeEpoch: Date.now(),
+      resourceId: 'test',
+      resourcePath: '/3ds/{sessionId}',
+    },
+  };
+}
+
+export const formBody = (fields: Record<string, string>): string => new URLSearchParams(fields).toString();
+
+/** The value of the first `<input name="...">` in a page (our pages quote every attribute). */
+export function inputValue(html: string, name: string): string | undefined {
+  const tag = new RegExp(`<input[^>]*\\bname="${name}"[^>]*>`).exec(html)?.[0];
+  return tag ? /\bvalue="([^"]*)"/.exec(tag)?.[1] : undefined;
+}

@@ -19,11 +19,11 @@ export interface HttpAnswer<T = Record<string, unknown>> {
 
 async function answer<T>(response: Response): Promise<HttpAnswer<T>> {
   const text = await response.text();
-  let body: unknown = undefined;
+  let body: unknown;
   try {
     body = text ? JSON.parse(text) : undefined;
   } catch {
-    body = undefined;
+    body = undefined; // not JSON (e.g. an HTML page): tests read `text`
   }
   return { status: response.status, headers: response.headers, body: body as T, text };
 }

@@ -113,8 +113,13 @@ export interface RouteDefinition {
   function: FunctionName;
   /** `merchant`: the merchant authorizer runs first and passes merchantId/MSNs in the context. */
   auth: 'merchant' | 'none';
-  /** Largest request body accepted (bytes); larger bodies are refused before the handler runs. */
+  /** Largest request body accepted (bytes). */
   maxBodyBytes: number;
+  /**
+   * Who refuses a larger body: the gateway (WAF → 413, the handler never runs) or the handler
+   * itself — makePaymentUrl must answer Vipps HTTP 200 with FAIL 71, never a gateway error.
+   */
+  bodyLimitAt: 'gateway' | 'handler';
 }
 
 const MERCHANT_BODY = 16 * 1024;
@@ -127,6 +132,7 @@ export const routes: readonly RouteDefinition[] = [
     function: 'merchantApi',
     auth: 'merchant',
     maxBodyBytes: MERCHANT_BODY,
+    bodyLimitAt: 'gateway',
   },
   {
     method: 'GET',
@@ -134,6 +140,7 @@ export const routes: readonly RouteDefinition[] = [
     function: 'merchantApi',
     auth: 'merchant',
     maxBodyBytes: 0,
+    bodyLimitAt: 'gateway',
   },
   {
     method: 'POST',
@@ -141,6 +148,7 @@ export const routes: readonly RouteDefinition[] = [
     function: 'merchantApi',
     auth: 'merchant',
     maxBodyBytes: MERCHANT_BODY,
+    bodyLimitAt: 'gateway',
   },
   {
     method: 'POST',
@@ -148,6 +156,7 @@ export const routes: readonly RouteDefinition[] = [
     function: 'merchantApi',
     auth: 'merchant',
     maxBodyBytes: MERCHANT_BODY,
+    bodyLimitAt: 'gateway',
   },
   {
     method: 'POST',
@@ -155,6 +164,7 @@ export const routes: readonly RouteDefinition[] = [
     function: 'merchantApi',
     auth: 'merchant',
     maxBodyBytes: MERCHANT_BODY,
+    bodyLimitAt: 'gateway',
   },
   {
     method: 'POST',
@@ -162,9 +172,24 @@ export const routes: readonly RouteDefinition[] = [
     function: 'makePayment',
     auth: 'none',
     maxBodyBytes: VIPPS_BODY,
+    bodyLimitAt: 'handler',
   },
-  { method: 'GET', path: '/3ds/{sessionId}', function: 'threeDs', auth: 'none', maxBodyBytes: 0 },
-  { method: 'POST', path: '/3ds/{sessionId}', function: 'threeDs', auth: 'none', maxBodyBytes: 4 * 1024 },
+  {
+    method: 'GET',
+    path: '/3ds/{sessionId}',
+    function: 'threeDs',
+    auth: 'none',
+    maxBodyBytes: 0,
+    bodyLimitAt: 'gateway',
+  },
+  {
+    method: 'POST',
+    path: '/3ds/{sessionId}',
+    function: 'threeDs',
+    auth: 'none',
+    maxBodyBytes: 4 * 1024,
+    bodyLimitAt: 'gateway',
+  },
 ];
 
 /** The path Vipps calls; PUBLIC_BASE_URL + this is the makePaymentUrl we send at init. */

@@ -121,7 +121,7 @@ export class PspApi extends Construct {
         name: `vipps-psp-${config.stage}-body-limits`,
         stageName: this.stageName,
         stageArn,
-        routes,
+        routes: routes.filter((r) => r.bodyLimitAt === 'gateway'),
       });
       // Our web ACL only blocks oversized bodies, so say so instead of a bare 403.
       this.restApi.addGatewayResponse('BodyTooLarge', {
@@ -135,6 +135,23 @@ export class PspApi extends Construct {
         reason: 'bodyLimitFirewall was switched off in context and no wafWebAclArn was given.',
       });
     }
+
+    // The authorizer's refusals in the Merchant API's own problem+json shape (as the local host answers).
+    const problemJson = (status: number, slug: string, title: string) => ({
+      'application/json': JSON.stringify({ type: `/problems/${slug}`, title, status }),
+    });
+    this.restApi.addGatewayResponse('Unauthorized', {
+      type: apigw.ResponseType.UNAUTHORIZED,
+      statusCode: '401',
+      responseHeaders: { 'Content-Type': "'application/problem+json'" },
+      templates: problemJson(401, 'unauthorized', 'Missing or invalid API key'),
+    });
+    this.restApi.addGatewayResponse('AccessDenied', {
+      type: apigw.ResponseType.ACCESS_DENIED,
+      statusCode: '403',
+      responseHeaders: { 'Content-Type': "'application/problem+json'" },
+      templates: problemJson(403, 'forbidden', 'Not allowed'),
+    });
 
     new CfnOutput(this, 'PublicBaseUrl', { value: this.publicBaseUrl });
     new CfnOutput(this, 'MakePaymentUrl', { value: `${this.publicBaseUrl}/vipps/make-payment` });

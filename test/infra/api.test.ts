@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { Match } from 'aws-cdk-lib/assertions';
 import { functions, routes } from '../../lambdas/routes.js';
 import { pathRegex } from '../../lib/constructs/firewall.js';
 import {
@@ -211,22 +212,27 @@ describe('request body limits', () => {
     };
   });
 
-  it.each(routes.map((r) => [`${r.method} ${r.path}`, r] as const))(
-    '%s: bodies over its maxBodyBytes are blocked',
-    (_key, route) => {
-      const concrete = route.path.replace(/\{[^}]+\}/g, 'abc123');
-      for (const uri of [concrete, `/sandbox${concrete}`]) {
-        const matching = rules.filter((r) => r.method === route.method && r.path.test(uri));
-        expect(matching, uri).toHaveLength(1);
-        const rule = matching[0]!;
-        expect(rule.blocks).toBe(true);
-        expect(rule.size.ComparisonOperator).toBe('GT');
-        expect(rule.size.Size).toBe(route.maxBodyBytes);
-        // Bodies beyond what WAF inspects count as too large, whatever their size.
-        expect(rule.size.FieldToMatch.Body.OversizeHandling).toBe('MATCH');
-      }
-    },
-  );
+  it('leaves makePaymentUrl to its handler: Vipps must get HTTP 200 + FAIL 71, never a gateway 413', () => {
+    for (const route of routes.filter((r) => r.bodyLimitAt === 'handler')) {
+      expect(rules.filter((r) => r.method === route.method && r.path.test(route.path))).toEqual([]);
+    }
+  });
+
+  it.each(
+    routes.filter((r) => r.bodyLimitAt === 'gateway').map((r) => [`${r.method} ${r.path}`, r] as const),
+  )('%s: bodies over its maxBodyBytes are blocked', (_key, route) => {
+    const concrete = route.path.replace(/\{[^}]+\}/g, 'abc123');
+    for (const uri of [concrete, `/sandbox${concrete}`]) {
+      const matching = rules.filter((r) => r.method === route.method && r.path.test(uri));
+      expect(matching, uri).toHaveLength(1);
+      const rule = matching[0]!;
+      expect(rule.blocks).toBe(true);
+      expect(rule.size.ComparisonOperator).toBe('GT');
+      expect(rule.size.Size).toBe(route.maxBodyBytes);
+      // Bodies beyond what WAF inspects count as too large, whatever their size.
+      expect(rule.size.FieldToMatch.Body.OversizeHandling).toBe('MATCH');
+    }
+  });
 
   it('inspects as much body as the largest limit needs', () => {
     expect(acls[0]![1].Properties!.AssociationConfig).toEqual({
@@ -278,4 +284,21 @@ describe('production: custom domain and operator WAF', () => {
       ThrottlingBurstLimit: 400,
     });
   });
+});
+
+describe('gateway responses', () => {
+  it.each([
+    ['UNAUTHORIZED', '401', '/problems/unauthorized'],
+    ['ACCESS_DENIED', '403', '/problems/forbidden'],
+  ])(
+    'the authorizer’s %s is problem+json like every other Merchant API error',
+    (type, status, problemType) => {
+      sandbox.template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        StatusCode: status,
+        ResponseParameters: { 'gatewayresponse.header.Content-Type': "'application/problem+json'" },
+        ResponseTemplates: { 'application/json': Match.stringLikeRegexp(problemType) },
+      });
+    },
+  );
 });

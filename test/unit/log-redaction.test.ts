@@ -33,6 +33,7 @@ describe('log redaction', () => {
     const logger = createLogger('redaction-test');
     logger.info('makePayment received', {
       pspTransactionId: 'abc123',
+      relatedPayment: '1aaee1234567890123456ff',
       networkToken: { number: TOKEN, cryptogram: CRYPTOGRAM, eci: '07' },
       request: { number: TOKEN, cryptogram: CRYPTOGRAM, cardData: 'c2VjcmV0' },
       authorization: MAKE_PAYMENT_TOKEN,
@@ -46,6 +47,7 @@ describe('log redaction', () => {
     expect(out.lines.length).toBe(4);
     for (const secret of [TOKEN, PAN, CRYPTOGRAM, MAKE_PAYMENT_TOKEN]) expect(written).not.toContain(secret);
     expect(written).toContain('abc123'); // what ops need stays readable
+    expect(written).toContain('1aaee1234567890123456ff'); // a hex id with a long digit run is an id, not a card
     expect(written).toContain('************0442'); // last four digits only
     expect(written).toContain('[REDACTED]');
   });

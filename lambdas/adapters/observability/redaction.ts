@@ -1,8 +1,8 @@
 /**
  * Card data and secrets never reach a log line. Powertools Logger has no built-in redaction, so
  * every log record passes through this JSON replacer: sensitive keys are masked whole, and any
- * 13–19 digit run inside any string (a PAN or token number that slipped into a message or an
- * error) keeps only its last four digits.
+ * standalone 13–19 digit run inside any string (a PAN or token number that slipped into a message
+ * or an error) keeps only its last four digits.
  */
 const SENSITIVE_KEYS = new Set(
   [
@@ -31,7 +31,11 @@ const SENSITIVE_KEYS = new Set(
   ].map((k) => k.toLowerCase()),
 );
 
-const CARD_LIKE_DIGITS = /\d{13,19}/g;
+/**
+ * A standalone run of 13–19 digits (a PAN or token number). Runs glued to letters are part of an
+ * identifier (our hex pspTransactionIds contain such runs) and stay readable for ops.
+ */
+const CARD_LIKE_DIGITS = /(?<![0-9A-Za-z])\d{13,19}(?![0-9A-Za-z])/g;
 
 export const REDACTED = '[REDACTED]';
 

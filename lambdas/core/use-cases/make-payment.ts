@@ -285,7 +285,8 @@ async function settleLostRace(
   decided: Decision,
   deps: MakePaymentDeps,
 ): Promise<MakePaymentOutcome> {
-  let voided = true;
+  // Nothing held when the acquirer declined; an approval is voided; an unknown outcome stays unknown.
+  let voided = !decided.outcomeUnknown;
   if (decided.approvedReference)
     voided = await voidApproval(stored, decided.approvedReference, 'lost-race', deps);
   const existing = stored.makePayment;
@@ -321,6 +322,8 @@ interface Decision {
   extra?: Partial<Transaction>;
   acquirerLatencyMs?: number;
   approvedReference?: string;
+  /** The acquirer may hold an authorisation we do not know of (timeout, failed void). */
+  outcomeUnknown?: boolean;
 }
 
 async function decide(
@@ -334,6 +337,7 @@ async function decide(
     answer: answerOf(error),
     transitionFor: (current) =>
       fail(current, error, { at: at(), ...(outcome ? { outcome } : {}), ...(note ? { note } : {}) }),
+    ...(outcome === 'UNKNOWN' ? { outcomeUnknown: true } : {}),
   });
 
   let threeDs: ThreeDsAuthentication | undefined;
@@ -350,7 +354,8 @@ async function decide(
   if (!card) return failWith(vippsErrors.unableToDecrypt);
   if (card === 'MISSING') return failWith(vippsErrors.invalidRequest);
 
-  const bin = card.kind === 'PAN' ? card.pan.slice(0, 6) : command.binNumber;
+  // A PAN's first 8 digits: the BIN table has 8-digit ranges that override the 6-digit one around them.
+  const bin = card.kind === 'PAN' ? card.pan.slice(0, 8) : command.binNumber;
   if (!tx.allowCreditCards && bin && (await deps.cardFunding.lookup(bin)) === 'CREDIT') {
     return failWith(vippsErrors.creditCardNotAllowed, 'DECLINED', 'Credit card (BIN lookup)');
   }

@@ -154,7 +154,9 @@ export function refundPayment(
 
 /**
  * Cancel: a payment the user has not finished is cancelled in the store alone (a later
- * makePayment answers 85); a reservation is voided at the acquirer first.
+ * makePayment answers 85); a reservation is voided at the acquirer first. If the reservation
+ * lands between our read and our write, the conditional write loses and the retry takes the void
+ * path — never a CANCELLED payment with a live authorisation.
  */
 export async function cancelPayment(
   merchant: Merchant,
@@ -162,14 +164,21 @@ export async function cancelPayment(
   idempotencyKey: string | undefined,
   deps: PaymentOperationDeps,
 ): Promise<Transaction> {
-  const tx = await loadOwnedPayment(deps.transactions, merchant, pspTransactionId);
-  if (tx.status !== 'INITIATED')
-    return acquirerOperation('CANCEL', merchant, pspTransactionId, 0, idempotencyKey, deps);
-  const reload = () => loadOwnedPayment(deps.transactions, merchant, pspTransactionId);
-  const done = await commitWithRetry(deps, tx, reload, (current) =>
-    cancel(current, { at: deps.clock.now().toISOString(), ...(idempotencyKey ? { idempotencyKey } : {}) }),
-  );
-  deps.log.info('Unfinished payment cancelled', { pspTransactionId });
-  await enqueueStatusUpdate(deps, done.transition.statusUpdate);
-  return done.tx;
+  for (let attempt = 0; ; attempt++) {
+    const tx = await loadOwnedPayment(deps.transactions, merchant, pspTransactionId);
+    if (tx.status !== 'INITIATED')
+      return acquirerOperation('CANCEL', merchant, pspTransactionId, 0, idempotencyKey, deps);
+    const transition = cancel(tx, {
+      at: deps.clock.now().toISOString(),
+      ...(idempotencyKey ? { idempotencyKey } : {}),
+    });
+    try {
+      const cancelled = await commit(deps.transactions, tx, transition);
+      deps.log.info('Unfinished payment cancelled', { pspTransactionId });
+      await enqueueStatusUpdate(deps, transition.statusUpdate);
+      return cancelled;
+    } catch (error) {
+      if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_CONFLICT_RETRIES) throw error;
+    }
+  }
 }

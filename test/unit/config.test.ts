@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../lambdas/config.js';
+
+const valid = {
+  STAGE: 'sandbox',
+  TABLE_NAME: 'payments',
+  IDEMPOTENCY_TABLE_NAME: 'idempotency',
+  STATUS_QUEUE_URL: 'https://sqs.eu-north-1.amazonaws.com/123456789012/status.fifo',
+  STATUS_DLQ_URL: 'https://sqs.eu-north-1.amazonaws.com/123456789012/status-dlq.fifo',
+  CARD_DATA_KEY_ID: 'alias/card-data',
+  ENVELOPE_KEY_ID: 'alias/envelope',
+  PUBLIC_BASE_URL: 'https://psp.example.com/',
+  VIPPS_BASE_URL: 'https://apitest.vipps.no',
+  VIPPS_PSP_ID: 'C948DFD1546347568874C4DDC93A2E3C',
+  VIPPS_CREDENTIALS_SECRET_ID: 'arn:aws:secretsmanager:eu-north-1:123456789012:secret:vipps',
+};
+
+const problemsOf = (env: Record<string, string | undefined>): string[] => {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+};
+
+describe('configuration', () => {
+  it('parses a valid environment with defaults and a normalised base URL', () => {
+    const config = loadConfig(valid);
+    expect(config).toMatchObject({
+      PUBLIC_BASE_URL: 'https://psp.example.com',
+      ACQUIRER: 'sandbox',
+      ACQUIRER_BUDGET_MS: 10_000,
+      CARD_DATA_OAEP_HASH: 'SHA_256',
+      PAYMENT_TTL_SECONDS: 900,
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('names a missing variable', () => {
+    expect(problemsOf({ ...valid, TABLE_NAME: undefined })).toEqual(['TABLE_NAME: is required but not set']);
+  });
+
+  it.each([
+    ['STAGE', 'staging', 'STAGE'],
+    ['PUBLIC_BASE_URL', 'ftp://x', 'PUBLIC_BASE_URL: must be an http(s) URL'],
+    ['ACQUIRER_BUDGET_MS', '14000', 'ACQUIRER_BUDGET_MS: must leave room inside Vipps’ 15 s'],
+    ['ACQUIRER_BUDGET_MS', 'soon', 'ACQUIRER_BUDGET_MS'],
+    ['CARD_DATA_OAEP_HASH', 'MD5', 'CARD_DATA_OAEP_HASH'],
+  ])('names a malformed %s', (name, value, expected) => {
+    const problems = problemsOf({ ...valid, [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(expected);
+  });
+
+  it('wants Vipps credentials from Secrets Manager or all three plain variables', () => {
+    const env = { ...valid, VIPPS_CREDENTIALS_SECRET_ID: undefined, VIPPS_CLIENT_ID: 'id' };
+    expect(problemsOf(env)[0]).toMatch(/^VIPPS_CREDENTIALS_SECRET_ID: set VIPPS_CREDENTIALS_SECRET_ID, or/);
+  });
+
+  it('refuses the sandbox acquirer in production and an http acquirer without its URL', () => {
+    expect(problemsOf({ ...valid, STAGE: 'production' })).toEqual([
+      'ACQUIRER: production must use the http acquirer, never the sandbox',
+    ]);
+    expect(problemsOf({ ...valid, ACQUIRER: 'http' })).toEqual([
+      'ACQUIRER_BASE_URL: is required when ACQUIRER=http',
+    ]);
+  });
+});

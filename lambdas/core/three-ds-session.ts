@@ -31,6 +31,13 @@ export interface ThreeDsSession {
   serverTransactionId?: string;
 }
 
+/** How a challenge ended: the single-use write that completes a session. */
+export interface ThreeDsOutcome {
+  state: Exclude<ThreeDsSessionState, 'PENDING'>;
+  completedAt: string;
+  authentication?: ThreeDsAuthentication;
+}
+
 export interface ThreeDsSessionStore {
   create(session: ThreeDsSession): Promise<void>;
   get(sessionId: string): Promise<ThreeDsSession | undefined>;
@@ -38,12 +45,5 @@ export interface ThreeDsSessionStore {
    * Single use: moves a PENDING session to its final state. Returns false if it was no longer
    * PENDING (the form was replayed or raced), in which case nothing changed.
    */
-  complete(
-    sessionId: string,
-    outcome: {
-      state: Exclude<ThreeDsSessionState, 'PENDING'>;
-      completedAt: string;
-      authentication?: ThreeDsAuthentication;
-    },
-  ): Promise<boolean>;
+  complete(sessionId: string, outcome: ThreeDsOutcome): Promise<boolean>;
 }

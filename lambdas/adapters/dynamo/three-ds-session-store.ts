@@ -12,7 +12,7 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError } from '../../core/errors.js';
 import type { SealedSecret, SecretVault, ThreeDsAuthentication } from '../../core/ports.js';
-import type { ThreeDsSession, ThreeDsSessionState } from '../../core/three-ds-session.js';
+import type { ThreeDsOutcome, ThreeDsSession, ThreeDsSessionState } from '../../core/three-ds-session.js';
 import {
   type ChallengeRecord,
   type ChallengeSession,
@@ -158,11 +158,7 @@ export class DynamoThreeDsSessionStore implements ThreeDsChallengeStore {
    */
   async complete(
     sessionId: string,
-    outcome: {
-      state: Exclude<ThreeDsSessionState, 'PENDING'>;
-      completedAt: string;
-      authentication?: ThreeDsAuthentication;
-    },
+    outcome: ThreeDsOutcome,
     guard?: { formTokenHash: string },
   ): Promise<boolean> {
     const set = ['#state = :state', '#completedAt = :completedAt'];

@@ -1,21 +1,15 @@
 import { type VippsError } from '../error-catalogue.js';
 import { ConcurrentUpdateError, DomainError, VippsRejectedError, VippsUnavailableError } from '../errors.js';
-import type { Currency, MinorUnits } from '../money.js';
 import type { Clock, Log, Merchant, TransactionStore, VippsApi } from '../ports.js';
 import { newPspTransactionId, randomToken, sha256Hex } from '../secrets.js';
 import { type Transaction, fail, nextDueAt } from '../transaction.js';
 import { commit } from './commit.js';
 
-export interface CreatePaymentRequest {
-  merchantSerialNumber: string;
-  merchantOrderId: string;
-  amount: MinorUnits;
-  currency: Currency;
-  paymentText: string;
-  redirectUrl: string;
-  customerMobileNumber?: string;
-  isApp?: boolean;
-}
+/** What a merchant asks for: the payment's own fields, as the Merchant API validated them. */
+export type CreatePaymentRequest = Pick<
+  Transaction,
+  'merchantSerialNumber' | 'merchantOrderId' | 'amount' | 'currency' | 'paymentText' | 'redirectUrl'
+> & { customerMobileNumber?: string; isApp?: boolean };
 
 export interface CreatePaymentResult {
   pspTransactionId: string;

@@ -20,7 +20,6 @@ import type {
   SecretVault,
   StatusQueue,
   ThreeDsAuthentication,
-  TokenType,
   TransactionStore,
 } from '../ports.js';
 import { randomToken, secretMatches } from '../secrets.js';
@@ -40,16 +39,7 @@ import { commit } from './commit.js';
 import { enqueueStatusUpdate } from './payment-operations.js';
 
 export type MakePaymentCard =
-  | {
-      kind: 'NETWORK_TOKEN';
-      number: string;
-      expiryMonth: string;
-      expiryYear: string;
-      cryptogram: string;
-      eci: string;
-      tokenType: TokenType;
-    }
-  | { kind: 'ENCRYPTED_CARD'; cardData: string };
+  Extract<CardCredentials, { kind: 'NETWORK_TOKEN' }> | { kind: 'ENCRYPTED_CARD'; cardData: string };
 
 /** A validated makePaymentUrl request, in domain words. */
 export interface MakePaymentCommand {

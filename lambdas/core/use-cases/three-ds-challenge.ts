@@ -10,7 +10,7 @@
  * token works once, only the latest render's token works, and of two racing posts one wins. A
  * cross-site page cannot read our HTML, so it cannot learn the token even if it knew the session id.
  */
-import type { Clock, Log, SecretVault, ThreeDsAuthentication } from '../ports.js';
+import type { Clock, Log, SecretVault } from '../ports.js';
 import { randomToken, secretMatches, sha256Hex } from '../secrets.js';
 import type {
   BrowserInfo,
@@ -21,6 +21,7 @@ import type {
 } from '../three-ds-server.js';
 import type {
   ThreeDsOperation,
+  ThreeDsOutcome,
   ThreeDsSession,
   ThreeDsSessionState,
   ThreeDsSessionStore,
@@ -60,15 +61,7 @@ export interface ThreeDsChallengeStore extends ThreeDsSessionStore {
    * As ThreeDsSessionStore.complete, and also conditional on expiresAt > completedAt and, with a
    * guard, on the stored form token hash: the single-use, anti-replay write.
    */
-  complete(
-    sessionId: string,
-    outcome: {
-      state: Exclude<ThreeDsSessionState, 'PENDING'>;
-      completedAt: string;
-      authentication?: ThreeDsAuthentication;
-    },
-    guard?: { formTokenHash: string },
-  ): Promise<boolean>;
+  complete(sessionId: string, outcome: ThreeDsOutcome, guard?: { formTokenHash: string }): Promise<boolean>;
 }
 
 export interface ThreeDsChallengeDeps {

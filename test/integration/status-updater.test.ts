@@ -428,6 +428,26 @@ describe('status updater', () => {
     expect(await queueDepth(q.queueUrl)).toBe(0);
   });
 
+  it('sends every update already committed on the payment in the same call; their own messages then cost no call', async () => {
+    const q = queues();
+    const tx = await payment([{ capture: 4_000 }, { refund: 1_000 }]);
+    await enqueue(q, tx, 1, 1); // only RESERVED's message is on the queue so far
+    const calls = processedCalls();
+    const { poller } = poll(q, createStatusUpdaterHandler(updaterDeps(q)));
+    await poller.idle();
+    expect(processedCalls()).toBe(calls + 1);
+    expect(receivedBy(tx.pspTransactionId).map((t) => [t.status, t.amount])).toEqual([
+      ['RESERVED', 10_000],
+      ['CAPTURED', 4_000],
+      ['REFUNDED', 1_000],
+    ]);
+    await enqueue(q, tx, 2, 3); // the later messages arrive: already acknowledged, nothing sent
+    await poller.idle();
+    expect(processedCalls()).toBe(calls + 1);
+    expect(receivedBy(tx.pspTransactionId)).toHaveLength(3);
+    expect(await queueDepth(q.queueUrl)).toBe(0);
+  });
+
   it('retries a Vipps 500: once inside the client, and again on redelivery when it persists', async () => {
     const q = queues();
     const a = await payment();

@@ -131,7 +131,10 @@ class SyncRun {
     }
 
     const acknowledgedSeq = tx.vippsSync.acknowledgedSeq;
-    const upToSeq = Math.max(...messages.map((m) => m.update.seq));
+    // Send everything the payment has committed, not just up to this batch's messages: a later
+    // update already on the item rides along in this call, and its own message then finds it
+    // acknowledged (no call). Fewer, fuller updatestatus calls, and order is kept.
+    const upToSeq = Math.max(tx.statusSeq, ...messages.map((m) => m.update.seq));
     const bySeq = new Map(statusUpdatesToSend(tx, upToSeq).map((u) => [u.seq, u]));
     for (const message of messages) {
       const { seq } = message.update;

@@ -1,0 +1,250 @@
+/**
+ * Issue 3: makePaymentUrl under load on the local stack, sandbox acquirer at zero delay.
+ *
+ * 1. Create warm-up + measured payments through the Merchant API (not measured).
+ * 2. Build each makePayment call as Vipps would send it (token by amount, raw makePaymentToken),
+ *    so the Vipps simulator is not in the measured path.
+ * 3. Warm up, let the status updater drain, then hold the status queue (DelaySeconds) so the
+ *    updater cannot run while we measure — see status-queue.ts.
+ * 4. Measure at concurrency 1 (the handler's own latency, no queueing) and at the target
+ *    concurrency; reset the AWS call counter before the latter and read it, and the queue, right
+ *    after its last answer.
+ * Latency is taken server-side at the API host (server-timing.ts) and, for comparison, by the
+ * client in this process (loopback HTTP, includes the client's own work).
+ */
+import { type AwsCallCounts, awsCallCounter } from '../../lambdas/adapters/aws-clients.js';
+import { MAKE_PAYMENT_PATH } from '../../lambdas/routes.js';
+import type { LocalStack } from '../../local/stack.js';
+import { merchantHttp } from '../checklist/merchant-http.js';
+import { type CpuBreakdown, startCpuProfile } from './cpu-profile.js';
+import {
+  type MakePaymentOutcome,
+  type PreparedMakePayment,
+  prepareMakePayment,
+  sendMakePayment,
+} from './make-payment-request.js';
+import { runPool, timed } from './pool.js';
+import { gatewayRouteLabel, recordServerTiming } from './server-timing.js';
+import { type LatencySummary, perRequest, summarize } from './stats.js';
+import { type QueueCounts, statusQueueControl } from './status-queue.js';
+
+export interface MakePaymentBenchOptions {
+  requests: number;
+  warmup: number;
+  concurrency: number;
+  /** Requests of the extra concurrency-1 phase (0 skips it). */
+  sequentialRequests?: number;
+  /** Amount in øre; the default 10000 gets Vipps' default Visa test token, which the sandbox approves. */
+  amount?: number;
+  /** Take a V8 CPU profile of the measured phase (it slows the phase down a little). */
+  cpuProfile?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface TargetCheck {
+  name: string;
+  target: string;
+  actual: string;
+  met: boolean;
+}
+
+export interface PhaseResult {
+  requests: number;
+  concurrency: number;
+  durationMs: number;
+  requestsPerSecond: number;
+  /** CPU time of this whole process (stack + client) during the phase, in % of one core. */
+  processCpuPercent: number;
+  /** API host: request headers parsed → response finished. */
+  serverLatencyMs: LatencySummary;
+  /** Client in this process: fetch() called → body read. */
+  clientLatencyMs: LatencySummary;
+  outcomes: Record<string, number>;
+  ok: number;
+}
+
+export interface MakePaymentBenchResult {
+  amount: number;
+  warmupRequests: number;
+  sequential?: PhaseResult;
+  measured: PhaseResult;
+  awsCalls: { total: AwsCallCounts; perRequest: AwsCallCounts; byCommand: Record<string, number> };
+  isolation: {
+    queueDelaySeconds: number;
+    queueAfterPhase: QueueCounts;
+    updateStatusCallsDuringPhase: number;
+    /** True when every status message of the phases was still delayed and Vipps got no update. */
+    updaterHeldOff: boolean;
+  };
+  cpuProfile?: CpuBreakdown;
+  targets: TargetCheck[];
+}
+
+const outcomeKey = (o: MakePaymentOutcome) =>
+  `HTTP ${o.httpStatus} ${o.status ?? '?'}${o.errorId ? ` ${o.errorId}` : ''}`;
+
+async function measurePhase(
+  port: number,
+  requests: readonly PreparedMakePayment[],
+  concurrency: number,
+): Promise<PhaseResult> {
+  const timing = recordServerTiming(port, gatewayRouteLabel);
+  const clientMs: number[] = [];
+  const cpuBefore = process.cpuUsage();
+  const phase = await timed(() =>
+    runPool(requests.length, concurrency, async (i) => {
+      const { value, ms } = await timed(() => sendMakePayment(requests[i]!));
+      clientMs.push(ms);
+      return value;
+    }),
+  );
+  const cpu = process.cpuUsage(cpuBefore);
+  timing.stop();
+  const outcomes: Record<string, number> = {};
+  for (const o of phase.value) outcomes[outcomeKey(o)] = (outcomes[outcomeKey(o)] ?? 0) + 1;
+  return {
+    requests: requests.length,
+    concurrency,
+    durationMs: phase.ms,
+    requestsPerSecond: requests.length / (phase.ms / 1000),
+    processCpuPercent: (cpu.user + cpu.system) / 10 / phase.ms,
+    serverLatencyMs: summarize(timing.samples().get('makePayment') ?? []),
+    clientLatencyMs: summarize(clientMs),
+    outcomes,
+    ok: phase.value.filter((o) => o.httpStatus === 200 && o.status === 'OK').length,
+  };
+}
+
+export async function runMakePaymentBench(
+  stack: LocalStack,
+  options: MakePaymentBenchOptions,
+): Promise<MakePaymentBenchResult> {
+  const log = options.log ?? (() => undefined);
+  const amount = options.amount ?? 10_000;
+  const sequentialCount = options.sequentialRequests ?? 0;
+  const total = options.warmup + sequentialCount + options.requests;
+  const merchant = merchantHttp({
+    baseUrl: stack.baseUrl,
+    apiKey: stack.merchantApiKey,
+    merchantSerialNumber: stack.merchantSerialNumber,
+  });
+  const run = Date.now().toString(36);
+  const port = Number(new URL(stack.baseUrl).port);
+
+  log(`creating ${total} payments through the Merchant API (not measured) …`);
+  const prepared: PreparedMakePayment[] = await runPool(total, options.concurrency, async (i) => {
+    const created = await merchant.createPayment({ merchantOrderId: `bench-mp-${run}-${i}`, amount });
+    if (created.status !== 201)
+      throw new Error(`create payment failed: HTTP ${created.status} ${created.text}`);
+    const id = created.body.pspTransactionId;
+    const token = stack.vipps.makePaymentToken(id);
+    if (!token) throw new Error(`the simulator has no makePaymentToken for ${id}`);
+    return prepareMakePayment({
+      makePaymentUrl: `${stack.baseUrl}${MAKE_PAYMENT_PATH}`,
+      vippsBaseUrl: stack.vipps.baseUrl,
+      pspTransactionId: id,
+      merchantSerialNumber: stack.merchantSerialNumber,
+      amount,
+      makePaymentToken: token,
+    });
+  });
+  const warmup = prepared.slice(0, options.warmup);
+  const sequential = prepared.slice(options.warmup, options.warmup + sequentialCount);
+  const measured = prepared.slice(options.warmup + sequentialCount);
+
+  log(`warm-up: ${warmup.length} makePayment requests at concurrency ${options.concurrency} …`);
+  const warm = await timed(() =>
+    runPool(warmup.length, options.concurrency, (i) => sendMakePayment(warmup[i]!)),
+  );
+  const notOk = warm.value.filter((o) => o.status !== 'OK');
+  if (notOk.length > 0) throw new Error(`warm-up answers were not all OK: ${outcomeKey(notOk[0]!)}`);
+  const queue = statusQueueControl(stack);
+  await queue.waitIdle(120_000);
+
+  // Long enough that the phases cannot outrun it: 3× the warm-up's pace, +10 s.
+  const warmPerMs = warmup.length / Math.max(1, warm.ms);
+  const heldRequests = sequential.length + measured.length;
+  const delaySeconds = Math.min(900, Math.ceil((3 * heldRequests) / Math.max(warmPerMs, 1e-3) / 1000) + 10);
+  await queue.setDelaySeconds(delaySeconds);
+  const updateCallsBefore = stack.vipps.updateStatusCalls;
+
+  let sequentialResult: PhaseResult | undefined;
+  if (sequential.length > 0) {
+    log(`measuring: ${sequential.length} makePayment requests at concurrency 1 …`);
+    sequentialResult = await measurePhase(port, sequential, 1);
+  }
+  log(`measuring: ${measured.length} makePayment requests at concurrency ${options.concurrency} …`);
+  const profiler = options.cpuProfile ? await startCpuProfile() : undefined;
+  awsCallCounter.reset();
+  const result = await measurePhase(port, measured, options.concurrency);
+  const counts = awsCallCounter.snapshot();
+  const byCommand = awsCallCounter.byCommand();
+  const cpuProfile = await profiler?.stop();
+  const queueAfterPhase = await queue.counts();
+  const updateStatusCallsDuringPhase = stack.vipps.updateStatusCalls - updateCallsBefore;
+
+  await queue.setDelaySeconds(0);
+  log(`releasing the held status updates (they become visible within ${delaySeconds} s) …`);
+  await queue.waitIdle(delaySeconds * 1000 + 120_000);
+
+  const perReq: AwsCallCounts = {
+    dynamodb: perRequest(counts.dynamodb, measured.length),
+    sqs: perRequest(counts.sqs, measured.length),
+    kms: perRequest(counts.kms, measured.length),
+    secretsManager: perRequest(counts.secretsManager, measured.length),
+  };
+  const okHeld = result.ok + (sequentialResult?.ok ?? 0);
+  const updaterHeldOff =
+    updateStatusCallsDuringPhase === 0 &&
+    queueAfterPhase.inFlight === 0 &&
+    queueAfterPhase.visible === 0 &&
+    queueAfterPhase.delayed === okHeld;
+  const p99 = result.serverLatencyMs.p99;
+
+  return {
+    amount,
+    warmupRequests: warmup.length,
+    ...(sequentialResult ? { sequential: sequentialResult } : {}),
+    measured: result,
+    awsCalls: { total: counts, perRequest: perReq, byCommand },
+    isolation: {
+      queueDelaySeconds: delaySeconds,
+      queueAfterPhase,
+      updateStatusCallsDuringPhase,
+      updaterHeldOff,
+    },
+    ...(cpuProfile ? { cpuProfile } : {}),
+    targets: [
+      {
+        name: `makePayment p99 at concurrency ${options.concurrency} (server side)`,
+        target: '≤ 25 ms',
+        actual: `${p99.toFixed(1)} ms`,
+        met: p99 <= 25,
+      },
+      {
+        name: 'DynamoDB calls per TOKEN makePayment',
+        target: '≤ 3',
+        actual: String(perReq.dynamodb),
+        met: perReq.dynamodb <= 3,
+      },
+      {
+        name: 'SQS sends per TOKEN makePayment',
+        target: '1',
+        actual: String(perReq.sqs),
+        met: perReq.sqs === 1,
+      },
+      {
+        name: 'measured answers that were HTTP 200 OK',
+        target: String(measured.length),
+        actual: String(result.ok),
+        met: result.ok === measured.length,
+      },
+      {
+        name: 'status updater held off during the counted phase',
+        target: 'yes',
+        actual: updaterHeldOff ? 'yes' : 'no',
+        met: updaterHeldOff,
+      },
+    ],
+  };
+}

@@ -13,7 +13,7 @@ import { createHash, createPublicKey } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KMSClient } from '@aws-sdk/client-kms';
-import { createKmsClient } from '../lambdas/adapters/aws-clients.js';
+import { createKmsClient } from '../lambdas/adapters/kms/kms-client.js';
 import { KmsCardDataDecryptor, type OaepHash } from '../lambdas/adapters/kms/kms-card-data-decryptor.js';
 
 export interface PrintPublicKeyOptions {

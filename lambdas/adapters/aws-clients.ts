@@ -13,7 +13,7 @@
  * the instance-metadata service; the region then defaults to eu-north-1 if AWS_REGION is unset.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -112,7 +112,7 @@ const ENDPOINT_VARIABLES: Record<AwsService, string> = {
   secretsManager: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
 };
 
-function baseConfig(service: AwsService, options: AwsClientOptions) {
+export function baseConfig(service: AwsService, options: AwsClientOptions) {
   const env = options.env ?? process.env;
   // The SDK itself honours AWS_ENDPOINT_URL(_<SERVICE>); we only look at them to decide on
   // local credentials and a default region.
@@ -139,7 +139,11 @@ function baseConfig(service: AwsService, options: AwsClientOptions) {
   };
 }
 
-function counted<T extends CountableClient>(client: T, service: AwsService, options: AwsClientOptions): T {
+export function counted<T extends CountableClient>(
+  client: T,
+  service: AwsService,
+  options: AwsClientOptions,
+): T {
   if (options.counter !== false) attachCallCounter(client, service, options.counter ?? awsCallCounter);
   return client;
 }
@@ -165,10 +169,6 @@ export function createDynamoDbDocumentClient(
 
 export function createSqsClient(options: AwsClientOptions = {}): SQSClient {
   return counted(new SQSClient(baseConfig('sqs', options)), 'sqs', options);
-}
-
-export function createKmsClient(options: AwsClientOptions = {}): KMSClient {
-  return counted(new KMSClient(baseConfig('kms', options)), 'kms', options);
 }
 
 export function createSecretsManagerClient(options: AwsClientOptions = {}): SecretsManagerClient {

@@ -43,13 +43,13 @@ export function createStatusUpdaterHandler(deps: StatusUpdaterDeps) {
     for (const id of result.failedMessageIds) failed.add(id);
 
     if (deps.metrics) {
-      if (result.acknowledged.length) {
-        deps.metrics.addMetric(
-          metricNames.statusUpdatesAcknowledged,
-          MetricUnit.Count,
-          result.acknowledged.length,
-        );
-      }
+      // Always emitted (0 included): a batch whose updates were all sent ahead is normal, and an
+      // empty EMF flush would log a warning on every such invocation.
+      deps.metrics.addMetric(
+        metricNames.statusUpdatesAcknowledged,
+        MetricUnit.Count,
+        result.acknowledged.length,
+      );
       for (const { lagSeconds } of result.acknowledged) {
         if (lagSeconds !== undefined)
           deps.metrics.addMetric(metricNames.statusUpdateLag, MetricUnit.Seconds, lagSeconds);

@@ -1,6 +1,10 @@
-/** KMS: the ENCRYPTEDCARD RSA key and the envelope key for 3-D Secure session secrets. */
-import { createKmsClient } from '../adapters/aws-clients.js';
+/**
+ * KMS: the ENCRYPTEDCARD RSA key and the envelope key for 3-D Secure session secrets.
+ * (Imported statically on purpose: a dynamic import makes esbuild wrap every module shared with
+ * the lazy graph, which defeats tree-shaking and made every bundle larger and slower to start.)
+ */
 import { KmsCardDataDecryptor } from '../adapters/kms/kms-card-data-decryptor.js';
+import { createKmsClient } from '../adapters/kms/kms-client.js';
 import { KmsEnvelopeVault } from '../adapters/kms/kms-envelope-vault.js';
 import { config, once } from './context.js';
 

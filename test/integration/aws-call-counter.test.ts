@@ -16,10 +16,10 @@ import {
   awsCallCounter,
   createDynamoDbClient,
   createDynamoDbDocumentClient,
-  createKmsClient,
   createSecretsManagerClient,
   createSqsClient,
 } from '../../lambdas/adapters/aws-clients.js';
+import { createKmsClient } from '../../lambdas/adapters/kms/kms-client.js';
 import { type KmsEmulator, startKmsEmulator } from '../../local/kms-emulator.js';
 import { type SqsEmulator, startSqsEmulator } from '../../local/sqs-emulator.js';
 

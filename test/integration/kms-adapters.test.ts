@@ -5,7 +5,7 @@
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { constants, publicEncrypt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKmsClient } from '../../lambdas/adapters/aws-clients.js';
+import { createKmsClient } from '../../lambdas/adapters/kms/kms-client.js';
 import { KmsCardDataDecryptor } from '../../lambdas/adapters/kms/kms-card-data-decryptor.js';
 import { KmsEnvelopeVault } from '../../lambdas/adapters/kms/kms-envelope-vault.js';
 import type { SealedSecret } from '../../lambdas/core/ports.js';

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printPublicKey } from '../../bin/public-key.js';
-import { createKmsClient } from '../../lambdas/adapters/aws-clients.js';
+import { createKmsClient } from '../../lambdas/adapters/kms/kms-client.js';
 import { KmsCardDataDecryptor } from '../../lambdas/adapters/kms/kms-card-data-decryptor.js';
 import { type KmsEmulator, startKmsEmulator } from '../../local/kms-emulator.js';
 

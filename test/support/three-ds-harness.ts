@@ -9,7 +9,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { createKmsClient } from '../../lambdas/adapters/aws-clients.js';
+import { createKmsClient } from '../../lambdas/adapters/kms/kms-client.js';
 import { DynamoThreeDsSessionStore } from '../../lambdas/adapters/dynamo/three-ds-session-store.js';
 import { KmsEnvelopeVault } from '../../lambdas/adapters/kms/kms-envelope-vault.js';
 import type { Clock, Log } from '../../lambdas/core/ports.js';

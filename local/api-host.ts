@@ -14,6 +14,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { type FunctionName, type RouteDefinition, functions, routes } from '../lambdas/routes.js';
+import { callerIdentity } from './api-gateway-identity.js';
 import { lambdaContext } from './lambda-context.js';
 
 export type AnyHandler = (event: never, context: Context) => Promise<unknown>;
@@ -103,23 +104,7 @@ function toEvent(
       authorizer: null,
       protocol: `HTTP/${req.httpVersion}`,
       httpMethod: route.method,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-        user: null,
-        userAgent: req.headers['user-agent'] ?? null,
-        userArn: null,
-      },
+      identity: callerIdentity(req.socket.remoteAddress ?? '127.0.0.1', req.headers['user-agent'] ?? null),
       path: `/local${url.pathname}`,
       stage: 'local',
       requestId: randomUUID(),

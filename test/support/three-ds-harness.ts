@@ -5,6 +5,7 @@
  * {pspTransactionId, sessionId}). Also builds API Gateway REST proxy events for direct handler
  * calls, and a log that records everything so tests can prove no card data was written.
  */
+import { callerIdentity } from '../../local/api-gateway-identity.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -178,23 +179,7 @@ export function gatewayEvent(options: {
       authorizer: null,
       protocol: 'HTTP/1.1',
       httpMethod: options.method,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: '127.0.0.1',
-        user: null,
-        userAgent: null,
-        userArn: null,
-      },
+      identity: callerIdentity('127.0.0.1', null),
       path,
       stage: 'test',
       requestId: randomUUID(),

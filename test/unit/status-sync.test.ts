@@ -14,38 +14,20 @@ import {
   reserve,
   cancel,
 } from '../../lambdas/core/transaction.js';
+import { initiatedPayment } from '../support/transactions.js';
 
 const at = (minute: number) => new Date(Date.UTC(2025, 0, 1, 12, minute)).toISOString();
 
-function initiated(overrides: Partial<Transaction> = {}): Transaction {
-  return {
+/** The shared fixture, on this file's clock. */
+const initiated = (overrides: Partial<Transaction> = {}): Transaction =>
+  initiatedPayment({
     pspTransactionId: 'tx1',
-    merchantId: 'm1',
-    merchantName: 'Sokkebutikken AS',
-    allowCreditCards: true,
-    merchantSerialNumber: '123456',
-    merchantOrderId: 'order-1',
-    amount: 10_000,
-    currency: 'NOK',
-    paymentText: 'Socks',
-    redirectUrl: 'https://shop.example/return',
-    isApp: false,
-    status: 'INITIATED',
-    version: 1,
     createdAt: at(0),
     updatedAt: at(0),
     expiresAt: at(15),
-    makePaymentTokenHash: 'a'.repeat(64),
-    reservedAmount: 0,
-    capturedAmount: 0,
-    refundedAmount: 0,
     history: [{ operation: 'INITIATE', amount: 10_000, at: at(0) }],
-    pendingOperations: [],
-    statusSeq: 0,
-    vippsSync: { acknowledgedSeq: 0 },
     ...overrides,
-  };
-}
+  });
 
 /** Apply a transition in memory, as the store would. */
 function apply(tx: Transaction, transition: Transition): Transaction {

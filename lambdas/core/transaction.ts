@@ -118,6 +118,11 @@ export interface Transaction {
   /** Sequence of the last status update enqueued for Vipps (0 = none). */
   statusSeq: number;
   vippsSync: VippsSyncState;
+  /**
+   * When the reconciler last re-enqueued unacknowledged status updates (a top-level field, not in
+   * vippsSync: the updater writes vippsSync without the version check).
+   */
+  statusResentAt?: string;
   /** When the reconciler must look at this payment again (sparse index); absent = nothing due. */
   dueAt?: string;
 }
@@ -438,6 +443,12 @@ export function releaseOperation(tx: Transaction, operationId: string, at: strin
 export const CHASE_AFTER_MS = 2 * 60_000;
 
 /**
+ * Between two re-sends of the same unacknowledged updates: SQS FIFO's deduplication window, so
+ * each re-send really reaches the updater and a long Vipps outage does not pile repeats up.
+ */
+export const RESEND_EVERY_MS = 5 * 60_000;
+
+/**
  * The one rule for `dueAt` (the reconciler's sparse index): the earliest moment something about
  * this payment needs attention, or undefined when nothing does.
  */
@@ -450,7 +461,12 @@ export function nextDueAt(tx: Transaction): string | undefined {
   }
   if (tx.authorisationOutcome === 'UNKNOWN') candidates.push(Date.parse(tx.updatedAt));
   for (const p of tx.pendingOperations) candidates.push(Date.parse(p.startedAt) + CHASE_AFTER_MS);
-  if (tx.statusSeq > tx.vippsSync.acknowledgedSeq) candidates.push(Date.parse(tx.updatedAt) + CHASE_AFTER_MS);
+  if (tx.statusSeq > tx.vippsSync.acknowledgedSeq) {
+    const firstChase = Date.parse(tx.updatedAt) + CHASE_AFTER_MS;
+    candidates.push(
+      tx.statusResentAt ? Math.max(firstChase, Date.parse(tx.statusResentAt) + RESEND_EVERY_MS) : firstChase,
+    );
+  }
   if (candidates.length === 0) return undefined;
   return new Date(Math.min(...candidates)).toISOString();
 }

@@ -12,6 +12,7 @@ import {
   completeOperation,
   endedByVipps,
   expire,
+  RESEND_EVERY_MS,
   nextDueAt,
   refund,
   releaseOperation,
@@ -114,6 +115,14 @@ describe('nextDueAt', () => {
     expect(nextDueAt({ ...tx, vippsSync: { acknowledgedSeq: 1 } })).toBeUndefined();
     expect(nextDueAt({ ...tx, vippsSync: { acknowledgedSeq: 1 }, authorisationOutcome: 'UNKNOWN' })).toBe(
       tx.updatedAt,
+    );
+  });
+
+  it('waits RESEND_EVERY_MS after a re-send of unacknowledged updates before chasing them again', () => {
+    const tx = reserved();
+    const resentAt = '2026-11-24T11:00:00.000Z';
+    expect(nextDueAt({ ...tx, statusResentAt: resentAt })).toBe(
+      new Date(Date.parse(resentAt) + RESEND_EVERY_MS).toISOString(),
     );
   });
 });

@@ -46,6 +46,7 @@ const fieldSet = {
   pendingOperations: true,
   statusSeq: true,
   vippsSync: true,
+  statusResentAt: true,
   dueAt: true,
 } satisfies Record<keyof Transaction, true>;
 

@@ -4,6 +4,7 @@ import type { Acquirer, Log, StatusQueue, TransactionStore, VippsApi } from '../
 import { oldestUnacknowledgedAt, statusUpdatesToSend } from '../status-sync.js';
 import {
   CHASE_AFTER_MS,
+  RESEND_EVERY_MS,
   FINAL_STATUSES,
   type PendingOperation,
   type Transaction,
@@ -120,7 +121,7 @@ async function reconcilePayment(id: string, now: Date, deps: ReconcileDeps, swee
       tx = await settleInitiated(tx, now, deps, sweep);
       tx = await reverseUnknown(tx, now, deps, sweep);
       tx = await chasePendingOperations(tx, now, deps, sweep, reload);
-      await resendUnacknowledged(tx, now, deps, sweep);
+      tx = await resendUnacknowledged(tx, now, deps, sweep);
       await refreshDueAt(tx, deps, sweep);
       return;
     } catch (error) {
@@ -315,13 +316,16 @@ async function resendUnacknowledged(
   now: Date,
   deps: ReconcileDeps,
   sweep: Sweep,
-): Promise<void> {
+): Promise<Transaction> {
   const oldest = oldestUnacknowledgedAt(tx);
-  if (!oldest || Date.parse(oldest) + CHASE_AFTER_MS > now.getTime()) return;
+  if (!oldest || Date.parse(oldest) + CHASE_AFTER_MS > now.getTime()) return tx;
+  if (tx.statusResentAt && Date.parse(tx.statusResentAt) + RESEND_EVERY_MS > now.getTime()) return tx;
   const updates = statusUpdatesToSend(tx);
   await compareWithVipps(tx, deps);
   for (const update of updates) await deps.statusQueue.enqueue(update);
   sweep.record('resent', { seqs: updates.map((u) => u.seq), acknowledgedSeq: tx.vippsSync.acknowledgedSeq });
+  // Remember the re-send, so the next one waits RESEND_EVERY_MS (and dueAt moves with it).
+  return commit(deps.transactions, tx, { changes: { statusResentAt: now.toISOString() }, history: [] });
 }
 
 /**

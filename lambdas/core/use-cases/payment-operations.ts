@@ -10,6 +10,7 @@ import {
   cancel,
   claimOperation,
   completeOperation,
+  findPendingOperation,
   releaseOperation,
 } from '../transaction.js';
 import { commit } from './commit.js';
@@ -65,6 +66,37 @@ export async function enqueueStatusUpdate(
   }
 }
 
+/** What a claimed operation moves at the acquirer: a void covers the whole reservation. */
+export function operationAmount(tx: Transaction, pending: PendingOperation): MinorUnits {
+  return pending.operation === 'CANCEL' ? tx.reservedAmount : pending.amount;
+}
+
+/**
+ * The acquirer call for a claimed operation, in one place for the Merchant API and the
+ * reconciler (which retries it with the same operationId).
+ */
+export function callAcquirer(
+  acquirer: Acquirer,
+  tx: Transaction,
+  pending: PendingOperation,
+): Promise<{ acquirerReference: string }> {
+  const request = {
+    pspTransactionId: tx.pspTransactionId,
+    acquirerReference: tx.acquirerReference ?? '',
+    amount: operationAmount(tx, pending),
+    currency: tx.currency,
+    operationId: pending.operationId,
+  };
+  switch (pending.operation) {
+    case 'CAPTURE':
+      return acquirer.capture(request);
+    case 'REFUND':
+      return acquirer.refund(request);
+    case 'CANCEL':
+      return acquirer.cancel(request);
+  }
+}
+
 /**
  * Capture, refund or void through the acquirer. Primary course: claim the operation in the store
  * (one conditional write that checks the amounts, counting operations in flight) → acquirer →
@@ -89,7 +121,6 @@ async function acquirerOperation(
     : undefined;
   const operationId =
     resumed?.operationId ?? `${pspTransactionId}-${operation.toLowerCase()}-${randomToken(9)}`;
-  const claimedAmount = resumed?.amount ?? amount;
   if (!resumed) {
     ({ tx } = await commitWithRetry(deps, tx, reload, (current) =>
       claimOperation(current, operation, amount, {
@@ -100,22 +131,10 @@ async function acquirerOperation(
     ));
   }
 
-  const request = {
-    pspTransactionId,
-    acquirerReference: tx.acquirerReference ?? '',
-    amount: operation === 'CANCEL' ? tx.reservedAmount : claimedAmount,
-    currency: tx.currency,
-    operationId,
-  };
+  const pending = findPendingOperation(tx, operationId)!;
   let acquirerReference: string;
   try {
-    const call =
-      operation === 'CAPTURE'
-        ? deps.acquirer.capture(request)
-        : operation === 'REFUND'
-          ? deps.acquirer.refund(request)
-          : deps.acquirer.cancel(request);
-    ({ acquirerReference } = await call);
+    ({ acquirerReference } = await callAcquirer(deps.acquirer, tx, pending));
   } catch (error) {
     if (error instanceof AcquirerRefusedError) {
       await commitWithRetry(deps, tx, reload, (current) => releaseOperation(current, operationId, at()));
@@ -127,7 +146,11 @@ async function acquirerOperation(
   const done = await commitWithRetry(deps, tx, reload, (current) =>
     completeOperation(current, operationId, { at: at(), acquirerReference }),
   );
-  deps.log.info('Acquirer operation completed', { pspTransactionId, operation, amount: request.amount });
+  deps.log.info('Acquirer operation completed', {
+    pspTransactionId,
+    operation,
+    amount: operationAmount(done.tx, pending),
+  });
   await enqueueStatusUpdate(deps, done.transition.statusUpdate);
   return done.tx;
 }

@@ -18,7 +18,7 @@ import {
   releaseOperation,
 } from '../transaction.js';
 import { commit } from './commit.js';
-import { commitWithRetry, enqueueStatusUpdate } from './payment-operations.js';
+import { callAcquirer, commitWithRetry, enqueueStatusUpdate, operationAmount } from './payment-operations.js';
 
 export interface ReconcileDeps {
   transactions: TransactionStore;
@@ -242,25 +242,15 @@ async function chaseOperation(
   sweep: Sweep,
   reload: () => Promise<Transaction>,
 ): Promise<Transaction> {
-  const id = tx.pspTransactionId;
-  const request = {
-    pspTransactionId: id,
-    acquirerReference: tx.acquirerReference ?? '',
-    amount: pending.operation === 'CANCEL' ? tx.reservedAmount : pending.amount,
-    currency: tx.currency,
-    operationId: pending.operationId,
-  };
   const at = now.toISOString();
-  const detail = { operation: pending.operation, operationId: pending.operationId, amount: request.amount };
+  const detail = {
+    operation: pending.operation,
+    operationId: pending.operationId,
+    amount: operationAmount(tx, pending),
+  };
   let acquirerReference: string;
   try {
-    const call =
-      pending.operation === 'CAPTURE'
-        ? deps.acquirer.capture(request)
-        : pending.operation === 'REFUND'
-          ? deps.acquirer.refund(request)
-          : deps.acquirer.cancel(request);
-    ({ acquirerReference } = await call);
+    ({ acquirerReference } = await callAcquirer(deps.acquirer, tx, pending));
   } catch (error) {
     if (!(error instanceof AcquirerRefusedError)) {
       sweep.defer(`${pending.operation.toLowerCase()} ${pending.operationId}`, error);

@@ -1,3 +1,7 @@
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ConcurrentUpdateError } from '../../core/errors.js';
+import { PK } from './item-mapping.js';
+
 /**
  * SDK errors stop at the adapter: a failed ConditionExpression means something to the domain
  * (a lost race, an already-recorded ack), so each call says what it becomes; every other failure
@@ -27,4 +31,26 @@ export async function dynamoCall<T, F = never>(
     if (onConditionFailed && isConditionalCheckFailed(err)) return onConditionFailed();
     throw new StoreError(operation, err);
   }
+}
+
+/** PutItem only if no item has this key yet; an existing one is a ConcurrentUpdateError. */
+export async function putNew(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  item: Record<string, unknown>,
+  conflictKey: string,
+): Promise<void> {
+  const put = new PutCommand({
+    TableName: tableName,
+    Item: item,
+    ConditionExpression: 'attribute_not_exists(#pk)',
+    ExpressionAttributeNames: { '#pk': PK },
+  });
+  await dynamoCall(
+    'PutItem',
+    () => client.send(put),
+    () => {
+      throw new ConcurrentUpdateError(conflictKey);
+    },
+  );
 }

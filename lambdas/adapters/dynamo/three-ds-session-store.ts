@@ -8,9 +8,8 @@
  * data key, bound to the session by the encryption context). ECI, version and the 3DS transaction
  * id are not secret and stay readable for ops.
  */
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConcurrentUpdateError } from '../../core/errors.js';
 import type { SealedSecret, SecretVault, ThreeDsAuthentication } from '../../core/ports.js';
 import type { ThreeDsOutcome, ThreeDsSession, ThreeDsSessionState } from '../../core/three-ds-session.js';
 import {
@@ -19,7 +18,7 @@ import {
   type ThreeDsChallengeStore,
   sessionRef,
 } from '../../core/use-cases/three-ds-challenge.js';
-import { dynamoCall } from './dynamo-call.js';
+import { dynamoCall, putNew } from './dynamo-call.js';
 import { withoutUndefined } from './item-mapping.js';
 import { paymentsTable } from './table-design.js';
 
@@ -97,18 +96,11 @@ export class DynamoThreeDsSessionStore implements ThreeDsChallengeStore {
       ...threeDsSessionKey(session.sessionId),
       [TTL]: Math.floor(Date.parse(session.expiresAt) / 1000) + this.retentionSeconds,
     };
-    const put = new PutCommand({
-      TableName: this.tableName,
-      Item: withoutUndefined(item),
-      ConditionExpression: 'attribute_not_exists(#pk)',
-      ExpressionAttributeNames: { '#pk': PK },
-    });
-    await dynamoCall(
-      'PutItem',
-      () => this.client.send(put),
-      () => {
-        throw new ConcurrentUpdateError(`3DS session ${sessionRef(session.sessionId)}`);
-      },
+    await putNew(
+      this.client,
+      this.tableName,
+      withoutUndefined(item),
+      `3DS session ${sessionRef(session.sessionId)}`,
     );
   }
 

@@ -4,18 +4,17 @@
  * gets ConcurrentUpdateError (re-read, re-decide). No transactions and no TTL: dynalite runs the
  * same code locally and supports neither.
  */
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError, PaymentNotFoundError } from '../../core/errors.js';
 import type { TransactionStore } from '../../core/ports.js';
 import type { Transaction, Transition } from '../../core/transaction.js';
-import { dynamoCall } from './dynamo-call.js';
+import { dynamoCall, putNew } from './dynamo-call.js';
 import {
   DUE_AT,
   DUE_PARTITION,
   DUE_PK,
   GSI1PK,
-  PK,
   fromTransactionItem,
   isTransactionField,
   merchantOrderKey,
@@ -42,19 +41,7 @@ export class DynamoTransactionStore implements TransactionStore {
   }
 
   async create(tx: Transaction): Promise<void> {
-    const put = new PutCommand({
-      TableName: this.tableName,
-      Item: toTransactionItem(tx),
-      ConditionExpression: 'attribute_not_exists(#pk)',
-      ExpressionAttributeNames: { '#pk': PK },
-    });
-    await dynamoCall(
-      'PutItem',
-      () => this.client.send(put),
-      () => {
-        throw new ConcurrentUpdateError(tx.pspTransactionId);
-      },
-    );
+    await putNew(this.client, this.tableName, toTransactionItem(tx), tx.pspTransactionId);
   }
 
   async get(pspTransactionId: string): Promise<Transaction | undefined> {

@@ -5,14 +5,16 @@
  * second sweep changes nothing" is measured over everything that is stored.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxAcquirer, SandboxLedger } from '../../lambdas/adapters/acquirer/sandbox-acquirer.js';
 import { DynamoTransactionStore } from '../../lambdas/adapters/dynamo/transaction-store.js';
 import { SqsStatusQueue } from '../../lambdas/adapters/sqs/sqs-status-queue.js';
 import { parseStatusUpdateMessage } from '../../lambdas/adapters/sqs/status-update-message.js';
-import { type VippsClient, createVippsClient } from '../../lambdas/adapters/vipps/vipps-client.js';
+import { createSqsClient } from '../../lambdas/adapters/aws-clients.js';
+import type { VippsClient } from '../../lambdas/adapters/vipps/vipps-client.js';
+import { simulatorVippsClient } from '../support/vipps-client.js';
 import { vippsErrors } from '../../lambdas/core/error-catalogue.js';
 import type { AuthorisationRequest, Log } from '../../lambdas/core/ports.js';
 import {
@@ -48,20 +50,8 @@ beforeAll(async () => {
     startSqsEmulator(),
     startVippsSimulator({ merchants: [MSN] }),
   ]);
-  sqs = new SQSClient({
-    endpoint: sqsEmulator.endpoint,
-    region: sqsEmulator.region,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-  vipps = createVippsClient({
-    baseUrl: simulator.baseUrl,
-    pspId: 'psp-test',
-    credentials: () => Promise.resolve({ clientId: 'id', clientSecret: 'secret', subscriptionKey: 'sub' }),
-    systemName: 'reconciler-test',
-    systemVersion: '1',
-    timeoutMs: 2_000,
-    retry: { attempts: 2, baseDelayMs: 5 },
-  });
+  sqs = createSqsClient({ endpoint: sqsEmulator.endpoint, counter: false });
+  vipps = simulatorVippsClient(simulator, 'reconciler-test');
 });
 
 afterAll(async () => {

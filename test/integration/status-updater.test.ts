@@ -8,7 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
-  SQSClient,
+  type SQSClient,
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
@@ -17,7 +17,9 @@ import { DynamoTransactionStore } from '../../lambdas/adapters/dynamo/transactio
 import { SqsDeadLetterQueue } from '../../lambdas/adapters/sqs/sqs-dead-letter-queue.js';
 import { SqsStatusQueue } from '../../lambdas/adapters/sqs/sqs-status-queue.js';
 import { serializeStatusUpdate } from '../../lambdas/adapters/sqs/status-update-message.js';
-import { type VippsClient, createVippsClient } from '../../lambdas/adapters/vipps/vipps-client.js';
+import { createSqsClient } from '../../lambdas/adapters/aws-clients.js';
+import type { VippsClient } from '../../lambdas/adapters/vipps/vipps-client.js';
+import { simulatorVippsClient } from '../support/vipps-client.js';
 import type { Log, TransactionStore } from '../../lambdas/core/ports.js';
 import { statusUpdatesToSend } from '../../lambdas/core/status-sync.js';
 import {
@@ -59,21 +61,8 @@ beforeAll(async () => {
     startVippsSimulator({ merchants: [MSN, OTHER_MSN] }),
   ]);
   store = new DynamoTransactionStore({ client: dynamo.documentClient, tableName: dynamo.tables.payments });
-  sqs = new SQSClient({
-    endpoint: sqsEmulator.endpoint,
-    region: sqsEmulator.region,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-  vipps = createVippsClient({
-    baseUrl: simulator.baseUrl,
-    pspId: 'psp-test',
-    credentials: () => Promise.resolve({ clientId: 'id', clientSecret: 'secret', subscriptionKey: 'sub' }),
-    systemName: 'status-updater-test',
-    systemVersion: '1',
-    timeoutMs: 2_000,
-    // Two tries per call: a single 5xx is absorbed by the client, two in a row reach the updater.
-    retry: { attempts: 2, baseDelayMs: 5 },
-  });
+  sqs = createSqsClient({ endpoint: sqsEmulator.endpoint, counter: false });
+  vipps = simulatorVippsClient(simulator, 'status-updater-test');
 });
 
 afterAll(async () => {

@@ -77,6 +77,14 @@ export async function createFor(
   return { created: answer.body, merchantOrderId };
 }
 
+/** The outcome of an item whose payment could not even be created. */
+export function notCreated(
+  made: { failed: Check; merchantOrderId: string },
+  expected: string,
+): ScenarioOutcome {
+  return { merchantOrderId: made.merchantOrderId, expected, observed: 'not created', checks: [made.failed] };
+}
+
 export function approvalScenario(spec: ApprovalScenarioSpec): Scenario {
   const threeDsText = spec.threeDs ? ` → 3-D Secure ${spec.threeDs}` : '';
   const expectedAnswers = spec.answers
@@ -96,13 +104,7 @@ export function approvalScenario(spec: ApprovalScenarioSpec): Scenario {
       if (impossible) return { expected, observed: '—', checks: [], skipped: impossible };
 
       const made = await createFor(context, spec.id, spec.amount);
-      if ('failed' in made)
-        return {
-          merchantOrderId: made.merchantOrderId,
-          expected,
-          observed: 'not created',
-          checks: [made.failed],
-        };
+      if ('failed' in made) return notCreated(made, expected);
       const id = made.created.pspTransactionId;
       const approval = await driver.approve(made.created, spec.plan, spec.id);
       const payment = await driver.settle(id);

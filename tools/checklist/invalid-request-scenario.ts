@@ -6,7 +6,7 @@
  * do not know the token, the answer must be the same.) The payment must be left untouched.
  */
 import { vippsErrors } from '../../lambdas/core/error-catalogue.js';
-import { createFor } from './approval-scenario.js';
+import { createFor, notCreated } from './approval-scenario.js';
 import { type ExpectedAnswer, answerChecks, check, describeAnswer, statusUpdateChecks } from './checks.js';
 import type { ObservedAnswer, Scenario, ScenarioOutcome } from './types.js';
 
@@ -61,13 +61,7 @@ export function invalidRequestScenario(): Scenario {
     async run(context): Promise<ScenarioOutcome> {
       const { driver } = context;
       const made = await createFor(context, 'ERR-71', 10_000);
-      if ('failed' in made)
-        return {
-          merchantOrderId: made.merchantOrderId,
-          expected,
-          observed: 'not created',
-          checks: [made.failed],
-        };
+      if ('failed' in made) return notCreated(made, expected);
       const id = made.created.pspTransactionId;
       const token = driver.makePaymentToken?.(id);
       // Readable enough to name the payment (so the answer can echo it), invalid for a TOKEN payment.

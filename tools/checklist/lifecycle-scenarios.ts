@@ -4,7 +4,7 @@
  * Merchant API; every resulting status update must reach Vipps once, in order, with its amount.
  */
 import { type ExpectedUpdate, check, describeAnswer, describeUpdates, statusUpdateChecks } from './checks.js';
-import { createFor } from './approval-scenario.js';
+import { createFor, notCreated } from './approval-scenario.js';
 import type { HttpAnswer } from './merchant-http.js';
 import type { ApprovalPlan, Check, Scenario, ScenarioContext, ScenarioOutcome } from './types.js';
 
@@ -39,13 +39,7 @@ function lifecycleScenario(spec: LifecycleSpec): Scenario {
       const impossible = driver.cannotApprove(PLAIN_APPROVAL);
       if (impossible) return { expected, observed: '—', checks: [], skipped: impossible };
       const made = await createFor(context, spec.id, spec.amount);
-      if ('failed' in made)
-        return {
-          merchantOrderId: made.merchantOrderId,
-          expected,
-          observed: 'not created',
-          checks: [made.failed],
-        };
+      if ('failed' in made) return notCreated(made, expected);
       const id = made.created.pspTransactionId;
       const approval = await driver.approve(made.created, PLAIN_APPROVAL, spec.id);
       const checks: Check[] = [];

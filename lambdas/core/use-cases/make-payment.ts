@@ -74,11 +74,12 @@ export interface MakePaymentDeps {
   threeDsSessionTtlSeconds: number;
   /** Builds url3dSecure for a session id. */
   threeDsUrl: (sessionId: string) => string;
-  /** How often a duplicate request re-reads while the first one is being answered. */
+  /** How soon a duplicate request first re-reads while the first one is being answered (doubling, ≤ 250 ms). */
   pollIntervalMs?: number;
 }
 
 const ANSWER_GRACE_MS = 2_000;
+const MAX_POLL_INTERVAL_MS = 250;
 const MAX_ROUNDS = 6;
 
 const answerOf = (error: VippsError): MakePaymentAnswer => ({ status: 'FAIL', error });
@@ -194,8 +195,12 @@ async function waitForFirstAnswer(
   const claimedAt = Date.parse(tx.makePayment!.claimedAt);
   const giveUpAt = claimedAt + deps.acquirerBudgetMs + ANSWER_GRACE_MS;
   let current = tx;
+  // Fast at first (the winner usually answers within milliseconds), then backing off, so a
+  // winner stuck on a slow acquirer costs a handful of reads, not one every 25 ms for 12 s.
+  let interval = deps.pollIntervalMs ?? 25;
   while (deps.clock.now().getTime() < giveUpAt) {
-    await sleep(deps.pollIntervalMs ?? 25);
+    await sleep(interval);
+    interval = Math.min(interval * 2, MAX_POLL_INTERVAL_MS);
     current = await mustGet(deps, tx.pspTransactionId);
     if (
       current.makePayment?.requestHash !== command.requestHash ||

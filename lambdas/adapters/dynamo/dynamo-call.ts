@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError } from '../../core/errors.js';
 import { PK } from './item-mapping.js';
 
@@ -53,4 +53,16 @@ export async function putNew(
       throw new ConcurrentUpdateError(conflictKey);
     },
   );
+}
+
+/** GetItem → the item or undefined. `consistent` for items read, decided on and written conditionally. */
+export async function getItem(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  key: Record<string, unknown>,
+  options: { consistent: boolean },
+): Promise<Record<string, unknown> | undefined> {
+  const get = new GetCommand({ TableName: tableName, Key: key, ConsistentRead: options.consistent });
+  const { Item } = await dynamoCall('GetItem', () => client.send(get));
+  return Item;
 }

@@ -5,10 +5,10 @@
  * Keys are only ever stored as their SHA-256. A snapshot is refreshed when put() is called with
  * that key's hash: after changing a merchant, put it again with each of its keys.
  */
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Merchant, MerchantStore } from '../../core/ports.js';
-import { dynamoCall } from './dynamo-call.js';
+import { dynamoCall, getItem } from './dynamo-call.js';
 import { PK, SK } from './item-mapping.js';
 
 const merchantKey = (merchantId: string) => ({ [PK]: `MERCHANT#${merchantId}`, [SK]: 'MERCHANT' });
@@ -52,8 +52,8 @@ export class DynamoMerchantStore implements MerchantStore {
   }
 
   private async read(key: Record<string, string>): Promise<Merchant | undefined> {
-    const get = new GetCommand({ TableName: this.tableName, Key: key });
-    const { Item } = await dynamoCall('GetItem', () => this.client.send(get));
-    return Item ? merchantFields(Item) : undefined;
+    // Eventually consistent: merchants change rarely, and the authorizer's answer is cached anyway.
+    const item = await getItem(this.client, this.tableName, key, { consistent: false });
+    return item ? merchantFields(item) : undefined;
   }
 }

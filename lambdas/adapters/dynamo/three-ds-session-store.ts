@@ -8,7 +8,7 @@
  * data key, bound to the session by the encryption context). ECI, version and the 3DS transaction
  * id are not secret and stay readable for ops.
  */
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SealedSecret, SecretVault, ThreeDsAuthentication } from '../../core/ports.js';
 import type { ThreeDsOutcome, ThreeDsSession, ThreeDsSessionState } from '../../core/three-ds-session.js';
@@ -18,7 +18,7 @@ import {
   type ThreeDsChallengeStore,
   sessionRef,
 } from '../../core/use-cases/three-ds-challenge.js';
-import { dynamoCall, putNew } from './dynamo-call.js';
+import { dynamoCall, getItem, putNew } from './dynamo-call.js';
 import { withoutUndefined } from './item-mapping.js';
 import { paymentsTable } from './table-design.js';
 
@@ -105,15 +105,12 @@ export class DynamoThreeDsSessionStore implements ThreeDsChallengeStore {
   }
 
   async get(sessionId: string): Promise<ChallengeSession | undefined> {
-    const get = new GetCommand({
-      TableName: this.tableName,
-      Key: threeDsSessionKey(sessionId),
-      ConsistentRead: true,
+    const item = await getItem(this.client, this.tableName, threeDsSessionKey(sessionId), {
+      consistent: true,
     });
-    const { Item } = await dynamoCall('GetItem', () => this.client.send(get));
-    if (!Item) return undefined;
+    if (!item) return undefined;
     const { authenticationInfo, sealedCavv, ...session } = pick(
-      Item as Partial<StoredSession>,
+      item as Partial<StoredSession>,
     ) as StoredSession;
     if (!authenticationInfo || !sealedCavv) return session;
     // Throws if the data key cannot be decrypted or the tag does not verify: never a guessed CAVV.

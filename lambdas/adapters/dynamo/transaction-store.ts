@@ -4,12 +4,12 @@
  * gets ConcurrentUpdateError (re-read, re-decide). No transactions and no TTL: dynalite runs the
  * same code locally and supports neither.
  */
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError, PaymentNotFoundError } from '../../core/errors.js';
 import type { TransactionStore } from '../../core/ports.js';
 import type { Transaction, Transition } from '../../core/transaction.js';
-import { dynamoCall, putNew } from './dynamo-call.js';
+import { dynamoCall, getItem, putNew } from './dynamo-call.js';
 import {
   DUE_AT,
   DUE_PARTITION,
@@ -47,13 +47,10 @@ export class DynamoTransactionStore implements TransactionStore {
   async get(pspTransactionId: string): Promise<Transaction | undefined> {
     // Consistent: callers read, decide and write conditionally; a stale read only costs a retry,
     // but a consistent one avoids most of them.
-    const get = new GetCommand({
-      TableName: this.tableName,
-      Key: transactionKey(pspTransactionId),
-      ConsistentRead: true,
+    const item = await getItem(this.client, this.tableName, transactionKey(pspTransactionId), {
+      consistent: true,
     });
-    const { Item } = await dynamoCall('GetItem', () => this.client.send(get));
-    return Item ? fromTransactionItem(Item) : undefined;
+    return item ? fromTransactionItem(item) : undefined;
   }
 
   async findByMerchantOrder(

@@ -10,6 +10,7 @@ export default defineConfig({
     env: { POWERTOOLS_DEV: 'false', POWERTOOLS_LOG_LEVEL: 'WARN' },
     coverage: {
       provider: 'v8',
+      reportOnFailure: true,
       // What ships to Lambda. The local stack, simulators and tools are exercised by the tests
       // but are not the product, so they do not count towards the gate.
       include: ['lambdas/**/*.ts'],

@@ -206,7 +206,11 @@ async function loadPending(sessionId: string, deps: ThreeDsChallengeDeps, step: 
   return pendingOrEnded(session, deps, step);
 }
 
-async function pendingOrEnded(session: ChallengeSession, deps: ThreeDsChallengeDeps, step: string) {
+async function pendingOrEnded(
+  session: ChallengeSession,
+  deps: ThreeDsChallengeDeps,
+  step: string,
+): Promise<Loaded> {
   if (session.state !== 'PENDING') return ended(replayEnding(session, deps));
   if (isExpired(session, deps.clock.now())) {
     return ended(await endInFailure(session, 'EXPIRED', deps, `${step}: ${session.expiresAt}`));
@@ -215,7 +219,7 @@ async function pendingOrEnded(session: ChallengeSession, deps: ThreeDsChallengeD
     // Vipps steps up only with a 3dssuccess URL to come back to: nothing to challenge for.
     return ended(await endInFailure(session, 'NO_SUCCESS_URL', deps, step));
   }
-  return { kind: 'PENDING' as const, session };
+  return { kind: 'PENDING', session };
 }
 
 async function renderChallenge(
@@ -376,11 +380,7 @@ function outcomeOf(result: ThreeDsResult, deps: ThreeDsChallengeDeps): ThreeDsOu
   };
 }
 
-function finished(
-  session: ChallengeSession,
-  result: ThreeDsResult,
-  deps: ThreeDsChallengeDeps,
-): Redirect | Problem {
+function finished(session: ChallengeSession, result: ThreeDsResult, deps: ThreeDsChallengeDeps): Redirect {
   // The session had a 3dssuccess URL (pendingOrEnded), which every operation falls back to.
   const location = operationUrl(session, OPERATION_FOR[result.status])!;
   deps.log.info('3-D Secure challenge finished', {
@@ -393,7 +393,11 @@ function finished(
 }
 
 /** A conditional write lost: from a fresh read, it ended or expired meanwhile, or a newer render won. */
-async function lostRace(sessionId: string, deps: ThreeDsChallengeDeps, step: string) {
+async function lostRace(
+  sessionId: string,
+  deps: ThreeDsChallengeDeps,
+  step: string,
+): Promise<Redirect | Problem> {
   const current = await deps.sessions.get(sessionId);
   if (!current) return problem(deps, 'UNKNOWN_SESSION', undefined, step, 'vanished', sessionId);
   const next = await pendingOrEnded(current, deps, step);

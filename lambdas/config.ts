@@ -16,6 +16,29 @@ const baseUrl = z.pipe(
   z.transform((u: string) => u.replace(/\/+$/, '')),
 );
 
+/**
+ * FRAME_ANCESTORS: who may frame the 3-D Secure pages (CSP frame-ancestors), separated by spaces
+ * or commas: 'self', https origins (a leading `*.` wildcard allowed), http on loopback (local
+ * stage only), or 'none' alone. Never `*` or a bare scheme: any site could then frame the page.
+ * Unset: 'self' and Vipps' own domains (see pages/security-headers.ts).
+ */
+const FRAME_SOURCE = [
+  /^'self'$/,
+  /^https:\/\/(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+(:\d{1,5})?$/i,
+  /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?$/i,
+];
+const frameSources = (value: string) => value.split(/[\s,]+/).filter(Boolean);
+const frameAncestors = z.pipe(
+  z.string().check(
+    z.refine((value) => {
+      const sources = frameSources(value);
+      if (sources.length === 1 && sources[0] === "'none'") return true;
+      return sources.length > 0 && sources.every((s) => FRAME_SOURCE.some((re) => re.test(s)));
+    }, "must be 'none' or a list of 'self' and https origins (http only on loopback), never *"),
+  ),
+  z.transform(frameSources),
+);
+
 const configSchema = z
   .object({
     STAGE: z.enum(['local', 'sandbox', 'production']),
@@ -53,6 +76,7 @@ const configSchema = z
     THREE_DS_SESSION_TTL_SECONDS: positiveInt(15 * 60),
     /** JSON file of BIN ranges → CREDIT/DEBIT for the sandbox card-funding lookup. */
     BIN_TABLE_PATH: z.optional(nonEmpty),
+    FRAME_ANCESTORS: z.optional(frameAncestors),
   })
   .check(
     z.refine(
@@ -69,6 +93,16 @@ const configSchema = z
       message: 'is required when ACQUIRER=http',
       path: ['ACQUIRER_BASE_URL'],
     }),
+    z.refine(
+      // (Runs even when FRAME_ANCESTORS itself was refused, so it may still be the raw string.)
+      (c) =>
+        c.STAGE === 'local' ||
+        !(Array.isArray(c.FRAME_ANCESTORS) && c.FRAME_ANCESTORS.some((s) => s.startsWith('http:'))),
+      {
+        message: 'http origins are for the local stage only',
+        path: ['FRAME_ANCESTORS'],
+      },
+    ),
     z.refine((c) => c.STAGE !== 'production' || c.ACQUIRER === 'http', {
       message: 'production must use the http acquirer, never the sandbox',
       path: ['ACQUIRER'],

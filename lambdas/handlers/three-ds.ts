@@ -1,9 +1,10 @@
 /**
  * Lambda entry: the 3-D Secure step-up pages. GET /3ds/{sessionId} renders the challenge the Vipps
- * app opens; POST /3ds/{sessionId} is the return route its form (or a real ACS) posts to, answered
- * with a 302 to the Vipps operations URL. Thin: parse the API Gateway event, run the use case,
- * render HTML with the security headers. Every refusal is an error page with its own status and
- * changes nothing.
+ * app opens; POST /3ds/{sessionId} is the return route its form (or a real ACS) posts to. Every
+ * ending of a session (success, failure, cancel, expired, already used, an error) is a 302 to a
+ * Vipps operations URL; only a refusal that leaves the session usable (stale or garbled form) and
+ * an id matching no session get an error page, with its own status, changing nothing. Thin: parse
+ * the API Gateway event, run the use case, render HTML with the security headers.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -41,7 +42,7 @@ export interface ThreeDsHandlerDeps {
   log: Log;
   /** PUBLIC_BASE_URL: the notification URL and the form's action path are built from it. */
   publicBaseUrl: string;
-  /** Origins allowed to frame the pages (CSP frame-ancestors); none by default. */
+  /** CSP sources allowed to frame the pages (FRAME_ANCESTORS); ourselves and Vipps by default. */
   frameAncestors?: readonly string[];
   /** Largest form accepted (bytes); the route table's limit by default. */
   maxBodyBytes?: number;
@@ -92,7 +93,7 @@ export function createThreeDsHandler(deps: ThreeDsHandlerDeps): Handler {
         const outcome = await showChallenge({ sessionId, browser: browserInfo(event) }, useCaseDeps);
         if (outcome.kind === 'PROBLEM') return errorPage(outcome.problem);
         if (outcome.kind === 'REDIRECT') {
-          deps.onResult?.(outcome.result);
+          if (outcome.result) deps.onResult?.(outcome.result);
           return redirect(outcome.location, deps);
         }
         if (outcome.started) deps.onResult?.('started');
@@ -113,13 +114,14 @@ export function createThreeDsHandler(deps: ThreeDsHandlerDeps): Handler {
         }
         const outcome = await completeChallenge({ sessionId, submission }, useCaseDeps);
         if (outcome.kind === 'PROBLEM') return errorPage(outcome.problem);
-        deps.onResult?.(outcome.result);
+        if (outcome.result) deps.onResult?.(outcome.result);
         return redirect(outcome.location, deps);
       }
 
       return errorPage('METHOD_NOT_ALLOWED', { Allow: 'GET, POST' });
     } catch (error) {
-      // The store or KMS is down, or a bug: a plain page, never a stack trace, nothing half-done.
+      // The session could not even be read (the store is down), so there is no operations URL to
+      // send the shopper to: a plain page, never a stack trace, nothing half-done.
       deps.log.error('3-D Secure page failed', {
         error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
       });
@@ -237,6 +239,7 @@ function buildEntry(): Entry {
     clock: deps.clock,
     log: deps.log,
     publicBaseUrl: deps.config.PUBLIC_BASE_URL,
+    ...(deps.config.FRAME_ANCESTORS ? { frameAncestors: deps.config.FRAME_ANCESTORS } : {}),
     onResult: (result) => {
       const metric = deps.metrics.singleMetric();
       metric.addDimension(metricDimensions.result, result);

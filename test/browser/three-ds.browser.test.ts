@@ -1,67 +1,68 @@
 /**
- * The 3-D Secure step-up in a real browser: Debian's headless Chromium (driven by playwright-core)
- * plays the Vipps app's web view against the whole local stack (real handlers behind the API
+ * The 3-D Secure step-up in a real browser: headless Chromium (test/support/browser.ts: CHROMIUM_PATH,
+ * Debian's, or @sparticuz/chromium's; driven by playwright-core) plays the Vipps app's web view against the whole local stack (real handlers behind the API
  * Gateway stand-in, dynalite, KMS emulator, sandbox acquirer, Vipps simulator).
  *
  * The Vipps simulator plays the app up to the web view: it calls our makePaymentUrl, gets
  * SOFT_DECLINE + url3dSecure and opens our page over plain HTTP. We hand it a code with letters,
  * which our form refuses (400, nothing changes), so the still-pending challenge is left for the
  * browser. Once the browser lands on the operations URL, the simulator sends makePayment again,
- * as Vipps does after 3-D Secure. No skipping: without Chromium this file fails (CI installs it).
+ * as Vipps does after 3-D Secure. No skipping: without Chromium this file fails.
+ *
+ * Framing: Vipps' guide draws the app opening the page in an iframe. Two pages on other local
+ * origins frame it: the one FRAME_ANCESTORS allows (standing in for Vipps' domain) shows it, the
+ * other is refused by the browser itself.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PHONE, launchChromium, phoneContext } from '../support/browser.js';
 import { type LocalStack, bootLocalStack, merchantClient } from '../support/local-stack.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = resolve(dirname(fileURLToPath(import.meta.url)), '../artifacts');
 const SCREENSHOT = join(ARTIFACTS, 'three-ds-challenge.png');
-const PHONE = { width: 390, height: 844 };
 
 let stack: LocalStack;
+let browser: Browser;
 let context: BrowserContext;
-let userDataDir: string;
+/** Pages on other local origins that put the 3-D Secure page in an iframe: one allowed, one not. */
+let allowedFramer: Server;
+let otherFramer: Server;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}. The 3-D Secure browser test needs a real browser: ` +
-        'install Debian’s chromium (apt-get install chromium) or set CHROMIUM_PATH.',
-    );
-  }
-  stack = await bootLocalStack();
-  userDataDir = await mkdtemp(join(tmpdir(), 'three-ds-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: PHONE,
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
-    locale: 'en-GB',
-  });
+  [allowedFramer, otherFramer] = await Promise.all([startFramer(), startFramer()]);
+  // The allowed framer stands in for Vipps' own domain (FRAME_ANCESTORS, http on loopback locally).
+  stack = await bootLocalStack({ env: { FRAME_ANCESTORS: `'self' ${originOf(allowedFramer)}` } });
+  browser = await launchChromium();
+  context = await phoneContext(browser);
 });
 
 afterAll(async () => {
   await context?.close();
-  if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+  await browser?.close();
   await stack?.stop();
+  await Promise.all([allowedFramer, otherFramer].map((s) => s && new Promise((r) => s.close(r))));
 });
+
+/** A page that frames whatever `?src=` names, as a web page (or a web view's wrapper) would. */
+async function startFramer(): Promise<Server> {
+  const server = createServer((request, response) => {
+    const src = new URL(request.url ?? '/', 'http://x').searchParams.get('src') ?? '';
+    const attribute = src.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+    response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    response.end(
+      `<!doctype html><title>framer</title><iframe src="${attribute}" width="390" height="700"></iframe>`,
+    );
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return server;
+}
+
+const originOf = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
 /** A sandbox payment (10036 → soft decline) with its 3-D Secure page left for the browser. */
 async function softDeclined(): Promise<{ pspTransactionId: string; url3dSecure: string }> {
@@ -136,11 +137,10 @@ describe('3-D Secure challenge in headless Chromium', () => {
     await expect.poll(() => page.getByText('Back in the Vipps app.').count()).toBe(1);
     expect(complaints).toEqual([]);
 
-    // Back to the page: the form was single use.
+    // Back to the page: the session has ended, so it sends the shopper on to where it ended.
     const back = await page.goto(url3dSecure);
-    expect(back?.status()).toBe(409);
-    expect(await page.getByRole('heading').first().textContent()).toBe('Already finished');
-    await page.screenshot({ path: join(ARTIFACTS, 'three-ds-already-finished.png'), fullPage: true });
+    expect(page.url()).toBe(operationUrl(pspTransactionId, 'OK'));
+    expect(back?.status()).toBe(200);
     await page.close();
 
     const resent = await vippsResends(pspTransactionId);
@@ -200,6 +200,43 @@ describe('3-D Secure challenge in headless Chromium', () => {
           (input) => (input as unknown as { validity: { valueMissing: boolean } }).validity.valueMissing,
         ),
     ).toBe(true);
+    await page.close();
+  });
+});
+
+describe('framing (CSP frame-ancestors from FRAME_ANCESTORS)', () => {
+  /** Open a framer page around the 3-D Secure page; the frame the browser made for it. */
+  async function framedBy(framer: Server, url3dSecure: string) {
+    const page = await context.newPage();
+    const refusals: string[] = [];
+    page.on('console', (message) => {
+      if (/frame-ancestors/i.test(message.text())) refusals.push(message.text());
+    });
+    await page.goto(`${originOf(framer)}/?src=${encodeURIComponent(url3dSecure)}`);
+    const frame = await (await page.waitForSelector('iframe')).contentFrame();
+    await frame!.waitForLoadState('load');
+    return { page, frame: frame!, refusals };
+  }
+
+  it('a page on an allowed origin can frame the challenge', async () => {
+    const { url3dSecure } = await softDeclined();
+    const { page, frame, refusals } = await framedBy(allowedFramer, url3dSecure);
+    expect(frame.url()).toBe(url3dSecure);
+    await expect.poll(() => frame.title()).toBe('Confirm your payment');
+    expect(await frame.getByLabel('One-time code').count()).toBe(1);
+    expect(refusals).toEqual([]);
+    await page.close();
+  });
+
+  it('a page on any other origin cannot: the browser refuses to show it', async () => {
+    const { url3dSecure } = await softDeclined();
+    const { page, frame, refusals } = await framedBy(otherFramer, url3dSecure);
+    // Chromium swaps a refused frame for its own error page; nothing of ours is shown.
+    expect(frame.url()).not.toBe(url3dSecure);
+    expect(await frame.getByLabel('One-time code').count()).toBe(0);
+    await expect.poll(() => refusals.length).toBeGreaterThan(0);
+    // …and says why: our page's policy, which names only ourselves and the allowed origin.
+    expect(refusals[0]).toContain(`frame-ancestors 'self' ${originOf(allowedFramer)}`);
     await page.close();
   });
 });

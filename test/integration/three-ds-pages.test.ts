@@ -14,7 +14,7 @@ import type {
   ThreeDsServer,
 } from '../../lambdas/core/three-ds-server.js';
 import type { ThreeDsSession } from '../../lambdas/core/three-ds-session.js';
-import { createThreeDsHandler } from '../../lambdas/handlers/three-ds.js';
+import { type ThreeDsHandlerDeps, createThreeDsHandler } from '../../lambdas/handlers/three-ds.js';
 import {
   RecordingLog,
   TEST_TOKEN,
@@ -23,6 +23,7 @@ import {
   formBody,
   gatewayEvent,
   inputValue,
+  operationsFor,
   startThreeDsHarness,
 } from '../support/three-ds-harness.js';
 
@@ -36,7 +37,10 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-function pages(server: ThreeDsServer = new SandboxThreeDsServer()) {
+function pages(
+  server: ThreeDsServer = new SandboxThreeDsServer(),
+  overrides: Partial<ThreeDsHandlerDeps> = {},
+) {
   return createThreeDsHandler({
     sessions: h.store,
     vault: h.vault,
@@ -44,6 +48,7 @@ function pages(server: ThreeDsServer = new SandboxThreeDsServer()) {
     clock,
     log,
     publicBaseUrl: PUBLIC_BASE_URL,
+    ...overrides,
   });
 }
 const handler = () => pages();
@@ -79,6 +84,8 @@ async function render(session: ThreeDsSession): Promise<{ page: APIGatewayProxyR
 const urlOf = (session: ThreeDsSession, op: string) =>
   session.operations.find((o) => o.operation === op)!.url;
 const headersOf = (r: APIGatewayProxyResult) => r.headers as Record<string, string>;
+const frameAncestorsOf = (r: APIGatewayProxyResult) =>
+  /(?:^|; )frame-ancestors ([^;]*)/.exec(headersOf(r)['Content-Security-Policy'] ?? '')?.[1];
 
 async function expectUnchanged(session: ThreeDsSession) {
   const now = await h.store.get(session.sessionId);
@@ -118,14 +125,34 @@ describe('GET /3ds/{sessionId}: the challenge page', () => {
     expect(headers['X-Content-Type-Options']).toBe('nosniff');
     const csp = headers['Content-Security-Policy']!;
     expect(csp).toContain("default-src 'none'");
-    expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).toContain("base-uri 'none'");
     expect(csp).toContain("form-action 'self' https://vipps.example");
-    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|script-src|\*/);
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|script-src|[\s:]\*[\s;]|\*$/);
 
     const css = /<style>([\s\S]*?)<\/style>/.exec(page.body)![1]!;
     const hash = createHash('sha256').update(css, 'utf8').digest('base64');
     expect(csp).toContain(`style-src 'sha256-${hash}'`);
+  });
+
+  it("may be framed by itself and Vipps' own domains by default, never by anyone", async () => {
+    const session = await h.seedSession();
+    const { page, csrf } = await render(session);
+    const ended = await post(session.sessionId, { csrf, otp: '1234', action: 'submit' });
+    const refused = await open('unknown-session-id-that-matches-nothing');
+    for (const answer of [page, ended, refused]) {
+      expect(frameAncestorsOf(answer)).toBe(
+        "'self' https://vipps.no https://*.vipps.no https://vippsmobilepay.com https://*.vippsmobilepay.com",
+      );
+      // X-Frame-Options cannot name a list; the CSP decides alone.
+      expect(headersOf(answer)['X-Frame-Options']).toBeUndefined();
+    }
+  });
+
+  it('takes the list of framing origins from the configuration', async () => {
+    const session = await h.seedSession();
+    const framed = pages(undefined, { frameAncestors: ["'self'", 'https://app.vipps.example'] });
+    const page = await framed(gatewayEvent({ method: 'GET', sessionId: session.sessionId }));
+    expect(frameAncestorsOf(page)).toBe("'self' https://app.vipps.example");
   });
 
   it('loads nothing from anywhere: no scripts, no external stylesheets, images or fonts', async () => {
@@ -225,34 +252,6 @@ describe('POST /3ds/{sessionId}: the return route', () => {
     expect((await h.store.get(session.sessionId))?.state).toBe('CANCELLED');
   });
 
-  it('is single use: the same form again gets 409 and changes nothing', async () => {
-    const session = await h.seedSession();
-    const { csrf } = await render(session);
-    await post(session.sessionId, { csrf, otp: '0000', action: 'submit' });
-    const before = await h.store.get(session.sessionId);
-
-    const replay = await post(session.sessionId, { csrf, otp: '1234', action: 'submit' });
-    expect(replay.statusCode).toBe(409);
-    expect(replay.body).toContain('Already finished');
-    expect(await h.store.get(session.sessionId)).toEqual(before);
-
-    // And the page itself no longer offers a form.
-    const reopened = await open(session.sessionId);
-    expect(reopened.statusCode).toBe(409);
-    expect(reopened.body).not.toContain('<form');
-  });
-
-  it('lets only one of two simultaneous submissions through', async () => {
-    const session = await h.seedSession();
-    const { csrf } = await render(session);
-    const answers = await Promise.all([
-      post(session.sessionId, { csrf, otp: '1234', action: 'submit' }),
-      post(session.sessionId, { csrf, otp: '1234', action: 'submit' }),
-      post(session.sessionId, { csrf, otp: '', action: 'cancel' }),
-    ]);
-    expect(answers.map((a) => a.statusCode).sort()).toEqual([302, 409, 409]);
-  });
-
   it('accepts only the latest rendered form (an older tab gets 403, nothing changes)', async () => {
     const session = await h.seedSession();
     const older = await render(session);
@@ -299,7 +298,7 @@ describe('refused requests: clear error page, right status, nothing changes', ()
     await expectUnchanged(session);
   });
 
-  it('a tampered, truncated or unknown session id gets 404', async () => {
+  it('a tampered, truncated or unknown session id gets the plain 404 page (no session, no URL to go to)', async () => {
     const session = await h.seedSession();
     const { csrf } = await render(session);
     const id = session.sessionId;
@@ -312,23 +311,6 @@ describe('refused requests: clear error page, right status, nothing changes', ()
       expect((await post(bad, { csrf, otp: '1234', action: 'submit' })).statusCode, bad).toBe(404);
     }
     await expectUnchanged(session);
-  });
-
-  it('an expired session gets 410 on the page and on the return route', async () => {
-    const past = new Date(Date.now() - 14 * 60_000);
-    const session = await h.seedSession({}, { now: past });
-    const { csrf } = await render(session);
-    clock.advance(2 * 60_000);
-    try {
-      const page = await open(session.sessionId);
-      expect(page.statusCode).toBe(410);
-      expect(page.body).toContain('Time ran out');
-      const late = await post(session.sessionId, { csrf, otp: '1234', action: 'submit' });
-      expect(late.statusCode).toBe(410);
-      await expectUnchanged(session);
-    } finally {
-      clock.advance(-2 * 60_000);
-    }
   });
 
   it('missing or garbled form fields get 400, and the form still works afterwards', async () => {
@@ -385,45 +367,200 @@ describe('refused requests: clear error page, right status, nothing changes', ()
     expect(put.statusCode).toBe(405);
     expect(headersOf(put).Allow).toBe('GET, POST');
   });
+});
 
-  it('a session whose token cannot be decrypted gets 500, starts nothing, and is logged without card data', async () => {
+describe("every ending sends the shopper on to Vipps' operations URL (302, query string intact)", () => {
+  const brokenServer = (overrides: Partial<ThreeDsServer> = {}): ThreeDsServer => {
+    const sandbox = new SandboxThreeDsServer();
+    return {
+      provider: 'broken',
+      prepare: () => Promise.reject(new Error('connect ECONNREFUSED')),
+      authenticate: (request) => sandbox.authenticate(request),
+      completeChallenge: (request) => sandbox.completeChallenge(request),
+      ...overrides,
+    };
+  };
+  const failedQuietly = async (session: ThreeDsSession) => {
+    const ended = await h.store.get(session.sessionId);
+    expect(ended?.state).toBe('FAILED');
+    expect(ended?.authentication).toBeUndefined();
+    return ended!;
+  };
+
+  it('a used session sends every later visit and post to the URL of how it ended, changing nothing', async () => {
+    const endings = [
+      { otp: '1234', action: 'submit', operation: '3dssuccess', state: 'SUCCEEDED' },
+      { otp: '0000', action: 'submit', operation: '3dsfailure', state: 'FAILED' },
+      { otp: '', action: 'cancel', operation: '3dscancel', state: 'CANCELLED' },
+    ] as const;
+    for (const { otp, action, operation, state } of endings) {
+      const session = await h.seedSession();
+      const { csrf } = await render(session);
+      const first = await post(session.sessionId, { csrf, otp, action });
+      expect(headersOf(first).Location, operation).toBe(urlOf(session, operation));
+      const before = await h.store.get(session.sessionId);
+      expect(before?.state).toBe(state);
+
+      const replay = await post(session.sessionId, { csrf, otp: '1234', action: 'submit' });
+      const reopened = await open(session.sessionId);
+      for (const again of [replay, reopened]) {
+        expect(again.statusCode, operation).toBe(302);
+        expect(headersOf(again).Location, operation).toBe(urlOf(session, operation));
+        expect(again.body).not.toContain('<form');
+      }
+      expect(await h.store.get(session.sessionId)).toEqual(before);
+    }
+  });
+
+  it('of simultaneous submissions one decides, and every one is sent to the URL of that outcome', async () => {
+    const session = await h.seedSession();
+    const { csrf } = await render(session);
+    const answers = await Promise.all([
+      post(session.sessionId, { csrf, otp: '1234', action: 'submit' }),
+      post(session.sessionId, { csrf, otp: '1234', action: 'submit' }),
+      post(session.sessionId, { csrf, otp: '', action: 'cancel' }),
+    ]);
+    const ended = await h.store.get(session.sessionId);
+    const operation = ended?.state === 'CANCELLED' ? '3dscancel' : '3dssuccess';
+    expect(['SUCCEEDED', 'CANCELLED']).toContain(ended?.state);
+    for (const answer of answers) {
+      expect(answer.statusCode).toBe(302);
+      expect(headersOf(answer).Location).toBe(urlOf(session, operation));
+    }
+  });
+
+  it('an expired session sends the page and the return route to 3dsfailure and ends FAILED', async () => {
+    const past = new Date(Date.now() - 14 * 60_000);
+    const opened = await h.seedSession({}, { now: past });
+    const posted = await h.seedSession({}, { now: past });
+    const { csrf } = await render(posted);
+    clock.advance(2 * 60_000);
+    try {
+      const page = await open(opened.sessionId);
+      expect(page.statusCode).toBe(302);
+      expect(headersOf(page).Location).toBe(urlOf(opened, '3dsfailure'));
+      expect((await failedQuietly(opened)).serverTransactionId).toBeUndefined();
+
+      const late = await post(posted.sessionId, { csrf, otp: '1234', action: 'submit' });
+      expect(late.statusCode).toBe(302);
+      expect(headersOf(late).Location).toBe(urlOf(posted, '3dsfailure'));
+      await failedQuietly(posted);
+    } finally {
+      clock.advance(-2 * 60_000);
+    }
+  });
+
+  it('a 3DS server that fails, on the page or on the return route, sends the shopper to 3dsfailure', async () => {
+    const onPage = await h.seedSession();
+    const page = await pages(brokenServer())(gatewayEvent({ method: 'GET', sessionId: onPage.sessionId }));
+    expect(page.statusCode).toBe(302);
+    expect(headersOf(page).Location).toBe(urlOf(onPage, '3dsfailure'));
+    await failedQuietly(onPage);
+
+    const onReturn = await h.seedSession();
+    const { csrf } = await render(onReturn);
+    const unreachable = brokenServer({ completeChallenge: () => Promise.reject(new Error('timeout')) });
+    const answer = await pages(unreachable)(
+      gatewayEvent({
+        method: 'POST',
+        sessionId: onReturn.sessionId,
+        body: formBody({ csrf, otp: '1234', action: 'submit' }),
+        headers: { 'Content-Type': FORM, 'Sec-Fetch-Site': 'same-origin' },
+      }),
+    );
+    expect(answer.statusCode).toBe(302);
+    expect(headersOf(answer).Location).toBe(urlOf(onReturn, '3dsfailure'));
+    await failedQuietly(onReturn);
+  });
+
+  it('an internal error once the session is read (KMS down, a store write failing) sends it to 3dsfailure', async () => {
+    const kmsDown = await h.seedSession();
+    const vault = { seal: h.vault.seal.bind(h.vault), open: () => Promise.reject(new Error('KMS down')) };
+    const page = await pages(undefined, { vault })(
+      gatewayEvent({ method: 'GET', sessionId: kmsDown.sessionId }),
+    );
+    expect(headersOf(page).Location).toBe(urlOf(kmsDown, '3dsfailure'));
+    await failedQuietly(kmsDown);
+
+    const throttled = await h.seedSession();
+    const store = Object.assign(Object.create(h.store) as typeof h.store, {
+      saveChallenge: () => Promise.reject(new Error('ProvisionedThroughputExceededException')),
+    });
+    const answer = await pages(undefined, { sessions: store })(
+      gatewayEvent({ method: 'GET', sessionId: throttled.sessionId }),
+    );
+    expect(answer.statusCode).toBe(302);
+    expect(headersOf(answer).Location).toBe(urlOf(throttled, '3dsfailure'));
+    await failedQuietly(throttled);
+  });
+
+  it('a session whose token cannot be decrypted goes to 3dsfailure, starts nothing, logs no card data', async () => {
     // Sealed under another session's context: KMS refuses the data key (as for any tampering).
     const session = await h.seedSession();
     const other = await h.seedSession({
       sealedToken: session.sealedToken,
       pspTransactionId: session.pspTransactionId,
     });
-    const warnings = log.entries.length;
+    const before = log.entries.length;
     const page = await open(other.sessionId);
-    expect(page.statusCode).toBe(500);
-    expect(page.body).toContain('We could not start the verification');
-    expect(page.body).not.toContain('<form');
-    const after = await expectUnchanged(other);
-    expect(after.serverTransactionId).toBeUndefined();
-    const logged = log.entries.slice(warnings);
-    expect(logged).toContainEqual(
-      expect.objectContaining({
-        level: 'warn',
-        extra: [expect.objectContaining({ problem: 'UNUSABLE_SESSION' })],
-      }),
+    expect(page.statusCode).toBe(302);
+    expect(headersOf(page).Location).toBe(urlOf(other, '3dsfailure'));
+    expect((await failedQuietly(other)).serverTransactionId).toBeUndefined();
+    expect(log.entries.slice(before)).toContainEqual(
+      expect.objectContaining({ extra: [expect.objectContaining({ ending: 'TOKEN_UNREADABLE' })] }),
     );
 
     // Garbage where the token should be: same answer.
     const garbled = await h.seedSession({}, { token: { nothing: 'here' } });
-    expect((await open(garbled.sessionId)).statusCode).toBe(500);
+    expect(headersOf(await open(garbled.sessionId)).Location).toBe(urlOf(garbled, '3dsfailure'));
   });
 
-  it('a 3DS server that fails gets 502 with a way back, and nothing changes', async () => {
-    const session = await h.seedSession();
-    const broken: ThreeDsServer = {
-      provider: 'broken',
-      prepare: () => Promise.reject(new Error('connect ECONNREFUSED')),
-      authenticate: () => Promise.reject(new Error('unreachable')),
-      completeChallenge: () => Promise.reject(new Error('unreachable')),
+  it('with only 3dssuccess from Vipps, failure, cancel and expiry go there too (makePayment carries the outcome)', async () => {
+    const onlySuccess = (id: string) => [operationsFor('https://vipps.example', id)[0]!];
+    const seed = async (now?: Date) => {
+      const pspTransactionId = randomBytes(16).toString('hex');
+      return h.seedSession({ pspTransactionId, operations: onlySuccess(pspTransactionId) }, { now });
     };
-    const page = await pages(broken)(gatewayEvent({ method: 'GET', sessionId: session.sessionId }));
-    expect(page.statusCode).toBe(502);
-    expect(page.body).toContain(`href="/3ds/${session.sessionId}"`);
+    const cases = [
+      { otp: '0000', action: 'submit', state: 'FAILED' },
+      { otp: '', action: 'cancel', state: 'CANCELLED' },
+      { otp: '1234', action: 'submit', state: 'SUCCEEDED' },
+    ] as const;
+    for (const { otp, action, state } of cases) {
+      const session = await seed();
+      const { page, csrf } = await render(session);
+      expect(headersOf(page)['Content-Security-Policy']).toContain(
+        "form-action 'self' https://vipps.example",
+      );
+      const answer = await post(session.sessionId, { csrf, otp, action });
+      expect(answer.statusCode, state).toBe(302);
+      expect(headersOf(answer).Location, state).toBe(urlOf(session, '3dssuccess'));
+      expect((await h.store.get(session.sessionId))?.state).toBe(state);
+    }
+
+    const expired = await seed(new Date(Date.now() - 16 * 60_000));
+    expect(headersOf(await open(expired.sessionId)).Location).toBe(urlOf(expired, '3dssuccess'));
+    await failedQuietly(expired);
+  });
+
+  it('without a 3dssuccess URL the session cannot step up: straight to 3dsfailure', async () => {
+    const pspTransactionId = randomBytes(16).toString('hex');
+    const failureOnly = operationsFor('https://vipps.example', pspTransactionId).slice(1);
+    const session = await h.seedSession({ pspTransactionId, operations: failureOnly });
+    const page = await open(session.sessionId);
+    expect(page.statusCode).toBe(302);
+    expect(headersOf(page).Location).toBe(urlOf(session, '3dsfailure'));
+    await failedQuietly(session);
+  });
+
+  it('only a session with no usable URL at all gets a plain error page (there is nowhere to go)', async () => {
+    const session = await h.seedSession({
+      operations: [{ operation: '3dssuccess', url: 'javascript:alert(1)' }],
+    });
+    const page = await open(session.sessionId);
+    expect(page.statusCode).toBe(500);
+    expect(page.body).toContain('We could not start the verification');
+    expect(headersOf(page).Location).toBeUndefined();
     await expectUnchanged(session);
   });
 });

@@ -146,6 +146,34 @@ describe('complete (single use)', () => {
   });
 });
 
+describe('failPending (an ending without the issuer: expired, an error)', () => {
+  it('ends a PENDING session FAILED with the reason, even once expired', async () => {
+    const session = await h.seedSession({}, { now: new Date(Date.now() - 20 * 60_000) });
+    const completedAt = new Date().toISOString();
+    expect(await h.store.failPending(session.sessionId, { completedAt, reason: 'EXPIRED' })).toBe(true);
+    const read = await h.store.get(session.sessionId);
+    expect(read).toMatchObject({ state: 'FAILED', completedAt, endReason: 'EXPIRED' });
+    expect(read?.authentication).toBeUndefined();
+  });
+
+  it('never overwrites an ending, and creates no item for an unknown id', async () => {
+    const session = await h.seedSession();
+    const first = soon();
+    await h.store.complete(session.sessionId, {
+      state: 'SUCCEEDED',
+      completedAt: first,
+      authentication: AUTH,
+    });
+    const failure = { completedAt: soon(2_000), reason: 'PROVIDER_ERROR' as const };
+    expect(await h.store.failPending(session.sessionId, failure)).toBe(false);
+    expect(await h.store.get(session.sessionId)).toMatchObject({ state: 'SUCCEEDED', completedAt: first });
+
+    const id = 'unknown-session-id-1234567890abc';
+    expect(await h.store.failPending(id, failure)).toBe(false);
+    expect(await h.rawItem(id)).toBeUndefined();
+  });
+});
+
 describe('saveChallenge and the form-token guard', () => {
   it('records the challenge and only the latest form token can complete', async () => {
     const session = await h.seedSession();

@@ -68,3 +68,41 @@ describe('configuration', () => {
     ]);
   });
 });
+
+describe('FRAME_ANCESTORS (who may frame the 3-D Secure pages)', () => {
+  it('is unset by default (the pages then allow themselves and Vipps) and reads a list of origins', () => {
+    expect(loadConfig(valid).FRAME_ANCESTORS).toBeUndefined();
+    const config = loadConfig({
+      ...valid,
+      FRAME_ANCESTORS: "'self' https://*.vipps.no, https://app.example.com:8443",
+    });
+    expect(config.FRAME_ANCESTORS).toEqual(["'self'", 'https://*.vipps.no', 'https://app.example.com:8443']);
+    expect(loadConfig({ ...valid, FRAME_ANCESTORS: "'none'" }).FRAME_ANCESTORS).toEqual(["'none'"]);
+  });
+
+  it('refuses anything that would let any site frame the page, naming the variable', () => {
+    for (const bad of [
+      '*',
+      'https:',
+      'https://*',
+      "'self' *",
+      'https://*.no',
+      'javascript:x',
+      "'none' 'self'",
+      ' ',
+    ]) {
+      expect(problemsOf({ ...valid, FRAME_ANCESTORS: bad }), bad).toEqual([
+        expect.stringMatching(/^FRAME_ANCESTORS: must be 'none' or a list/),
+      ]);
+    }
+  });
+
+  it('allows http origins on loopback in the local stage only', () => {
+    const local = { ...valid, STAGE: 'local', FRAME_ANCESTORS: "'self' http://127.0.0.1:5173" };
+    expect(loadConfig(local).FRAME_ANCESTORS).toEqual(["'self'", 'http://127.0.0.1:5173']);
+    expect(problemsOf({ ...local, STAGE: 'sandbox' })).toEqual([
+      'FRAME_ANCESTORS: http origins are for the local stage only',
+    ]);
+    expect(problemsOf({ ...local, FRAME_ANCESTORS: 'http://shop.example' })[0]).toMatch(/^FRAME_ANCESTORS/);
+  });
+});

@@ -18,6 +18,7 @@ import {
   type ThreeDsChallengeStore,
   sessionRef,
 } from '../../core/use-cases/three-ds-challenge.js';
+import type { EndReason } from '../../core/use-cases/three-ds-endings.js';
 import { dynamoCall, getItem, putNew } from './dynamo-call.js';
 import { withoutUndefined } from './item-mapping.js';
 import { paymentsTable } from './table-design.js';
@@ -55,6 +56,7 @@ const storedFields = {
   challenge: true,
   authenticationInfo: true,
   sealedCavv: true,
+  endReason: true,
 } satisfies Record<keyof StoredSession, true>;
 const STORED_FIELDS = Object.keys(storedFields) as ReadonlyArray<keyof StoredSession>;
 
@@ -177,6 +179,31 @@ export class DynamoThreeDsSessionStore implements ThreeDsChallengeStore {
       ConditionExpression: condition,
       ExpressionAttributeNames: names(...attributeNames),
       ExpressionAttributeValues: values,
+    });
+    return this.conditional(update);
+  }
+
+  /**
+   * The session got no answer from the issuer (expired, an error): FAILED, with the reason. Unlike
+   * complete(), an expired session may end this way; still one conditional write on PENDING, so a
+   * session that already ended keeps its ending.
+   */
+  async failPending(
+    sessionId: string,
+    failure: { completedAt: string; reason: EndReason },
+  ): Promise<boolean> {
+    const update = new UpdateCommand({
+      TableName: this.tableName,
+      Key: threeDsSessionKey(sessionId),
+      UpdateExpression: 'SET #state = :failed, #completedAt = :completedAt, #endReason = :reason',
+      ConditionExpression: '#state = :pending',
+      ExpressionAttributeNames: names('state', 'completedAt', 'endReason'),
+      ExpressionAttributeValues: {
+        ':failed': 'FAILED' satisfies ThreeDsSessionState,
+        ':pending': 'PENDING' satisfies ThreeDsSessionState,
+        ':completedAt': failure.completedAt,
+        ':reason': failure.reason,
+      },
     });
     return this.conditional(update);
   }

@@ -9,9 +9,23 @@
  * completion is ONE conditional UpdateItem on `state = PENDING AND formTokenHash = <hash>`, so a
  * token works once, only the latest render's token works, and of two racing posts one wins. A
  * cross-site page cannot read our HTML, so it cannot learn the token even if it knew the session id.
+ *
+ * Every way a session ends sends the shopper on to Vipps (three-ds-endings.ts); only bad input that
+ * leaves the session usable (a stale or forged form) and an id matching no session get a page.
  */
 import type { Clock, Log, SecretVault } from '../ports.js';
 import { randomToken, secretMatches, sha256Hex } from '../secrets.js';
+import {
+  type EndReason,
+  type EndingName,
+  type Nowhere,
+  type Redirect,
+  endInFailure,
+  operationUrl,
+  redirectTargets,
+  replayEnding,
+  sessionRef,
+} from './three-ds-endings.js';
 import type {
   BrowserInfo,
   ChallengeAnswer,
@@ -39,7 +53,11 @@ export interface ChallengeRecord {
   renderedAt: string;
 }
 
-export type ChallengeSession = ThreeDsSession & { challenge?: ChallengeRecord };
+export type ChallengeSession = ThreeDsSession & {
+  challenge?: ChallengeRecord;
+  /** Why the session ended FAILED without the issuer's answer (expired, an error). */
+  endReason?: EndReason;
+};
 
 /**
  * ThreeDsSessionStore plus what the pages need. Kept here (not in three-ds-session.ts) so
@@ -62,6 +80,11 @@ export interface ThreeDsChallengeStore extends ThreeDsSessionStore {
    * guard, on the stored form token hash: the single-use, anti-replay write.
    */
   complete(sessionId: string, outcome: ThreeDsOutcome, guard?: { formTokenHash: string }): Promise<boolean>;
+  /**
+   * End a session that got no answer from the issuer as FAILED, expired or not. Conditional on
+   * state = PENDING only; returns false, changing nothing, if it had already ended.
+   */
+  failPending(sessionId: string, failure: { completedAt: string; reason: EndReason }): Promise<boolean>;
 }
 
 export interface ThreeDsChallengeDeps {
@@ -74,25 +97,21 @@ export interface ThreeDsChallengeDeps {
   returnUrl: (sessionId: string) => string;
 }
 
+export { sessionRef };
+export type ChallengeResultName = EndingName;
+
 /** Why a request gets an error page instead of the challenge or a redirect. */
 export type ThreeDsProblem =
-  /** Malformed, tampered or unknown session id. */
+  /** Malformed, tampered or unknown session id: no session, so no URL to send the shopper to. */
   | 'UNKNOWN_SESSION'
-  | 'EXPIRED'
-  /** The session already ended (the form was used, replayed or raced). */
-  | 'ALREADY_USED'
   /** The form token is missing, wrong or from an older render (CSRF / stale page). */
   | 'FORGED_FORM'
   /** Missing or garbled form fields (decided by the handler). */
   | 'BAD_FORM'
   /** Form fields sent with GET to the return route (decided by the handler). */
   | 'FORM_IN_QUERY'
-  /** The session's token cannot be decrypted, or its stored data is unusable. */
-  | 'UNUSABLE_SESSION'
-  /** The 3DS server failed; nothing changed, the user may try again. */
-  | 'PROVIDER_ERROR';
-
-export type ChallengeResultName = 'success' | 'failure' | 'cancel';
+  /** The session ended but Vipps gave no usable operations URL: nowhere to send the shopper. */
+  | 'UNUSABLE_SESSION';
 
 export interface ChallengeView {
   sessionId: string;
@@ -103,18 +122,16 @@ export interface ChallengeView {
   /** The raw single-use form token for this render (only its hash is stored). */
   formToken: string;
   step: ChallengeStep;
-  /** Where a completed challenge may redirect (for the page's CSP form-action). */
+  /** Where an ending may redirect (for the page's CSP form-action). */
   redirectTargets: string[];
 }
 
-export type ShowChallengeOutcome =
-  | { kind: 'CHALLENGE'; view: ChallengeView; started: boolean }
-  | { kind: 'REDIRECT'; location: string; result: ChallengeResultName }
-  | { kind: 'PROBLEM'; problem: ThreeDsProblem };
+type Problem = { kind: 'PROBLEM'; problem: ThreeDsProblem };
 
-export type CompleteChallengeOutcome =
-  | { kind: 'REDIRECT'; location: string; result: ChallengeResultName }
-  | { kind: 'PROBLEM'; problem: ThreeDsProblem };
+export type ShowChallengeOutcome =
+  { kind: 'CHALLENGE'; view: ChallengeView; started: boolean } | Redirect | Problem;
+
+export type CompleteChallengeOutcome = Redirect | Problem;
 
 /** What the return route received, already validated by the handler. */
 export interface ChallengeSubmission {
@@ -143,33 +160,81 @@ const RESULT_NAME: Record<ThreeDsResult['status'], ChallengeResultName> = {
   CANCELLED: 'cancel',
 };
 
-/** A short, irreversible reference for logs: the session id is a bearer secret. */
-export const sessionRef = (sessionId: string): string => sha256Hex(sessionId).slice(0, 12);
-
 /** GET /3ds/{sessionId}: start (or resume) the challenge and render it with a fresh form token. */
 export async function showChallenge(
   input: { sessionId: string; browser: BrowserInfo },
   deps: ThreeDsChallengeDeps,
 ): Promise<ShowChallengeOutcome> {
   const loaded = await loadPending(input.sessionId, deps, 'show');
-  if (loaded.kind === 'PROBLEM') return loaded;
+  if (loaded.kind !== 'PENDING') return loaded;
   const session = loaded.session;
-  const targets = redirectTargets(session);
-  if (!targets) return problem(deps, 'UNUSABLE_SESSION', session, 'show', 'operations URLs unusable');
-
-  let serverTransactionId: string;
-  let challenge: StartedChallenge;
-  // A reload resumes the challenge already started (one AReq per session); only the token is new.
-  const started = !session.challenge || !session.serverTransactionId;
-  if (session.challenge && session.serverTransactionId) {
-    serverTransactionId = session.serverTransactionId;
-    challenge = session.challenge;
-  } else {
-    const begun = await beginAuthentication(session, input.browser, deps);
-    if (begun.kind !== 'CHALLENGE') return begun;
-    serverTransactionId = begun.serverTransactionId;
-    challenge = begun.challenge;
+  try {
+    return await renderChallenge(session, input.browser, deps);
+  } catch (error) {
+    return ended(await endInFailure(session, 'INTERNAL_ERROR', deps, `show: ${errorName(error)}`));
   }
+}
+
+/** POST /3ds/{sessionId}: verify the form token, finish the challenge, record it, redirect. */
+export async function completeChallenge(
+  input: { sessionId: string; submission: ChallengeSubmission },
+  deps: ThreeDsChallengeDeps,
+): Promise<CompleteChallengeOutcome> {
+  const loaded = await loadPending(input.sessionId, deps, 'complete');
+  if (loaded.kind !== 'PENDING') return loaded;
+  const session = loaded.session;
+  const { challenge } = session;
+  if (!challenge || !secretMatches(input.submission.formToken, challenge.formTokenHash)) {
+    return problem(deps, 'FORGED_FORM', session, 'complete', 'form token does not match the latest render');
+  }
+  try {
+    return await finishChallenge(session, input.submission, deps);
+  } catch (error) {
+    return ended(await endInFailure(session, 'INTERNAL_ERROR', deps, `complete: ${errorName(error)}`));
+  }
+}
+
+// ── steps ───────────────────────────────────────────────────────────────────────────────────
+
+type Loaded = { kind: 'PENDING'; session: ChallengeSession } | Redirect | Problem;
+
+/** The session if it can still be challenged; else where it sends the shopper (or why nowhere). */
+async function loadPending(sessionId: string, deps: ThreeDsChallengeDeps, step: string): Promise<Loaded> {
+  if (!SESSION_ID.test(sessionId)) return problem(deps, 'UNKNOWN_SESSION', undefined, step, 'malformed id');
+  const session = await deps.sessions.get(sessionId);
+  if (!session) return problem(deps, 'UNKNOWN_SESSION', undefined, step, 'no such session', sessionId);
+  return pendingOrEnded(session, deps, step);
+}
+
+async function pendingOrEnded(
+  session: ChallengeSession,
+  deps: ThreeDsChallengeDeps,
+  step: string,
+): Promise<Loaded> {
+  if (session.state !== 'PENDING') return ended(replayEnding(session, deps));
+  if (isExpired(session, deps.clock.now())) {
+    return ended(await endInFailure(session, 'EXPIRED', deps, `${step}: ${session.expiresAt}`));
+  }
+  if (!operationUrl(session, '3dssuccess')) {
+    // Vipps steps up only with a 3dssuccess URL to come back to: nothing to challenge for.
+    return ended(await endInFailure(session, 'NO_SUCCESS_URL', deps, step));
+  }
+  return { kind: 'PENDING', session };
+}
+
+async function renderChallenge(
+  session: ChallengeSession,
+  browser: BrowserInfo,
+  deps: ThreeDsChallengeDeps,
+): Promise<ShowChallengeOutcome> {
+  // A reload resumes the challenge already started (one AReq per session); only the token is new.
+  const resumed =
+    session.challenge && session.serverTransactionId
+      ? { serverTransactionId: session.serverTransactionId, challenge: session.challenge }
+      : undefined;
+  const begun = resumed ?? (await beginAuthentication(session, browser, deps));
+  if ('kind' in begun) return begun;
+  const { serverTransactionId, challenge } = begun;
 
   const formToken = randomToken(FORM_TOKEN_BYTES);
   const renderedAt = deps.clock.now().toISOString();
@@ -177,7 +242,7 @@ export async function showChallenge(
   if (!(await deps.sessions.saveChallenge(session.sessionId, serverTransactionId, record, renderedAt))) {
     return lostRace(session.sessionId, deps, 'show');
   }
-  if (started) {
+  if (!resumed) {
     deps.log.info('3-D Secure challenge started', {
       pspTransactionId: session.pspTransactionId,
       sessionRef: sessionRef(session.sessionId),
@@ -187,7 +252,7 @@ export async function showChallenge(
   }
   return {
     kind: 'CHALLENGE',
-    started,
+    started: !resumed,
     view: {
       sessionId: session.sessionId,
       merchantName: session.merchantName,
@@ -196,90 +261,53 @@ export async function showChallenge(
       expiresAt: session.expiresAt,
       formToken,
       step: challenge.step,
-      redirectTargets: targets,
+      redirectTargets: redirectTargets(session),
     },
   };
 }
 
-/** POST /3ds/{sessionId}: verify the form token, finish the challenge, record it, redirect. */
-export async function completeChallenge(
-  input: { sessionId: string; submission: ChallengeSubmission },
+async function finishChallenge(
+  session: ChallengeSession,
+  submission: ChallengeSubmission,
   deps: ThreeDsChallengeDeps,
 ): Promise<CompleteChallengeOutcome> {
-  const loaded = await loadPending(input.sessionId, deps, 'complete');
-  if (loaded.kind === 'PROBLEM') return loaded;
-  const session = loaded.session;
-  const { challenge, serverTransactionId } = session;
-  if (
-    !challenge ||
-    !serverTransactionId ||
-    !secretMatches(input.submission.formToken, challenge.formTokenHash)
-  ) {
-    return problem(deps, 'FORGED_FORM', session, 'complete', 'form token does not match the latest render');
-  }
-  // Checked before the 3DS server is asked, so a broken session changes nothing anywhere.
-  if (!redirectTargets(session))
-    return problem(deps, 'UNUSABLE_SESSION', session, 'complete', 'operations URLs unusable');
-
+  const challenge = session.challenge!;
   let result: ThreeDsResult;
   try {
     result = await deps.server.completeChallenge({
-      serverTransactionId,
+      serverTransactionId: session.serverTransactionId!,
       acsTransactionId: challenge.acsTransactionId,
       dsTransactionId: challenge.dsTransactionId,
       protocolVersion: challenge.protocolVersion,
-      answer: input.submission.answer,
+      answer: submission.answer,
     });
   } catch (error) {
-    return problem(deps, 'PROVIDER_ERROR', session, 'complete', errorName(error));
+    return ended(await endInFailure(session, 'PROVIDER_ERROR', deps, `complete: ${errorName(error)}`));
   }
-
-  const completedAt = deps.clock.now().toISOString();
-  const recorded = await deps.sessions.complete(
-    session.sessionId,
-    {
-      state: STATE_FOR[result.status],
-      completedAt,
-      ...(result.status === 'AUTHENTICATED' ? { authentication: result.authentication } : {}),
-    },
-    { formTokenHash: challenge.formTokenHash },
-  );
+  const recorded = await deps.sessions.complete(session.sessionId, outcomeOf(result, deps), {
+    formTokenHash: challenge.formTokenHash,
+  });
   if (!recorded) return lostRace(session.sessionId, deps, 'complete');
   return finished(session, result, deps);
 }
 
-// ── steps ───────────────────────────────────────────────────────────────────────────────────
-
-type Loaded = { kind: 'PENDING'; session: ChallengeSession } | { kind: 'PROBLEM'; problem: ThreeDsProblem };
-
-async function loadPending(sessionId: string, deps: ThreeDsChallengeDeps, step: string): Promise<Loaded> {
-  if (!SESSION_ID.test(sessionId)) return problem(deps, 'UNKNOWN_SESSION', undefined, step, 'malformed id');
-  const session = await deps.sessions.get(sessionId);
-  if (!session) return problem(deps, 'UNKNOWN_SESSION', undefined, step, 'no such session', sessionId);
-  if (session.state !== 'PENDING') return problem(deps, 'ALREADY_USED', session, step, session.state);
-  if (isExpired(session, deps.clock.now())) return problem(deps, 'EXPIRED', session, step, session.expiresAt);
-  return { kind: 'PENDING', session };
-}
-
 type StartedChallenge = Omit<ChallengeRecord, 'formTokenHash' | 'renderedAt'>;
-
-type Begun =
-  | { kind: 'CHALLENGE'; serverTransactionId: string; challenge: StartedChallenge }
-  | { kind: 'REDIRECT'; location: string; result: ChallengeResultName }
-  | { kind: 'PROBLEM'; problem: ThreeDsProblem };
+type Begun = { serverTransactionId: string; challenge: StartedChallenge };
 
 /** Open the sealed token and ask the 3DS server for an authentication (PReq, then AReq). */
 async function beginAuthentication(
   session: ChallengeSession,
   browser: BrowserInfo,
   deps: ThreeDsChallengeDeps,
-): Promise<Begun> {
+): Promise<Begun | Redirect | Problem> {
   const token = await openToken(session, deps);
-  if (!token) return problem(deps, 'UNUSABLE_SESSION', session, 'show', 'token cannot be decrypted');
+  if (!token) return ended(await endInFailure(session, 'TOKEN_UNREADABLE', deps, 'show'));
 
+  let prepared: Awaited<ReturnType<ThreeDsServer['prepare']>>;
+  let response: Awaited<ReturnType<ThreeDsServer['authenticate']>>;
   try {
-    const prepared = await deps.server.prepare({ cardNumber: token.number, scheme: session.tokenType });
-    const response = await deps.server.authenticate({
+    prepared = await deps.server.prepare({ cardNumber: token.number, scheme: session.tokenType });
+    response = await deps.server.authenticate({
       serverTransactionId: prepared.serverTransactionId,
       protocolVersion: prepared.protocolVersion,
       card: { ...token, scheme: session.tokenType, isNetworkToken: true },
@@ -295,31 +323,20 @@ async function beginAuthentication(
       reference: session.pspTransactionId,
       browser,
     });
-    if (response.kind === 'CHALLENGE') {
-      return {
-        kind: 'CHALLENGE',
-        serverTransactionId: prepared.serverTransactionId,
-        challenge: {
-          acsTransactionId: response.acsTransactionId,
-          dsTransactionId: response.dsTransactionId,
-          protocolVersion: prepared.protocolVersion,
-          step: response.step,
-        },
-      };
-    }
-    // Frictionless (the issuer decided without a challenge): record it and go straight on.
-    const result = response.result;
-    const completedAt = deps.clock.now().toISOString();
-    const recorded = await deps.sessions.complete(session.sessionId, {
-      state: STATE_FOR[result.status],
-      completedAt,
-      ...(result.status === 'AUTHENTICATED' ? { authentication: result.authentication } : {}),
-    });
-    if (!recorded) return lostRace(session.sessionId, deps, 'show');
-    return finished(session, result, deps);
   } catch (error) {
-    return problem(deps, 'PROVIDER_ERROR', session, 'show', errorName(error));
+    return ended(await endInFailure(session, 'PROVIDER_ERROR', deps, `show: ${errorName(error)}`));
   }
+  if (response.kind === 'CHALLENGE') {
+    const { acsTransactionId, dsTransactionId, step } = response;
+    return {
+      serverTransactionId: prepared.serverTransactionId,
+      challenge: { acsTransactionId, dsTransactionId, protocolVersion: prepared.protocolVersion, step },
+    };
+  }
+  // Frictionless (the issuer decided without a challenge): record it and go straight on.
+  const recorded = await deps.sessions.complete(session.sessionId, outcomeOf(response.result, deps));
+  if (!recorded) return lostRace(session.sessionId, deps, 'show');
+  return finished(session, response.result, deps);
 }
 
 interface NetworkToken {
@@ -355,14 +372,17 @@ async function openToken(
   }
 }
 
-function finished(
-  session: ChallengeSession,
-  result: ThreeDsResult,
-  deps: ThreeDsChallengeDeps,
-): { kind: 'REDIRECT'; location: string; result: ChallengeResultName } {
-  const operation = OPERATION_FOR[result.status];
-  // redirectTargets() was checked before anything changed, so the URL is there and safe.
-  const location = operationUrl(session, operation)!;
+function outcomeOf(result: ThreeDsResult, deps: ThreeDsChallengeDeps): ThreeDsOutcome {
+  return {
+    state: STATE_FOR[result.status],
+    completedAt: deps.clock.now().toISOString(),
+    ...(result.status === 'AUTHENTICATED' ? { authentication: result.authentication } : {}),
+  };
+}
+
+function finished(session: ChallengeSession, result: ThreeDsResult, deps: ThreeDsChallengeDeps): Redirect {
+  // The session had a 3dssuccess URL (pendingOrEnded), which every operation falls back to.
+  const location = operationUrl(session, OPERATION_FOR[result.status])!;
   deps.log.info('3-D Secure challenge finished', {
     pspTransactionId: session.pspTransactionId,
     sessionRef: sessionRef(session.sessionId),
@@ -372,44 +392,29 @@ function finished(
   return { kind: 'REDIRECT', location, result: RESULT_NAME[result.status] };
 }
 
-/** A conditional write lost: say why from a fresh read (it ended, it expired, or a newer render). */
-async function lostRace(sessionId: string, deps: ThreeDsChallengeDeps, step: string) {
+/** A conditional write lost: from a fresh read, it ended or expired meanwhile, or a newer render won. */
+async function lostRace(
+  sessionId: string,
+  deps: ThreeDsChallengeDeps,
+  step: string,
+): Promise<Redirect | Problem> {
   const current = await deps.sessions.get(sessionId);
   if (!current) return problem(deps, 'UNKNOWN_SESSION', undefined, step, 'vanished', sessionId);
-  if (current.state !== 'PENDING') return problem(deps, 'ALREADY_USED', current, step, 'lost race');
-  if (isExpired(current, deps.clock.now()))
-    return problem(deps, 'EXPIRED', current, step, 'expired meanwhile');
+  const next = await pendingOrEnded(current, deps, step);
+  if (next.kind !== 'PENDING') return next;
   return problem(deps, 'FORGED_FORM', current, step, 'a newer render replaced the form token');
 }
 
 // ── helpers ─────────────────────────────────────────────────────────────────────────────────
 
+/** Nowhere to send the shopper: only then an error page. */
+function ended(outcome: Redirect | Nowhere): Redirect | Problem {
+  return outcome.kind === 'NOWHERE' ? { kind: 'PROBLEM', problem: 'UNUSABLE_SESSION' } : outcome;
+}
+
 function isExpired(session: ThreeDsSession, now: Date): boolean {
   const expiresAt = Date.parse(session.expiresAt);
   return !Number.isFinite(expiresAt) || expiresAt <= now.getTime();
-}
-
-/** The Vipps operations URL, used exactly as sent (its query string stays intact). */
-function operationUrl(session: ThreeDsSession, operation: ThreeDsOperation): string | undefined {
-  const url = session.operations.find((o) => o.operation === operation)?.url;
-  return url !== undefined && isSafeRedirect(url) ? url : undefined;
-}
-
-/** All three operations URLs, if each is a plain absolute http(s) URL; else undefined. */
-function redirectTargets(session: ThreeDsSession): string[] | undefined {
-  const urls = (['3dssuccess', '3dsfailure', '3dscancel'] as const).map((op) => operationUrl(session, op));
-  return urls.every((u): u is string => u !== undefined) ? urls : undefined;
-}
-
-/** Printable ASCII only (no header injection), absolute, http or https. */
-function isSafeRedirect(url: string): boolean {
-  if (!/^https?:\/\/[\x21-\x7e]+$/i.test(url)) return false;
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'https:' || parsed.protocol === 'http:';
-  } catch {
-    return false;
-  }
 }
 
 function errorName(error: unknown): string {
@@ -423,17 +428,15 @@ function problem(
   step: string,
   detail: string,
   sessionId?: string,
-): { kind: 'PROBLEM'; problem: ThreeDsProblem } {
+): Problem {
   const id = session?.sessionId ?? sessionId;
-  const context = {
+  // Bad input: a warning (someone's mistake or probing); nothing changed.
+  deps.log.warn('3-D Secure request refused', {
     problem: kind,
     step,
     detail,
     ...(session ? { pspTransactionId: session.pspTransactionId } : {}),
     ...(id ? { sessionRef: sessionRef(id) } : {}),
-  };
-  // Bad input is a warning (someone's mistake or probing); only an unreachable 3DS server is ours.
-  if (kind === 'PROVIDER_ERROR') deps.log.error('3-D Secure server failed', context);
-  else deps.log.warn('3-D Secure request refused', context);
+  });
   return { kind: 'PROBLEM', problem: kind };
 }

@@ -46,14 +46,6 @@ const en: Texts = {
       title: 'Verification not found',
       message: 'This link is not valid. Return to Vipps and try the payment again.',
     },
-    EXPIRED: {
-      title: 'Time ran out',
-      message: 'This verification has expired. Return to Vipps and start the payment again.',
-    },
-    ALREADY_USED: {
-      title: 'Already finished',
-      message: 'This verification has already been used. Return to Vipps to see the result.',
-    },
     FORGED_FORM: {
       title: 'This page is out of date',
       message: 'The form was not accepted: it is out of date or did not come from us. Nothing was changed.',
@@ -69,10 +61,6 @@ const en: Texts = {
     UNUSABLE_SESSION: {
       title: 'We could not start the verification',
       message: 'Something went wrong on our side. Nothing was charged. Return to Vipps and try again.',
-    },
-    PROVIDER_ERROR: {
-      title: 'Your bank did not answer',
-      message: 'We could not reach your card issuer. Nothing was changed. Please try again in a moment.',
     },
     METHOD_NOT_ALLOWED: {
       title: 'Not available',
@@ -107,14 +95,6 @@ const nb: Texts = {
       title: 'Fant ikke bekreftelsen',
       message: 'Lenken er ikke gyldig. Gå tilbake til Vipps og prøv betalingen på nytt.',
     },
-    EXPIRED: {
-      title: 'Tiden er ute',
-      message: 'Bekreftelsen har utløpt. Gå tilbake til Vipps og start betalingen på nytt.',
-    },
-    ALREADY_USED: {
-      title: 'Allerede fullført',
-      message: 'Denne bekreftelsen er allerede brukt. Gå tilbake til Vipps for å se resultatet.',
-    },
     FORGED_FORM: {
       title: 'Siden er utdatert',
       message: 'Skjemaet ble ikke godtatt: det er utdatert eller kom ikke fra oss. Ingenting er endret.',
@@ -130,10 +110,6 @@ const nb: Texts = {
     UNUSABLE_SESSION: {
       title: 'Vi kunne ikke starte bekreftelsen',
       message: 'Noe gikk galt hos oss. Ingenting er belastet. Gå tilbake til Vipps og prøv igjen.',
-    },
-    PROVIDER_ERROR: {
-      title: 'Banken svarte ikke',
-      message: 'Vi fikk ikke kontakt med kortutstederen. Ingenting er endret. Prøv igjen om litt.',
     },
     METHOD_NOT_ALLOWED: {
       title: 'Ikke tilgjengelig',

@@ -55,8 +55,8 @@ const route = <T>(r: Route<T>): Route<unknown> => r as Route<unknown>;
 const ROUTES: Record<string, Route<unknown>> = {
   'POST /v1/payments': route({
     schema: createPaymentSchema,
-    action: async (merchant, { body }, deps) => {
-      const created = await createPayment(merchant, body, deps);
+    action: async (merchant, { body, key }, deps) => {
+      const created = await createPayment(merchant, body, deps, key);
       return json(201, created, { Location: `/v1/payments/${created.pspTransactionId}` });
     },
   }),

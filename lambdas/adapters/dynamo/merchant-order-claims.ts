@@ -18,7 +18,7 @@ const CLAIM_FIELDS = [
   'claimedAt',
 ] as const satisfies ReadonlyArray<keyof MerchantOrderClaim>;
 
-export const merchantOrderItemKey = (merchantSerialNumber: string, merchantOrderId: string) => ({
+const merchantOrderItemKey = (merchantSerialNumber: string, merchantOrderId: string) => ({
   [PK]: `ORDER#${merchantOrderKey(merchantSerialNumber, merchantOrderId)}`,
   [SK]: 'ORDER',
 });

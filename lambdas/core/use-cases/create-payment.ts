@@ -92,6 +92,7 @@ export async function createPayment(
     claim.pspTransactionId === proposedId
       ? await storeNewPayment(proposedId, merchant, request, makePaymentToken, deps)
       : await resumeClaimedPayment(claim.pspTransactionId, merchant, request, makePaymentToken, deps);
+  // A result instead of a payment: the first attempt got all the way; answer as it did.
   if (!('makePaymentTokenHash' in ready)) return ready;
   return initiateAtVipps(ready, makePaymentToken, deps);
 }

@@ -11,6 +11,14 @@ const positiveInt = (fallback: number) =>
     z.pipe(z.coerce.number(), z.int().check(z.positive('must be a positive whole number'))),
     fallback,
   );
+const flag = (fallback: boolean) =>
+  z._default(
+    z.pipe(
+      z.enum(['true', 'false'], { error: 'must be true or false' }),
+      z.transform((v: 'true' | 'false') => v === 'true'),
+    ),
+    fallback,
+  );
 const baseUrl = z.pipe(
   z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
   z.transform((u: string) => u.replace(/\/+$/, '')),
@@ -49,6 +57,11 @@ const configSchema = z
     STATUS_DLQ_URL: z.url({ error: 'must be the SQS queue URL' }),
     CARD_DATA_KEY_ID: nonEmpty,
     CARD_DATA_OAEP_HASH: z._default(z.enum(['SHA_256', 'SHA_1']), 'SHA_256'),
+    /**
+     * Legacy ENCRYPTEDCARD brings card numbers into PCI scope and Vipps dropped it from its docs in
+     * 2022: off unless a deployment turns it on (off → 92 without decrypting).
+     */
+    ENCRYPTED_CARD_ENABLED: flag(false),
     ENVELOPE_KEY_ID: nonEmpty,
     PUBLIC_BASE_URL: baseUrl,
     VIPPS_BASE_URL: baseUrl,
@@ -74,9 +87,11 @@ const configSchema = z
     /** How long a payment may wait for Vipps' makePayment before it is expired (seconds). */
     PAYMENT_TTL_SECONDS: positiveInt(15 * 60),
     THREE_DS_SESSION_TTL_SECONDS: positiveInt(15 * 60),
-    /** JSON file of BIN ranges → CREDIT/DEBIT for the sandbox card-funding lookup. */
+    /** The PSP's BIN table file (JSON or CSV: from, to, funding); without it, the sandbox table. */
     BIN_TABLE_PATH: z.optional(nonEmpty),
     FRAME_ANCESTORS: z.optional(frameAncestors),
+    /** The 3-D Secure server: `simulator` (sandbox: shows the code, makes up the CAVV) for now. */
+    THREE_DS_SERVER: z._default(z.enum(['simulator']), 'simulator'),
   })
   .check(
     z.refine(
@@ -103,9 +118,19 @@ const configSchema = z
         path: ['FRAME_ANCESTORS'],
       },
     ),
+    // Production never runs a sandbox adapter: each rule names the setting to change.
     z.refine((c) => c.STAGE !== 'production' || c.ACQUIRER === 'http', {
       message: 'production must use the http acquirer, never the sandbox',
       path: ['ACQUIRER'],
+    }),
+    z.refine((c) => c.STAGE !== 'production' || c.THREE_DS_SERVER !== 'simulator', {
+      message:
+        'production needs a real 3-D Secure server; the simulator shows the code on the page and sends the acquirer a made-up CAVV',
+      path: ['THREE_DS_SERVER'],
+    }),
+    z.refine((c) => c.STAGE !== 'production' || c.BIN_TABLE_PATH !== undefined, {
+      message: 'production needs the PSP’s BIN table file, never the built-in sandbox BIN table',
+      path: ['BIN_TABLE_PATH'],
     }),
   );
 

@@ -4,7 +4,7 @@
  * `cdk synth` works offline and the stack stays environment-agnostic.
  *
  * Context keys: stage, vippsBaseUrl, vippsPspId, acquirerBaseUrl, acquirerMerchantId,
- * acquirerBudgetMs, cardDataOaepHash, customDomain ({domainName, certificateArn}, as an object in
+ * acquirerBudgetMs, cardDataOaepHash, encryptedCardEnabled, binTablePath, customDomain ({domainName, certificateArn}, as an object in
  * cdk.json or a JSON string on the command line), wafWebAclArn, bodyLimitFirewall, alarmEmail,
  * throttleRateLimit, throttleBurstLimit, authorizerCacheTtlSeconds.
  */
@@ -34,6 +34,13 @@ export interface StageConfig {
   /** How long makePayment waits for the acquirer; must leave room inside the function timeout. */
   acquirerBudgetMs: number;
   cardDataOaepHash: 'SHA_256' | 'SHA_1';
+  /** Legacy ENCRYPTEDCARD (card numbers in PCI scope): off unless a deployment turns it on. */
+  encryptedCardEnabled: boolean;
+  /**
+   * Where the functions find the PSP's BIN table file (JSON or CSV), e.g. in a Lambda layer under
+   * /opt. Production refuses to start without one; sandbox falls back to the built-in table.
+   */
+  binTablePath?: string;
   customDomain?: CustomDomain;
   /** An existing regional WAFv2 web ACL to associate with the API stage (it then owns all rules). */
   wafWebAclArn?: string;
@@ -93,6 +100,8 @@ const contextSchema = z
     acquirerMerchantId: z.optional(nonEmpty),
     acquirerBudgetMs: z._default(intFrom(1_000, 12_000), 10_000),
     cardDataOaepHash: z._default(z.enum(['SHA_256', 'SHA_1']), 'SHA_256'),
+    encryptedCardEnabled: z._default(bool, false),
+    binTablePath: z.optional(z.string().check(z.regex(/^\//, 'must be an absolute path in the function'))),
     customDomain: z.optional(
       jsonObject(
         z.object({
@@ -157,6 +166,8 @@ export function parseStageConfig(raw: Record<string, unknown>): StageConfig {
     acquirerMerchantId: c.acquirerMerchantId,
     acquirerBudgetMs: c.acquirerBudgetMs,
     cardDataOaepHash: c.cardDataOaepHash,
+    encryptedCardEnabled: c.encryptedCardEnabled,
+    binTablePath: c.binTablePath,
     customDomain: c.customDomain,
     wafWebAclArn: c.wafWebAclArn,
     bodyLimitFirewall: c.bodyLimitFirewall,

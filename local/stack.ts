@@ -131,6 +131,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       STATUS_QUEUE_URL: queue.queueUrl,
       STATUS_DLQ_URL: dlq.queueUrl,
       CARD_DATA_KEY_ID: 'alias/vipps-card-data',
+      // On locally so the checklist can run Vipps' legacy ENCRYPTEDCARD scenarios; off by default.
+      ENCRYPTED_CARD_ENABLED: 'true',
       ENVELOPE_KEY_ID: 'alias/envelope',
       PUBLIC_BASE_URL: host.baseUrl,
       VIPPS_BASE_URL: vipps.baseUrl,

@@ -1,5 +1,6 @@
 /**
- * The errorIds we answer Vipps with at makePaymentUrl (Vipps PSP API v3 guide), in one place.
+ * The errorIds we answer Vipps with at makePaymentUrl (Vipps PSP API v3 guide), in one place; the
+ * texts are Vipps' own, word for word (test/unit/error-catalogue.test.ts compares them with the guide).
  * Every FAIL and SOFT_DECLINE answer is built from this table.
  */
 export interface VippsError {
@@ -15,8 +16,8 @@ export const vippsErrors = {
   exceedsLimit: { errorId: '84', errorText: 'Exceeds withdrawal amount limit' },
   tooLate: { errorId: '85', errorText: 'Response received too late' },
   expiredCard: { errorId: '86', errorText: 'Expired card' },
-  invalidCardNumber: { errorId: '87', errorText: 'Invalid card number' },
-  creditCardNotAllowed: { errorId: '88', errorText: 'Credit cards not allowed' },
+  invalidCardNumber: { errorId: '87', errorText: 'Invalid card number (no such number)' },
+  creditCardNotAllowed: { errorId: '88', errorText: 'Merchant does not allow credit cards' },
   insufficientFunds: { errorId: '89', errorText: 'Insufficient funds' },
   internalError: { errorId: '91', errorText: 'Internal error' },
   unableToDecrypt: { errorId: '92', errorText: 'Unable to decrypt' },

@@ -13,10 +13,16 @@ export interface TransactionStore {
   /** Conditional put: fails with ConcurrentUpdateError if the id exists. */
   create(tx: Transaction): Promise<void>;
   get(pspTransactionId: string): Promise<Transaction | undefined>;
+  /** Through an eventually consistent index: for reading, never for deciding uniqueness. */
   findByMerchantOrder(
     merchantSerialNumber: string,
     merchantOrderId: string,
   ): Promise<Transaction | undefined>;
+  /**
+   * Claim an order id (MSN + merchantOrderId) with one conditional put of its order-key item.
+   * Returns the claim that holds the order: `claim` itself if it won, else the earlier one.
+   */
+  claimMerchantOrder(claim: MerchantOrderClaim): Promise<MerchantOrderClaim>;
   /**
    * One conditional UpdateItem: succeeds only if the stored version is still `current.version`;
    * sets `changes`, appends `history`, removes `remove`, bumps the version and returns the new item.
@@ -37,6 +43,16 @@ export interface TransactionStore {
   recordVippsAck(pspTransactionId: string, seq: number, at: string): Promise<boolean>;
   /** Record a status update Vipps rejected (4xx): the reason goes on the item for ops. */
   recordVippsRejection(pspTransactionId: string, seq: number, reason: string, at: string): Promise<void>;
+}
+
+/** Who holds a merchant order id: one payment per MSN + merchantOrderId, ever. */
+export interface MerchantOrderClaim {
+  merchantSerialNumber: string;
+  merchantOrderId: string;
+  pspTransactionId: string;
+  /** Identifies the create request (merchant, Idempotency-Key, body) that may resume the claim. */
+  requestHash: string;
+  claimedAt: string;
 }
 
 // ── Merchants ───────────────────────────────────────────────────────────────────────────────

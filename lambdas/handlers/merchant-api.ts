@@ -22,6 +22,7 @@ const deps = entryDependencies({
   makePaymentUrl,
   paymentTtlSeconds: () => config().PAYMENT_TTL_SECONDS,
   maxBodyBytes: () => maxBodyBytes,
+  allowHttpRedirectUrl: () => config().STAGE === 'local',
 });
 
 export const handler = lambdaEntry(deps, createMerchantApiHandler(deps), {

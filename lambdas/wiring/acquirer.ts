@@ -1,9 +1,13 @@
 /** The acquirer (sandbox or ISO 8583 over HTTPS), the BIN funding lookup and the 3DS server. */
 import { HttpAcquirer } from '../adapters/acquirer/http-acquirer.js';
 import { SandboxAcquirer } from '../adapters/acquirer/sandbox-acquirer.js';
+import { BinTableError } from '../adapters/card-funding/bin-range-lookup.js';
+import { binTableFileLookup } from '../adapters/card-funding/bin-table-file.js';
 import { sandboxCardFundingLookup } from '../adapters/card-funding/sandbox-card-funding.js';
 import { SandboxThreeDsServer } from '../adapters/three-ds/sandbox-three-ds-server.js';
 import type { Acquirer, CardFundingLookup } from '../core/ports.js';
+import type { ThreeDsServer } from '../core/three-ds-server.js';
+import { ConfigError } from '../config.js';
 import { config, once } from './context.js';
 
 export const acquirer = /* @__PURE__ */ once((): Acquirer => {
@@ -18,6 +22,22 @@ export const acquirer = /* @__PURE__ */ once((): Acquirer => {
   return new SandboxAcquirer();
 });
 
-export const cardFunding = (): CardFundingLookup => sandboxCardFundingLookup;
+/** The PSP's BIN table file when BIN_TABLE_PATH is set (production must set it), else the sandbox one. */
+export const cardFunding = /* @__PURE__ */ once((): CardFundingLookup => {
+  const path = config().BIN_TABLE_PATH;
+  if (!path) return sandboxCardFundingLookup;
+  try {
+    return binTableFileLookup(path);
+  } catch (error) {
+    if (error instanceof BinTableError) throw new ConfigError([`BIN_TABLE_PATH: ${error.message}`]);
+    throw error;
+  }
+});
 
-export const threeDsServer = /* @__PURE__ */ once(() => new SandboxThreeDsServer());
+/** THREE_DS_SERVER: only the simulator yet (a real one comes later); the config refuses it in production. */
+export const threeDsServer = /* @__PURE__ */ once((): ThreeDsServer => {
+  switch (config().THREE_DS_SERVER) {
+    case 'simulator':
+      return new SandboxThreeDsServer();
+  }
+});

@@ -48,6 +48,8 @@ export class PspFunctions extends Construct {
       STATUS_DLQ_URL: targets.queues.deadLetterQueue.queueUrl,
       CARD_DATA_KEY_ID: targets.keys.cardDataKey.keyArn,
       CARD_DATA_OAEP_HASH: config.cardDataOaepHash,
+      ENCRYPTED_CARD_ENABLED: String(config.encryptedCardEnabled),
+      ...(config.binTablePath ? { BIN_TABLE_PATH: config.binTablePath } : {}),
       ENVELOPE_KEY_ID: targets.keys.envelopeKey.keyArn,
       PUBLIC_BASE_URL: props.publicBaseUrl,
       VIPPS_BASE_URL: config.vippsBaseUrl,

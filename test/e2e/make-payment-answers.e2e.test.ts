@@ -99,7 +99,7 @@ describe('issuer refusals', () => {
     [10083, '83', 'Suspected fraud'],
     [10084, '84', 'Exceeds withdrawal amount limit'],
     [10086, '86', 'Expired card'],
-    [10087, '87', 'Invalid card number'],
+    [10087, '87', 'Invalid card number (no such number)'],
     [10089, '89', 'Insufficient funds'],
   ])(
     'amount %i → FAIL %s %s, payment FAILED, nothing held, nothing sent to Vipps',
@@ -124,7 +124,7 @@ describe('88 credit card not allowed (the demo merchant disallows credit)', () =
     expectAnswer(firstAnswer(approval), {
       status: 'FAIL',
       errorId: '88',
-      errorText: 'Credit cards not allowed',
+      errorText: 'Merchant does not allow credit cards',
       pspTransactionId: id,
     });
     const [auth, ...more] = stack.ledger.authorisations(id);

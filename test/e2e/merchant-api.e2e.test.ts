@@ -253,14 +253,21 @@ describe('Vipps errors at init', () => {
     }
   });
 
-  it('Vipps unavailable (503 after retries) → 502, payment FAILED, and a retry with the same key runs again', async () => {
+  it('Vipps unavailable (503 after retries) → 502, the payment waits INITIATED, and a retry with the same key runs again', async () => {
     stack.vipps.faults.failNext('init', { status: 503, times: 5 });
     const merchant = merchantClient(stack);
     const orderId = newOrderId('down');
     const answer = await merchant.createPayment({ merchantOrderId: orderId }, 'retry-after-outage');
     expect(answer.status).toBe(502);
     expect(answer.body).toMatchObject({ type: '/problems/vipps-unavailable' });
-    expect((await store.findByMerchantOrder('123456', orderId))?.status).toBe('FAILED');
+    // Not FAILED: Vipps never answered, so the same request may resume it (issue 9 item 6).
+    expect(await store.get(String(answer.body.pspTransactionId))).toMatchObject({
+      status: 'INITIATED',
+      merchantOrderId: orderId,
+    });
     stack.vipps.faults.clear();
+    const retried = await merchant.createPayment({ merchantOrderId: orderId }, 'retry-after-outage');
+    expect(retried.status).toBe(201);
+    expect(retried.body.pspTransactionId).toBe(answer.body.pspTransactionId);
   });
 });

@@ -95,4 +95,23 @@ describe('stage configuration from CDK context', () => {
       psp.dispose();
     }
   });
+
+  it('ENCRYPTEDCARD is off unless the context turns it on; a BIN table path reaches the functions (issue 9)', () => {
+    expect(parseStageConfig({ stage: 'sandbox' })).toMatchObject({ encryptedCardEnabled: false });
+    const psp = synthesizePsp({
+      stage: 'sandbox',
+      vippsPspId: 'psp-test-id',
+      encryptedCardEnabled: 'true',
+      binTablePath: '/opt/bin-table/bins.csv',
+    });
+    try {
+      const fn = psp.resources[psp.functionLogicalId('makePayment')]!.Properties!;
+      expect((fn.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+        ENCRYPTED_CARD_ENABLED: 'true',
+        BIN_TABLE_PATH: '/opt/bin-table/bins.csv',
+      });
+    } finally {
+      psp.dispose();
+    }
+  });
 });

@@ -282,6 +282,35 @@ describe('findByMerchantOrder', () => {
   });
 });
 
+describe('claimMerchantOrder (the order-key item)', () => {
+  const claim = (pspTransactionId: string, merchantOrderId: string, merchantSerialNumber = '123456') => ({
+    merchantSerialNumber,
+    merchantOrderId,
+    pspTransactionId,
+    requestHash: `hash-of-${pspTransactionId}`,
+    claimedAt: '2026-11-24T10:00:00.000Z',
+  });
+
+  it('of ten concurrent claims exactly one wins, and every caller is told the same winner', async () => {
+    const orderId = `race-${randomUUID()}`;
+    const attempts = Array.from({ length: 10 }, (_, i) => claim(`tx-${i}`, orderId));
+    const holders = await Promise.all(attempts.map((c) => store.claimMerchantOrder(c)));
+    const winners = holders.filter((h, i) => h.pspTransactionId === attempts[i]!.pspTransactionId);
+    expect(winners).toHaveLength(1);
+    for (const holder of holders) expect(holder).toEqual(winners[0]);
+  });
+
+  it('the same order id under another MSN is another order', async () => {
+    const orderId = `msn-${randomUUID()}`;
+    expect(await store.claimMerchantOrder(claim('tx-a', orderId))).toMatchObject({
+      pspTransactionId: 'tx-a',
+    });
+    expect(await store.claimMerchantOrder(claim('tx-b', orderId, '654321'))).toMatchObject({
+      pspTransactionId: 'tx-b',
+    });
+  });
+});
+
 describe('listDue', () => {
   // Its own table: other tests' due payments must not disturb the ordering assertions.
   const tables = { payments: `due-${randomUUID()}`, idempotency: `due-idem-${randomUUID()}` };

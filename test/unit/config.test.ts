@@ -60,11 +60,24 @@ describe('configuration', () => {
   });
 
   it('refuses the sandbox acquirer in production and an http acquirer without its URL', () => {
-    expect(problemsOf({ ...valid, STAGE: 'production' })).toEqual([
+    expect(problemsOf({ ...valid, STAGE: 'production' })).toContain(
       'ACQUIRER: production must use the http acquirer, never the sandbox',
-    ]);
+    );
     expect(problemsOf({ ...valid, ACQUIRER: 'http' })).toEqual([
       'ACQUIRER_BASE_URL: is required when ACQUIRER=http',
+    ]);
+  });
+
+  it('production refuses every sandbox adapter, naming each setting (issue 9 item 13)', () => {
+    const problems = problemsOf({ ...valid, STAGE: 'production' });
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['ACQUIRER', 'THREE_DS_SERVER', 'BIN_TABLE_PATH']);
+  });
+
+  it('ENCRYPTED_CARD_ENABLED is off by default and only true/false are accepted (issue 9 item 12)', () => {
+    expect(loadConfig(valid).ENCRYPTED_CARD_ENABLED).toBe(false);
+    expect(loadConfig({ ...valid, ENCRYPTED_CARD_ENABLED: 'true' }).ENCRYPTED_CARD_ENABLED).toBe(true);
+    expect(problemsOf({ ...valid, ENCRYPTED_CARD_ENABLED: '1' })).toEqual([
+      'ENCRYPTED_CARD_ENABLED: must be true or false',
     ]);
   });
 });

@@ -7,7 +7,7 @@
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError, PaymentNotFoundError } from '../../core/errors.js';
-import type { TransactionStore } from '../../core/ports.js';
+import type { MerchantOrderClaim, TransactionStore } from '../../core/ports.js';
 import type { Transaction, Transition } from '../../core/transaction.js';
 import { dynamoCall, getItem, putNew } from './dynamo-call.js';
 import {
@@ -22,6 +22,7 @@ import {
   transactionKey,
   withoutUndefined,
 } from './item-mapping.js';
+import { claimMerchantOrder } from './merchant-order-claims.js';
 
 /** Fields no transition may set or remove: identity, the lock, the append-only log. */
 const IMMUTABLE: ReadonlySet<string> = new Set(['pspTransactionId', 'version', 'history']);
@@ -68,6 +69,10 @@ export class DynamoTransactionStore implements TransactionStore {
     // Normally one; should a duplicate ever exist, the first created is the answer, every time.
     const [first] = Items.map(fromTransactionItem).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
     return first;
+  }
+
+  claimMerchantOrder(claim: MerchantOrderClaim): Promise<MerchantOrderClaim> {
+    return claimMerchantOrder(this.client, this.tableName, claim);
   }
 
   async apply(

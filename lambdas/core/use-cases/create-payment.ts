@@ -43,7 +43,7 @@ export class DuplicateMerchantOrderError extends DomainError {
   }
 }
 
-/** Vipps refused or could not take the init; the payment is stored FAILED, never half-made. */
+/** Vipps refused the init (the payment is stored FAILED) or could not take it (it stays INITIATED). */
 export class VippsInitFailedError extends DomainError {
   constructor(
     readonly pspTransactionId: string,
@@ -54,35 +54,85 @@ export class VippsInitFailedError extends DomainError {
 }
 
 /**
- * Create a Vipps payment. Primary course: check the MSN belongs to the merchant and the order id
- * is new → store the payment INITIATED with only the SHA-256 of a fresh makePaymentToken → call
- * Vipps init with our makePaymentUrl → record the redirect URL. A Vipps error leaves it FAILED.
+ * Create a Vipps payment. Primary course: check the MSN belongs to the merchant → claim the order
+ * id (one conditional put: the first create wins, atomically) → store the payment INITIATED with
+ * only the SHA-256 of a fresh makePaymentToken → call Vipps init with our makePaymentUrl → record
+ * the redirect URL. Vipps refusing leaves it FAILED; Vipps unreachable leaves it INITIATED, so the
+ * same request again (same Idempotency-Key, same body) resumes it under the same pspTransactionId
+ * — one payment at Vipps — and a payment nobody resumes expires like any unanswered one.
  */
 export async function createPayment(
   merchant: Merchant,
   request: CreatePaymentRequest,
   deps: CreatePaymentDeps,
+  idempotencyKey?: string,
 ): Promise<CreatePaymentResult> {
   if (!merchant.merchantSerialNumbers.includes(request.merchantSerialNumber)) {
     throw new MsnNotAllowedError(request.merchantSerialNumber);
   }
-  const existing = await deps.transactions.findByMerchantOrder(
-    request.merchantSerialNumber,
-    request.merchantOrderId,
-  );
-  if (existing) {
+  const requestHash = createRequestHash(merchant, request, idempotencyKey);
+  const proposedId = newPspTransactionId();
+  const claim = await deps.transactions.claimMerchantOrder({
+    merchantSerialNumber: request.merchantSerialNumber,
+    merchantOrderId: request.merchantOrderId,
+    pspTransactionId: proposedId,
+    requestHash,
+    claimedAt: deps.clock.now().toISOString(),
+  });
+  if (claim.requestHash !== requestHash) {
     throw new DuplicateMerchantOrderError(
       request.merchantSerialNumber,
       request.merchantOrderId,
-      existing.pspTransactionId,
+      claim.pspTransactionId,
     );
   }
 
+  const makePaymentToken = randomToken();
+  const ready =
+    claim.pspTransactionId === proposedId
+      ? await storeNewPayment(proposedId, merchant, request, makePaymentToken, deps)
+      : await resumeClaimedPayment(claim.pspTransactionId, merchant, request, makePaymentToken, deps);
+  // A result instead of a payment: the first attempt got all the way; answer as it did.
+  if (!('makePaymentTokenHash' in ready)) return ready;
+  return initiateAtVipps(ready, makePaymentToken, deps);
+}
+
+/**
+ * Who may resume an order claim: the same merchant with the same Idempotency-Key and the same
+ * request. Without a key nothing can resume it (a random hash matches no later request).
+ */
+function createRequestHash(
+  merchant: Merchant,
+  r: CreatePaymentRequest,
+  idempotencyKey: string | undefined,
+): string {
+  return sha256Hex(
+    JSON.stringify([
+      merchant.merchantId,
+      idempotencyKey ?? randomToken(),
+      r.merchantSerialNumber,
+      r.merchantOrderId,
+      r.amount,
+      r.currency,
+      r.paymentText,
+      r.redirectUrl,
+      r.customerMobileNumber ?? null,
+      r.isApp ?? false,
+    ]),
+  );
+}
+
+async function storeNewPayment(
+  pspTransactionId: string,
+  merchant: Merchant,
+  request: CreatePaymentRequest,
+  makePaymentToken: string,
+  deps: CreatePaymentDeps,
+): Promise<Transaction> {
   const now = deps.clock.now();
   const at = now.toISOString();
-  const makePaymentToken = randomToken();
   const tx: Transaction = {
-    pspTransactionId: newPspTransactionId(),
+    pspTransactionId,
     merchantId: merchant.merchantId,
     merchantName: merchant.name,
     allowCreditCards: merchant.allowCreditCards,
@@ -111,7 +161,50 @@ export async function createPayment(
   const dueAt = nextDueAt(tx);
   if (dueAt) tx.dueAt = dueAt;
   await deps.transactions.create(tx);
+  return tx;
+}
 
+/**
+ * The same request came back for a claimed order: finish what the first attempt left. No payment
+ * yet (it stopped between the two puts) → store it now; Vipps never answered the init → a fresh
+ * token and deadline, then init again; already initiated → the same answer; ended → duplicate.
+ */
+async function resumeClaimedPayment(
+  pspTransactionId: string,
+  merchant: Merchant,
+  request: CreatePaymentRequest,
+  makePaymentToken: string,
+  deps: CreatePaymentDeps,
+): Promise<Transaction | CreatePaymentResult> {
+  const existing = await deps.transactions.get(pspTransactionId);
+  if (!existing) return storeNewPayment(pspTransactionId, merchant, request, makePaymentToken, deps);
+  if (existing.status === 'INITIATED' && existing.vippsRedirectUrl) {
+    return { pspTransactionId, vippsRedirectUrl: existing.vippsRedirectUrl, status: 'INITIATED' };
+  }
+  if (existing.status !== 'INITIATED') {
+    throw new DuplicateMerchantOrderError(
+      existing.merchantSerialNumber,
+      existing.merchantOrderId,
+      pspTransactionId,
+    );
+  }
+  const now = deps.clock.now();
+  const at = now.toISOString();
+  return commit(deps.transactions, existing, {
+    changes: {
+      makePaymentTokenHash: sha256Hex(makePaymentToken),
+      expiresAt: new Date(now.getTime() + deps.paymentTtlSeconds * 1000).toISOString(),
+      updatedAt: at,
+    },
+    history: [{ operation: 'INITIATE', amount: existing.amount, at, note: 'Vipps init retried' }],
+  });
+}
+
+async function initiateAtVipps(
+  tx: Transaction,
+  makePaymentToken: string,
+  deps: CreatePaymentDeps,
+): Promise<CreatePaymentResult> {
   let vippsRedirectUrl: string;
   try {
     ({ vippsRedirectUrl } = await deps.vipps.initiatePayment(
@@ -131,11 +224,18 @@ export async function createPayment(
       tx.pspTransactionId,
     ));
   } catch (error) {
-    if (!(error instanceof VippsRejectedError || error instanceof VippsUnavailableError)) throw error;
-    const failure: VippsError =
-      error instanceof VippsRejectedError
-        ? { errorId: `vipps-${error.firstCode ?? error.httpStatus}`, errorText: error.message }
-        : { errorId: 'vipps-unavailable', errorText: error.message };
+    if (error instanceof VippsUnavailableError) {
+      // Vipps may come back: the payment stays INITIATED for the merchant's retry (or expires).
+      deps.log.warn('Vipps init unavailable; the payment waits for a retry', {
+        pspTransactionId: tx.pspTransactionId,
+      });
+      throw new VippsInitFailedError(tx.pspTransactionId, error);
+    }
+    if (!(error instanceof VippsRejectedError)) throw error;
+    const failure: VippsError = {
+      errorId: `vipps-${error.firstCode ?? error.httpStatus}`,
+      errorText: error.message,
+    };
     await commit(
       deps.transactions,
       tx,

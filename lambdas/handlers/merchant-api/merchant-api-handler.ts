@@ -37,6 +37,8 @@ export interface MerchantApiDeps extends PaymentOperationDeps {
   makePaymentUrl: string;
   paymentTtlSeconds: number;
   maxBodyBytes: number;
+  /** Only the local stage lets a merchant send an http (not https) redirectUrl. */
+  allowHttpRedirectUrl: boolean;
 }
 
 type Action<T> = (
@@ -46,17 +48,23 @@ type Action<T> = (
 ) => Promise<HttpResult>;
 
 interface Route<T> {
-  schema?: z.ZodMiniType<T>;
+  /** The body schema, or a choice of schema by the deployment's settings. */
+  schema?: z.ZodMiniType<T> | ((deps: MerchantApiDeps) => z.ZodMiniType<T>);
   action: Action<T>;
 }
+
+const createSchemas = {
+  local: createPaymentSchema({ allowHttpRedirectUrl: true }),
+  deployed: createPaymentSchema({ allowHttpRedirectUrl: false }),
+};
 
 const route = <T>(r: Route<T>): Route<unknown> => r as Route<unknown>;
 
 const ROUTES: Record<string, Route<unknown>> = {
   'POST /v1/payments': route({
-    schema: createPaymentSchema,
-    action: async (merchant, { body }, deps) => {
-      const created = await createPayment(merchant, body, deps);
+    schema: (deps) => (deps.allowHttpRedirectUrl ? createSchemas.local : createSchemas.deployed),
+    action: async (merchant, { body, key }, deps) => {
+      const created = await createPayment(merchant, body, deps, key);
       return json(201, created, { Location: `/v1/payments/${created.pspTransactionId}` });
     },
   }),
@@ -106,7 +114,7 @@ export function createMerchantApiHandler(deps: MerchantApiDeps) {
         : result;
     }
 
-    const parsed = parseBody(event, handlerRoute, deps.maxBodyBytes);
+    const parsed = parseBody(event, handlerRoute, deps);
     if ('problem' in parsed) return parsed.problem;
     const key = header(event, 'Idempotency-Key');
     if (!key) {
@@ -136,8 +144,9 @@ export function createMerchantApiHandler(deps: MerchantApiDeps) {
 function parseBody(
   event: HttpEvent,
   r: Route<unknown>,
-  maxBodyBytes: number,
+  deps: MerchantApiDeps,
 ): { body: unknown } | { problem: HttpResult } {
+  const maxBodyBytes = deps.maxBodyBytes;
   if (bodyBytes(event) > maxBodyBytes) {
     return {
       problem: problem(413, 'payload-too-large', 'Request body too large', `At most ${maxBodyBytes} bytes`),
@@ -157,7 +166,8 @@ function parseBody(
     value = result.value;
   }
   if (!r.schema) return { body: value };
-  const checked = r.schema.safeParse(value, { reportInput: true });
+  const schema = typeof r.schema === 'function' ? r.schema(deps) : r.schema;
+  const checked = schema.safeParse(value, { reportInput: true });
   if (!checked.success) {
     const errors = describeIssues(checked.error);
     return {

@@ -11,7 +11,7 @@ const wholeOre = (min: number, what: string) =>
       z.lte(MAX_AMOUNT, `${what} must be at most ${MAX_AMOUNT} øre`),
     );
 
-export const createPaymentSchema = z.strictObject({
+const createPaymentFields = z.strictObject({
   merchantSerialNumber: z
     .string({ error: 'merchantSerialNumber must be a string' })
     .check(z.regex(/^\d{6}$/, 'merchantSerialNumber must be the 6-digit Vipps MSN')),
@@ -26,7 +26,9 @@ export const createPaymentSchema = z.strictObject({
       z.minLength(1, 'paymentText must not be empty'),
       z.maxLength(100, 'paymentText must be at most 100 characters'),
     ),
-  redirectUrl: z.url({ protocol: /^https?$/, error: 'redirectUrl must be an http(s) URL' }),
+  redirectUrl: z
+    .url({ error: 'redirectUrl must be a URL' })
+    .check(z.maxLength(2048, 'redirectUrl is too long')),
   customerMobileNumber: z.optional(
     z
       .string({ error: 'customerMobileNumber must be a string' })
@@ -35,9 +37,40 @@ export const createPaymentSchema = z.strictObject({
   isApp: z.optional(z.boolean({ error: 'isApp must be true or false' })),
 });
 
+/** Schemes that run code or read local files in the app or browser: never a redirect. */
+const UNSAFE_SCHEMES = new Set(['javascript', 'data', 'vbscript', 'file', 'blob', 'about']);
+const schemeOf = (url: string) => url.slice(0, url.indexOf(':')).toLowerCase();
+
+/**
+ * Where the user goes after Vipps: https outside the local stage (http only on a laptop). With
+ * `isApp: true` an app-switch URL (custom scheme, e.g. `myshop://done`) is allowed too, as Vipps'
+ * guide says: with isApp the pspRedirectUrl is not validated as a web URL ("URL Validation").
+ */
+function redirectUrlProblem(url: string, isApp: boolean, allowHttp: boolean): string | undefined {
+  const scheme = schemeOf(url);
+  if (scheme === 'https' || (scheme === 'http' && allowHttp)) return undefined;
+  const web = allowHttp ? 'an http(s) URL' : 'an https URL';
+  if (!isApp) return `redirectUrl must be ${web} (an app-switch URL needs isApp: true)`;
+  if (scheme === 'http' || UNSAFE_SCHEMES.has(scheme)) {
+    return `redirectUrl must be ${web} or an app-switch URL (yourapp://…)`;
+  }
+  return undefined;
+}
+
+/** The create body; `allowHttpRedirectUrl` only on the local stage. */
+export function createPaymentSchema(options: { allowHttpRedirectUrl: boolean }) {
+  return createPaymentFields.check(
+    z.superRefine((body, ctx) => {
+      const problem = redirectUrlProblem(body.redirectUrl, body.isApp === true, options.allowHttpRedirectUrl);
+      if (problem)
+        ctx.addIssue({ code: 'custom', message: problem, path: ['redirectUrl'], input: body.redirectUrl });
+    }),
+  );
+}
+
 export const amountSchema = z.strictObject({ amount: wholeOre(1, 'amount') });
 
 /** Cancel takes no fields; an empty body or `{}` is fine. */
 export const cancelSchema = z.strictObject({});
 
-export type CreatePaymentBody = z.output<typeof createPaymentSchema>;
+export type CreatePaymentBody = z.output<typeof createPaymentFields>;

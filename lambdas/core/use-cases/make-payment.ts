@@ -361,6 +361,7 @@ async function decide(
     result = await deps.acquirer.authorise(
       {
         pspTransactionId: tx.pspTransactionId,
+        idempotencyKey: attempt.phase === 'AFTER_3DS' ? `${tx.pspTransactionId}-3ds` : tx.pspTransactionId,
         merchantSerialNumber: tx.merchantSerialNumber,
         amount: tx.amount,
         currency: tx.currency,

@@ -123,8 +123,17 @@ async function softDecline(
   canStepUp: boolean,
 ): Promise<Decision> {
   // Never a second SOFT_DECLINE after 3-D Secure; a PAN (legacy) payment has no token to step up.
-  if (attempt.phase === 'AFTER_3DS' || !canStepUp || !operations || card.kind !== 'NETWORK_TOKEN')
-    return failWith(deps, vippsErrors.unhandledSoftDecline, 'DECLINED');
+  const unhandled = (note: string) => {
+    deps.log.warn('Soft decline that cannot be stepped up; answered 94', {
+      pspTransactionId: tx.pspTransactionId,
+      why: note,
+    });
+    return failWith(deps, vippsErrors.unhandledSoftDecline, 'DECLINED', note);
+  };
+  if (attempt.phase === 'AFTER_3DS') return unhandled('Soft-declined again after 3-D Secure');
+  if (!canStepUp) return unhandled('The acquirer cannot step this one up');
+  if (card.kind !== 'NETWORK_TOKEN') return unhandled('No network token to authenticate (ENCRYPTEDCARD)');
+  if (!operations) return unhandled('No usable operations URLs (3dssuccess missing, or one not https)');
   const { sessionId, url3dSecure } = await startStepUp(tx, card, operations, deps);
   const at = deps.clock.now().toISOString();
   return {

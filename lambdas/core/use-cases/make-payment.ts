@@ -19,12 +19,7 @@ import { authoriseClaimed } from './make-payment/authorise.js';
 import { type Step, nextStep } from './make-payment/claim.js';
 import type { MakePaymentCommand, MakePaymentDeps, MakePaymentOutcome } from './make-payment/types.js';
 
-export type {
-  MakePaymentCard,
-  MakePaymentCommand,
-  MakePaymentDeps,
-  MakePaymentOutcome,
-} from './make-payment/types.js';
+export type { MakePaymentCommand, MakePaymentDeps, MakePaymentOutcome } from './make-payment/types.js';
 
 export async function makePayment(
   command: MakePaymentCommand,

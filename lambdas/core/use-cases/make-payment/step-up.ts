@@ -105,7 +105,7 @@ export interface StepUpRefusal {
  * Vipps' table (71 would say the request is malformed, 87 that the number does not exist; neither
  * is true), so a 72 with a text that says what happened.
  */
-export const threeDsCardMismatch = otherError('Card differs from the one authenticated with 3-D Secure');
+const threeDsCardMismatch = otherError('Card differs from the one authenticated with 3-D Secure');
 
 /**
  * What the request after the challenge is authorised with: the session's 3-D Secure result, and

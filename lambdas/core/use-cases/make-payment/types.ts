@@ -13,7 +13,7 @@ import type {
 import type { ThreeDsSessionStore } from '../../three-ds-session.js';
 import type { MakePaymentAnswer } from '../../transaction.js';
 
-export type MakePaymentCard =
+type MakePaymentCard =
   Extract<CardCredentials, { kind: 'NETWORK_TOKEN' }> | { kind: 'ENCRYPTED_CARD'; cardData: string };
 
 /** A validated makePaymentUrl request, in domain words. */

@@ -1,6 +1,8 @@
 /**
  * The sandbox acquirer: deterministic outcomes by amount (see sandbox-outcomes.ts), a ledger of
- * what "the network" did, and a fault API for tests. It is deployable to AWS for Vipps' test
+ * what "the network" did, and a fault API for tests. Like a real acquirer it applies an
+ * authorisation's idempotency key once and replays that answer to a repeat, so a caller that
+ * reuses a key (e.g. for the authorisation after 3-D Secure) gets the first answer again. It is deployable to AWS for Vipps' test
  * environment (STAGE=sandbox); production config refuses it.
  */
 import { AcquirerUnavailableError } from '../../core/errors.js';

@@ -1,5 +1,5 @@
 /**
- * Domain errors. Handlers map them to HTTP once (see handlers/http/problems.ts); nothing else
+ * Domain errors. Handlers map them to HTTP once (see handlers/merchant-api/problems.ts); nothing else
  * needs to know their names.
  */
 export class DomainError extends Error {

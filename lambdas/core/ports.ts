@@ -159,6 +159,12 @@ export interface ThreeDsAuthentication {
 
 export interface AuthorisationRequest {
   pspTransactionId: string;
+  /**
+   * One per authorisation attempt: the acquirer applies a key once and replays its answer to a
+   * repeat. The authorisation after 3-D Secure is a new attempt with its own key (a repeat of the
+   * first key would replay the soft decline).
+   */
+  idempotencyKey: string;
   merchantSerialNumber: string;
   amount: MinorUnits;
   currency: Currency;

@@ -7,7 +7,14 @@
  * never sees CAPTURED before RESERVED.
  */
 import { sha256Hex } from './secrets.js';
-import type { HistoryEntry, Operation, StatusUpdate, Transaction, VippsStatus } from './transaction.js';
+import {
+  type HistoryEntry,
+  type Operation,
+  type StatusUpdate,
+  type Transaction,
+  type VippsStatus,
+  statusUpdateMessage,
+} from './transaction.js';
 
 /** The history operations that Vipps learns, and the status each one becomes. */
 const VIPPS_STATUS_OF: Partial<Record<Operation, VippsStatus>> = {
@@ -21,16 +28,7 @@ const VIPPS_STATUS_OF: Partial<Record<Operation, VippsStatus>> = {
 export function statusUpdateOf(tx: Transaction, entry: HistoryEntry): StatusUpdate | undefined {
   const status = VIPPS_STATUS_OF[entry.operation];
   if (entry.statusSeq === undefined || !status) return undefined;
-  return {
-    pspTransactionId: tx.pspTransactionId,
-    merchantSerialNumber: tx.merchantSerialNumber,
-    seq: entry.statusSeq,
-    status,
-    amount: entry.amount,
-    currency: tx.currency,
-    paymentText: tx.paymentText,
-    operationStatus: 'SUCCESS',
-  };
+  return statusUpdateMessage(tx, entry.statusSeq, status, entry.amount);
 }
 
 /**

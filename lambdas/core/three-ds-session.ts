@@ -4,6 +4,36 @@ import type { SealedSecret, ThreeDsAuthentication, TokenType } from './ports.js'
 /** The Vipps `operations` URLs we redirect to when the challenge ends. */
 export type ThreeDsOperation = '3dssuccess' | '3dsfailure' | '3dscancel';
 
+const THREE_DS_OPERATIONS: ReadonlySet<string> = new Set<ThreeDsOperation>([
+  '3dssuccess',
+  '3dsfailure',
+  '3dscancel',
+]);
+
+export const isThreeDsOperation = (operation: string): operation is ThreeDsOperation =>
+  THREE_DS_OPERATIONS.has(operation);
+
+/**
+ * Whether we may send the app to this operations URL (DESIGN.md "3-D Secure step-up"): absolute
+ * https, printable ASCII only (it goes into a Location header as sent), no user info; plain http
+ * only on a loopback host and only where the stage allows it (the local simulator).
+ */
+export function isUsableOperationUrl(url: string, options: { allowHttpOnLoopback: boolean }): boolean {
+  if (!/^https?:\/\/[\x21-\x7e]+$/i.test(url)) return false;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  if (parsed.username || parsed.password || !parsed.hostname) return false;
+  if (parsed.protocol === 'https:') return true;
+  return parsed.protocol === 'http:' && options.allowHttpOnLoopback && isLoopback(parsed.hostname);
+}
+
+const isLoopback = (hostname: string): boolean =>
+  hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+
 export type ThreeDsSessionState = 'PENDING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 
 /**

@@ -178,17 +178,27 @@ function assertOperationAmount(operation: string, amount: unknown): asserts amou
   }
 }
 
-function statusUpdate(tx: Transaction, status: VippsStatus, amount: MinorUnits): StatusUpdate {
+/** The one shape of a status update for Vipps (also rebuilt from history by status-sync.ts). */
+export function statusUpdateMessage(
+  tx: Transaction,
+  seq: number,
+  status: VippsStatus,
+  amount: MinorUnits,
+): StatusUpdate {
   return {
     pspTransactionId: tx.pspTransactionId,
     merchantSerialNumber: tx.merchantSerialNumber,
-    seq: tx.statusSeq + 1,
+    seq,
     status,
     amount,
     currency: tx.currency,
     paymentText: tx.paymentText,
     operationStatus: 'SUCCESS',
   };
+}
+
+function statusUpdate(tx: Transaction, status: VippsStatus, amount: MinorUnits): StatusUpdate {
+  return statusUpdateMessage(tx, tx.statusSeq + 1, status, amount);
 }
 
 interface OperationContext {

@@ -22,6 +22,8 @@ const deps = entryDependencies({
   threeDsUrl,
   acquirerBudgetMs: () => config().ACQUIRER_BUDGET_MS,
   threeDsSessionTtlSeconds: () => config().THREE_DS_SESSION_TTL_SECONDS,
+  // Only the local stage's simulator has http operations URLs (on 127.0.0.1).
+  allowHttpOnLoopback: () => config().STAGE === 'local',
   maxBodyBytes: () => maxBodyBytes,
 });
 

@@ -398,9 +398,15 @@ describe('94 unhandled soft decline', () => {
   it.each([
     ['no operations at all', { operations: undefined }],
     ['an empty operations array', { operations: [] }],
+    // Only 3dssuccess is enough (Vipps' guide sends just that): make-payment-step-up.e2e.test.ts.
     [
-      'only the 3dssuccess URL',
-      { operations: [{ operation: '3dssuccess', url: 'https://vipps.example/ok' }] },
+      'no 3dssuccess URL (only failure and cancel)',
+      {
+        operations: [
+          { operation: '3dsfailure', url: 'https://vipps.example/fail' },
+          { operation: '3dscancel', url: 'https://vipps.example/cancel' },
+        ],
+      },
     ],
   ])('a soft decline (amount 10036) with %s → FAIL 94, not SOFT_DECLINE', async (_n, change) => {
     const id = await createPayment(stack, 10_036);

@@ -53,8 +53,10 @@ let acquirer: HttpAcquirer;
 let counter = 0;
 
 function request(amount: number, extra: Partial<AuthorisationRequest> = {}): AuthorisationRequest {
+  const pspTransactionId = `psp-${Date.now()}-${++counter}`;
   return {
-    pspTransactionId: `psp-${Date.now()}-${++counter}`,
+    pspTransactionId,
+    idempotencyKey: pspTransactionId,
     merchantSerialNumber: '123456',
     amount,
     currency: 'NOK',
@@ -319,6 +321,22 @@ describe('HttpAcquirer authorise: the message on the wire', () => {
         dsTransactionId: threeDs.threeDsTransactionId,
         version: '2.2.0',
       },
+    });
+  });
+
+  it('the authorisation after 3-D Secure: its own Idempotency-Key, the same reference; the fake (which replays keys) approves', async () => {
+    const first = request(30_104);
+    fake.respond(30_104, { de39: '1A' });
+    expect(await acquirer.authorise(first, { signal: live() })).toMatchObject({ outcome: 'SOFT_DECLINE' });
+    fake.respond(30_104, {});
+    const again = { ...first, idempotencyKey: `${first.pspTransactionId}-3ds`, threeDs };
+    expect(await acquirer.authorise(again, { signal: live() })).toMatchObject({ outcome: 'APPROVED' });
+    const { body, headers } = lastMessage();
+    expect(headers['idempotency-key']).toBe(`${first.pspTransactionId}-3ds`);
+    expect(body.reference).toBe(first.pspTransactionId);
+    // The same key again is replayed by the acquirer: the soft decline, not a fresh decision.
+    expect(await acquirer.authorise({ ...first, threeDs }, { signal: live() })).toMatchObject({
+      outcome: 'SOFT_DECLINE',
     });
   });
 

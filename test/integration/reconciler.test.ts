@@ -161,6 +161,7 @@ async function stored(store: DynamoTransactionStore, tx: Transaction): Promise<T
 function authorisation(tx: Transaction): AuthorisationRequest {
   return {
     pspTransactionId: tx.pspTransactionId,
+    idempotencyKey: tx.pspTransactionId,
     merchantSerialNumber: tx.merchantSerialNumber,
     amount: tx.amount,
     currency: tx.currency,

@@ -389,12 +389,4 @@ describe('MakePaymentRequest: our leniency and strictness rules', () => {
       'cardData: must be a string when paymentInstrument is ENCRYPTEDCARD',
     ]);
   });
-
-  it('treats a body that is not JSON as invalid', () => {
-    expect(s.parseMakePaymentBody('{"pspTransactionId":')).toEqual({
-      success: false,
-      issues: ['(body): is not JSON'],
-    });
-    expect(s.parseMakePaymentBody(JSON.stringify(accepted)).success).toBe(true);
-  });
 });

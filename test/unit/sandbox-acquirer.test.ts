@@ -40,8 +40,10 @@ const threeDs: ThreeDsAuthentication = {
 
 let counter = 0;
 function request(amount: number, extra: Partial<AuthorisationRequest> = {}): AuthorisationRequest {
+  const pspTransactionId = `tx-${++counter}`;
   return {
-    pspTransactionId: `tx-${++counter}`,
+    pspTransactionId,
+    idempotencyKey: pspTransactionId,
     merchantSerialNumber: '123456',
     amount,
     currency: 'NOK',
@@ -117,9 +119,34 @@ describe('SandboxAcquirer authorise: amount rows', () => {
       responseCode: '1A',
     });
     expect(ledger.netCharged(first.pspTransactionId)).toBe(0);
-    const after3ds = await acquirer.authorise({ ...first, threeDs }, { signal: live() });
+    const after3ds = await acquirer.authorise(
+      { ...first, idempotencyKey: `${first.pspTransactionId}-3ds`, threeDs },
+      { signal: live() },
+    );
     expect(after3ds).toMatchObject({ outcome: 'APPROVED' });
     expect(ledger.netCharged(first.pspTransactionId)).toBe(10036);
+  });
+
+  it('honours idempotency keys like a real acquirer: a repeated key replays the first answer, even with a 3DS result', async () => {
+    const { acquirer, ledger } = setup();
+    const first = request(sandboxAmounts.softDecline);
+    await acquirer.authorise(first, { signal: live() });
+    expect(await acquirer.authorise({ ...first, threeDs }, { signal: live() })).toMatchObject({
+      outcome: 'SOFT_DECLINE',
+    });
+    expect(ledger.events(first.pspTransactionId)).toHaveLength(1);
+
+    const approved = request(25_000);
+    const answer = await acquirer.authorise(approved, { signal: live() });
+    expect(await acquirer.authorise(approved, { signal: live() })).toEqual(answer);
+    expect(ledger.authorisations(approved.pspTransactionId)).toHaveLength(1);
+
+    const reused = await acquirer.authorise(
+      { ...approved, pspTransactionId: 'another-payment' },
+      { signal: live() },
+    );
+    expect(reused).toMatchObject({ outcome: 'ERROR' });
+    expect(ledger.authorisations('another-payment')).toHaveLength(0);
   });
 
   it('10036 with a 3-D Secure object but no CAVV is still a soft decline', async () => {

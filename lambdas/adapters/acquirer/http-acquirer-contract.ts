@@ -32,7 +32,10 @@ export const reversalReasons = { customerCancellation: '4000', timeout: '4021' }
 
 export interface AuthorisationMessage {
   mti: '0100';
-  /** Our pspTransactionId: the idempotency key and the handle for a later reversal. */
+  /**
+   * Our pspTransactionId: the handle for a later reversal. The idempotency key travels in the
+   * `Idempotency-Key` header, one per authorisation attempt.
+   */
   reference: string;
   merchantSerialNumber: string;
   de2: string;

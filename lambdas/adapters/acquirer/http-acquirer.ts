@@ -89,10 +89,12 @@ export class HttpAcquirer implements Acquirer {
     { signal }: { signal: AbortSignal },
   ): Promise<AuthorisationResult> {
     const message = authorisationMessage(request, this.#context());
+    // The message's reference stays the payment (the handle for a reversal); the header key is
+    // per attempt, so the authorisation after 3-D Secure is not answered with the first one's.
     const exchange = await this.#exchange(
       acquirerPaths.authorisations,
       message,
-      request.pspTransactionId,
+      request.idempotencyKey,
       signal,
     );
     switch (exchange.kind) {

@@ -1,6 +1,8 @@
 /**
  * The sandbox acquirer: deterministic outcomes by amount (see sandbox-outcomes.ts), a ledger of
- * what "the network" did, and a fault API for tests. It is deployable to AWS for Vipps' test
+ * what "the network" did, and a fault API for tests. Like a real acquirer it applies an
+ * authorisation's idempotency key once and replays that answer to a repeat, so a caller that
+ * reuses a key (e.g. for the authorisation after 3-D Secure) gets the first answer again. It is deployable to AWS for Vipps' test
  * environment (STAGE=sandbox); production config refuses it.
  */
 import { AcquirerUnavailableError } from '../../core/errors.js';
@@ -70,35 +72,42 @@ export class SandboxAcquirer implements Acquirer {
   ): Promise<AuthorisationResult> {
     const fault = this.#takeFault('authorise');
     if (fault === 'unavailable') {
-      this.ledger.recordDecline(request.pspTransactionId, request.amount, 'ERROR', this.#clock.now());
+      // Never reached the acquirer: the key is not used up.
+      this.#recordDecline(request, 'ERROR');
       return { outcome: 'ERROR', message: 'Sandbox acquirer unavailable (injected fault)' };
     }
+    const replayed = this.ledger.answerFor(request.idempotencyKey, keyedRequest(request));
+    if (replayed) return replayed;
     const decision = decideSandboxOutcome(request);
     const answered = await sleep(this.#latencyMs, signal);
     if (!answered || fault === 'timeout' || decision.outcome === 'APPROVE_LATE') {
       await untilAborted(signal);
       return this.#answerLost(request, decision);
     }
+    const result = await this.#answer(request, decision);
+    this.ledger.rememberAnswer(request.idempotencyKey, keyedRequest(request), result);
+    return result;
+  }
+
+  async #answer(
+    request: AuthorisationRequest,
+    decision: Exclude<SandboxDecision, { outcome: 'APPROVE_LATE' }>,
+  ): Promise<AuthorisationResult> {
     switch (decision.outcome) {
       case 'APPROVE':
         return this.#approve(request, decision.forceCredit ? 'CREDIT' : await this.#funding(request));
       case 'DECLINE':
-        this.ledger.recordDecline(request.pspTransactionId, request.amount, 'DECLINED', this.#clock.now());
+        this.#recordDecline(request, 'DECLINED');
         return { outcome: 'DECLINED', reason: decision.reason, responseCode: decision.responseCode };
       case 'SOFT_DECLINE':
-        this.ledger.recordDecline(
-          request.pspTransactionId,
-          request.amount,
-          'SOFT_DECLINE',
-          this.#clock.now(),
-        );
+        this.#recordDecline(request, 'SOFT_DECLINE');
         return {
           outcome: 'SOFT_DECLINE',
           canStepUp: decision.canStepUp,
           responseCode: decision.responseCode,
         };
       case 'ERROR':
-        this.ledger.recordDecline(request.pspTransactionId, request.amount, 'ERROR', this.#clock.now());
+        this.#recordDecline(request, 'ERROR');
         return {
           outcome: 'ERROR',
           responseCode: decision.responseCode,
@@ -152,11 +161,28 @@ export class SandboxAcquirer implements Acquirer {
   #answerLost(request: AuthorisationRequest, decision: SandboxDecision): AuthorisationResult {
     if (decision.outcome === 'APPROVE' || decision.outcome === 'APPROVE_LATE') {
       const funding = decision.outcome === 'APPROVE' && decision.forceCredit ? 'CREDIT' : 'UNKNOWN';
-      this.#record(request, funding, true);
+      const acquirerReference = this.#record(request, funding, true);
+      // A repeat of the key learns what really happened (a declined one simply decides again).
+      this.ledger.rememberAnswer(request.idempotencyKey, keyedRequest(request), {
+        outcome: 'APPROVED',
+        acquirerReference,
+        funding,
+        responseCode: '00',
+      });
     } else {
-      this.ledger.recordDecline(request.pspTransactionId, request.amount, 'TIMEOUT', this.#clock.now());
+      this.#recordDecline(request, 'TIMEOUT');
     }
     return { outcome: 'TIMEOUT' };
+  }
+
+  #recordDecline(request: AuthorisationRequest, outcome: string): void {
+    this.ledger.recordDecline(
+      request.pspTransactionId,
+      request.amount,
+      outcome,
+      this.#clock.now(),
+      request.idempotencyKey,
+    );
   }
 
   #approve(request: AuthorisationRequest, funding: CardFunding): AuthorisationResult {
@@ -176,6 +202,7 @@ export class SandboxAcquirer implements Acquirer {
         late,
       },
       this.#clock.now(),
+      request.idempotencyKey,
     );
     return acquirerReference;
   }
@@ -190,6 +217,11 @@ export class SandboxAcquirer implements Acquirer {
     return this.#faults.get(operation)?.shift();
   }
 }
+
+const keyedRequest = (request: AuthorisationRequest) => ({
+  pspTransactionId: request.pspTransactionId,
+  amount: request.amount,
+});
 
 /** Resolves true after `ms`, or false as soon as `signal` fires (immediately if it already has). */
 function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {

@@ -8,7 +8,7 @@
  * container knows the authorisation, a merchant-API container does not (see `adopt` below).
  */
 import { AcquirerRefusedError } from '../../core/errors.js';
-import type { CardFunding } from '../../core/ports.js';
+import type { AuthorisationResult, CardFunding } from '../../core/ports.js';
 import type { Currency, MinorUnits } from '../../core/money.js';
 
 export type SandboxLedgerEventType =
@@ -22,6 +22,8 @@ export interface SandboxLedgerEvent {
   /** The capture/refund/void's own reference. */
   operationReference?: string;
   operationId?: string;
+  /** For AUTHORISATION, LATE_AUTHORISATION and DECLINE: the key the authorisation request carried. */
+  idempotencyKey?: string;
   amount: MinorUnits;
   at: string;
   /** For DECLINE: the outcome the sandbox answered (DECLINED, SOFT_DECLINE, ERROR, …). */
@@ -64,9 +66,17 @@ export function sandboxReference(amount: MinorUnits): string {
   return `SBX-${amount}-${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}`;
 }
 
+/** What the acquirer answered to one authorisation idempotency key, and for which request. */
+interface KeyedAnswer {
+  pspTransactionId: string;
+  amount: MinorUnits;
+  result: AuthorisationResult;
+}
+
 export class SandboxLedger {
   readonly #events: SandboxLedgerEvent[] = [];
   readonly #authorisations = new Map<string, SandboxAuthorisation>();
+  readonly #answersByKey = new Map<string, KeyedAnswer>();
 
   /** Every event, oldest first; only those of one payment when an id is given. */
   events(pspTransactionId?: string): SandboxLedgerEvent[] {
@@ -106,6 +116,7 @@ export class SandboxLedger {
   reset(): void {
     this.#events.length = 0;
     this.#authorisations.clear();
+    this.#answersByKey.clear();
   }
 
   // ── Used by the sandbox acquirer ───────────────────────────────────────────────────────────
@@ -116,19 +127,55 @@ export class SandboxLedger {
       'pspTransactionId' | 'acquirerReference' | 'amount' | 'currency' | 'funding' | 'late'
     >,
     at: Date,
+    idempotencyKey?: string,
   ): void {
-    this.#authorisations.set(entry.acquirerReference, { ...entry, adopted: false, captured: 0, refunded: 0 });
+    const { pspTransactionId, acquirerReference, amount } = entry;
+    this.#authorisations.set(acquirerReference, { ...entry, adopted: false, captured: 0, refunded: 0 });
     this.#events.push({
       type: entry.late ? 'LATE_AUTHORISATION' : 'AUTHORISATION',
-      pspTransactionId: entry.pspTransactionId,
-      acquirerReference: entry.acquirerReference,
-      amount: entry.amount,
+      pspTransactionId,
+      acquirerReference,
+      ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+      amount,
       at: at.toISOString(),
     });
   }
 
-  recordDecline(pspTransactionId: string, amount: MinorUnits, outcome: string, at: Date): void {
-    this.#events.push({ type: 'DECLINE', pspTransactionId, amount, outcome, at: at.toISOString() });
+  recordDecline(
+    pspTransactionId: string,
+    amount: MinorUnits,
+    outcome: string,
+    at: Date,
+    idempotencyKey?: string,
+  ): void {
+    this.#events.push({
+      type: 'DECLINE',
+      pspTransactionId,
+      ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+      amount,
+      outcome,
+      at: at.toISOString(),
+    });
+  }
+
+  /**
+   * Like a real acquirer, an authorisation key is applied once: remember what it was answered
+   * (for a lost answer, what the issuer really decided) so a repeat gets the same answer.
+   */
+  rememberAnswer(idempotencyKey: string, request: Omit<KeyedAnswer, 'result'>, result: AuthorisationResult) {
+    this.#answersByKey.set(idempotencyKey, { ...request, result });
+  }
+
+  /**
+   * The answer a repeated key gets: the first answer again, or ERROR when the key came with
+   * another payment or amount (the acquirer refuses to reuse a key for a different request).
+   */
+  answerFor(idempotencyKey: string, request: Omit<KeyedAnswer, 'result'>): AuthorisationResult | undefined {
+    const known = this.#answersByKey.get(idempotencyKey);
+    if (!known) return undefined;
+    if (known.pspTransactionId !== request.pspTransactionId || known.amount !== request.amount)
+      return { outcome: 'ERROR', message: 'Idempotency key reused for a different request' };
+    return { ...known.result };
   }
 
   /**

@@ -27,7 +27,9 @@
  *   - `operations`: optional although the OpenAPI requires it — we only need the URLs for a 3-D
  *     Secure step-up, and without them answer 94 (DESIGN.md) rather than refuse a payment that
  *     would most likely never be soft-declined. Entries without both `url` and a known `operation`
- *     are dropped for the same reason; `operations` that is not an array is refused.
+ *     are dropped for the same reason; `operations` that is not an array is refused. The URLs
+ *     themselves are judged by the use case (core/three-ds-session.ts): an unusable one means no
+ *     step-up (94), not an invalid request.
  *   - Unknown fields are ignored (and not carried on), as Vipps may add fields at any time.
  *   - Validation messages never contain the rejected value (it may be a card number).
  */
@@ -241,18 +243,6 @@ export function parseMakePaymentRequest(body: unknown): ParseMakePaymentResult {
     issues: formatIssues(result.error.issues),
     ...(typeof id === 'string' && id.length > 0 && id.length <= 100 ? { pspTransactionId: id } : {}),
   };
-}
-
-/** Same, from the raw HTTP body: a body that is not JSON is one more way to be invalid. */
-export function parseMakePaymentBody(raw: string | null | undefined): ParseMakePaymentResult {
-  if (!raw) return { success: false, issues: ['(body): is empty'] };
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    return { success: false, issues: ['(body): is not JSON'] };
-  }
-  return parseMakePaymentRequest(json);
 }
 
 // ── MakePaymentResponse ─────────────────────────────────────────────────────────────────────

@@ -1,4 +1,3 @@
-import { vippsErrors } from '../error-catalogue.js';
 import { AcquirerRefusedError, ConcurrentUpdateError, InvalidTransitionError } from '../errors.js';
 import type { Acquirer, Log, StatusQueue, TransactionStore, VippsApi } from '../ports.js';
 import { oldestUnacknowledgedAt, statusUpdatesToSend } from '../status-sync.js';
@@ -11,13 +10,13 @@ import {
   type Transition,
   completeOperation,
   expire,
-  fail,
   findPendingOperation,
   isPastDeadline,
   nextDueAt,
   releaseOperation,
 } from '../transaction.js';
 import { commit } from './commit.js';
+import { isAbandoned, takeOverAbandoned } from './make-payment/takeover.js';
 import { callAcquirer, commitWithRetry, enqueueStatusUpdate, operationAmount } from './payment-operations.js';
 
 export interface ReconcileDeps {
@@ -61,8 +60,6 @@ export interface ReconcileResult {
   failures: Array<{ pspTransactionId: string; error: string }>;
 }
 
-/** Same grace as make-payment.ts gives a first request before a duplicate takes it over. */
-const ABANDON_GRACE_MS = 2_000;
 const MAX_ROUNDS = 5;
 
 /**
@@ -148,16 +145,9 @@ async function settleInitiated(
   const at = now.toISOString();
   const attempt = tx.makePayment;
   if (attempt?.state === 'IN_PROGRESS') {
-    const abandonAt = Date.parse(attempt.claimedAt) + deps.acquirerBudgetMs + ABANDON_GRACE_MS;
-    if (now.getTime() < abandonAt) return tx; // still authorising: leave it to makePayment
-    // Like make-payment.ts's takeover: the Lambda died mid-authorisation, so we cannot know whether
-    // the issuer approved; Vipps gets 85 if it asks again, and the next step reverses.
-    const answer = { status: 'FAIL' as const, error: vippsErrors.tooLate };
-    const failed = fail(tx, vippsErrors.tooLate, { at, outcome: 'UNKNOWN', note: 'Abandoned attempt' });
-    const next = await commit(deps.transactions, tx, {
-      changes: { ...failed.changes, makePayment: { ...attempt, state: 'ANSWERED', answer } },
-      history: failed.history,
-    });
+    // Still authorising: leave it to makePayment. Else the same takeover a waiting duplicate does.
+    if (!isAbandoned(tx, now, deps.acquirerBudgetMs)) return tx;
+    const next = await commit(deps.transactions, tx, takeOverAbandoned(tx, at));
     sweep.record('abandoned', { claimedAt: attempt.claimedAt });
     return next;
   }

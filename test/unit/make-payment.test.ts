@@ -1,0 +1,438 @@
+/**
+ * The makePayment use case's decision branches, part by part (claim, authorise, step-up,
+ * takeover), with small in-memory stores: the store keeps the conditional-write contract (a
+ * stale version loses with ConcurrentUpdateError), the acquirer is scripted per call. The same
+ * behaviour over real HTTP, dynalite and KMS is in test/e2e/make-payment*.e2e.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import { ConcurrentUpdateError } from '../../lambdas/core/errors.js';
+import type {
+  Acquirer,
+  AuthorisationRequest,
+  AuthorisationResult,
+  SealedSecret,
+  SecretVault,
+  TransactionStore,
+} from '../../lambdas/core/ports.js';
+import { sha256Hex } from '../../lambdas/core/secrets.js';
+import {
+  isUsableOperationUrl,
+  type ThreeDsSession,
+  type ThreeDsSessionStore,
+} from '../../lambdas/core/three-ds-session.js';
+import type { StatusUpdate, Transaction, Transition } from '../../lambdas/core/transaction.js';
+import {
+  type MakePaymentCommand,
+  type MakePaymentDeps,
+  makePayment,
+} from '../../lambdas/core/use-cases/make-payment.js';
+import { authorisationKey, stepUpOperations } from '../../lambdas/core/use-cases/make-payment/step-up.js';
+import { isAbandoned, takeOverAbandoned } from '../../lambdas/core/use-cases/make-payment/takeover.js';
+import { RecordingLog, TestClock } from '../support/three-ds-harness.js';
+import { initiatedPayment } from '../support/transactions.js';
+
+const TOKEN = 'make-payment-token';
+const NOW = new Date('2026-11-24T10:05:00.000Z');
+const token = {
+  kind: 'NETWORK_TOKEN' as const,
+  number: '4895370013193500',
+  expiryMonth: '03',
+  expiryYear: '2030',
+  cryptogram: 'AlhlvxmN2ZKuAAESNFZ4GoABFA==',
+  eci: '07',
+  tokenType: 'VISA' as const,
+};
+const vippsOperations = [
+  { operation: '3dssuccess', url: 'https://vipps.example/intercept?code=OK' },
+  { operation: '3dsfailure', url: 'https://vipps.example/intercept?code=FAIL' },
+  { operation: '3dscancel', url: 'https://vipps.example/intercept?code=CANCEL' },
+];
+const authentication = {
+  cavv: 'AAABBEg0VhI0VniQEjRWAAAAAAA=',
+  eci: '05',
+  threeDsTransactionId: 'ds-1',
+  version: '2.2.0',
+};
+
+class MemoryTransactions implements TransactionStore {
+  readonly items = new Map<string, Transaction>();
+  /** Called before each apply: lets a test change the item under the writer (another request). */
+  beforeApply?: (tx: Transaction) => void;
+  create(tx: Transaction) {
+    this.items.set(tx.pspTransactionId, structuredClone(tx));
+    return Promise.resolve();
+  }
+  get(id: string) {
+    const tx = this.items.get(id);
+    return Promise.resolve(tx ? structuredClone(tx) : undefined);
+  }
+  findByMerchantOrder() {
+    return Promise.resolve(undefined);
+  }
+  apply(
+    current: Transaction,
+    t: Pick<Transition, 'changes' | 'history'>,
+    remove: ReadonlyArray<keyof Transaction> = [],
+  ) {
+    this.beforeApply?.(current);
+    const stored = this.items.get(current.pspTransactionId);
+    if (!stored || stored.version !== current.version)
+      return Promise.reject(new ConcurrentUpdateError(current.pspTransactionId));
+    const next = {
+      ...stored,
+      ...t.changes,
+      history: [...stored.history, ...t.history],
+      version: stored.version + 1,
+    } as Transaction;
+    for (const field of remove) delete next[field];
+    this.items.set(next.pspTransactionId, next);
+    return Promise.resolve(structuredClone(next));
+  }
+  listDue() {
+    return Promise.resolve([]);
+  }
+  recordVippsAck() {
+    return Promise.resolve(true);
+  }
+  recordVippsRejection() {
+    return Promise.resolve();
+  }
+}
+
+class MemorySessions implements ThreeDsSessionStore {
+  readonly items = new Map<string, ThreeDsSession>();
+  create(session: ThreeDsSession) {
+    this.items.set(session.sessionId, structuredClone(session));
+    return Promise.resolve();
+  }
+  get(id: string) {
+    const session = this.items.get(id);
+    return Promise.resolve(session ? structuredClone(session) : undefined);
+  }
+  complete(id: string, outcome: Parameters<ThreeDsSessionStore['complete']>[1]) {
+    const session = this.items.get(id);
+    if (!session || session.state !== 'PENDING') return Promise.resolve(false);
+    this.items.set(id, { ...session, ...outcome });
+    return Promise.resolve(true);
+  }
+}
+
+/** Seals by base64 with the context inside, so a wrong context does not open (like KMS). */
+const vault: SecretVault = {
+  seal: (plaintext, context) =>
+    Promise.resolve({
+      encryptedDataKey: JSON.stringify(context),
+      iv: '',
+      ciphertext: Buffer.from(plaintext).toString('base64'),
+      tag: '',
+    } as unknown as SealedSecret),
+  open: (sealed, context) => {
+    const s = sealed as unknown as { encryptedDataKey: string; ciphertext: string };
+    if (s.encryptedDataKey !== JSON.stringify(context)) return Promise.reject(new Error('context mismatch'));
+    return Promise.resolve(Buffer.from(s.ciphertext, 'base64'));
+  },
+};
+
+class ScriptedAcquirer implements Acquirer {
+  readonly requests: AuthorisationRequest[] = [];
+  readonly voids: string[] = [];
+  constructor(readonly answers: AuthorisationResult[]) {}
+  authorise(request: AuthorisationRequest) {
+    this.requests.push(request);
+    return Promise.resolve(this.answers.shift() ?? { outcome: 'ERROR' as const, message: 'unscripted' });
+  }
+  cancel(op: { acquirerReference: string }) {
+    this.voids.push(op.acquirerReference);
+    return Promise.resolve({ acquirerReference: `${op.acquirerReference}-void` });
+  }
+  capture() {
+    return Promise.reject(new Error('not used'));
+  }
+  refund() {
+    return Promise.reject(new Error('not used'));
+  }
+  reverse() {
+    return Promise.resolve({ reversed: false });
+  }
+}
+
+function setup(answers: AuthorisationResult[] = [], payment: Partial<Transaction> = {}) {
+  const transactions = new MemoryTransactions();
+  const sessions = new MemorySessions();
+  const acquirer = new ScriptedAcquirer(answers);
+  const enqueued: StatusUpdate[] = [];
+  const clock = new TestClock(NOW);
+  const log = new RecordingLog();
+  const tx = initiatedPayment({ makePaymentTokenHash: sha256Hex(TOKEN), ...payment });
+  void transactions.create(tx);
+  const deps: MakePaymentDeps = {
+    transactions,
+    threeDsSessions: sessions,
+    acquirer,
+    cardFunding: { lookup: () => Promise.resolve('DEBIT') },
+    cardData: {
+      decrypt: () => Promise.reject(new Error('not used')),
+      publicKeyPem: () => Promise.reject(new Error('not used')),
+    },
+    vault,
+    statusQueue: { enqueue: (u) => Promise.resolve(void enqueued.push(u)) },
+    clock,
+    log,
+    acquirerBudgetMs: 1_000,
+    threeDsSessionTtlSeconds: 900,
+    threeDsUrl: (id) => `https://psp.example/3ds/${id}`,
+    pollIntervalMs: 1,
+  };
+  const command = (overrides: Partial<MakePaymentCommand> = {}): MakePaymentCommand => ({
+    pspTransactionId: tx.pspTransactionId,
+    merchantSerialNumber: tx.merchantSerialNumber,
+    operations: vippsOperations,
+    card: token,
+    binNumber: '489537',
+    requestHash: 'hash-1',
+    ...overrides,
+  });
+  const send = async (overrides: Partial<MakePaymentCommand> = {}) => {
+    const outcome = await makePayment(command(overrides), TOKEN, deps);
+    if (outcome.kind !== 'ANSWER') throw new Error(`not answered: ${outcome.reason}`);
+    return outcome;
+  };
+  const stored = async () => (await transactions.get(tx.pspTransactionId))!;
+  return { transactions, sessions, acquirer, enqueued, clock, log, deps, tx, send, stored };
+}
+
+const softDecline: AuthorisationResult = { outcome: 'SOFT_DECLINE', canStepUp: true, responseCode: '1A' };
+const approved: AuthorisationResult = { outcome: 'APPROVED', acquirerReference: 'REF-1', funding: 'DEBIT' };
+
+/** A payment soft-declined once, whose session then ended as `state`. */
+async function afterChallenge(
+  state: 'SUCCEEDED' | 'FAILED' | 'CANCELLED',
+  answers: AuthorisationResult[] = [],
+) {
+  const env = setup([softDecline, ...answers]);
+  const first = await env.send();
+  expect(first.answer.status).toBe('SOFT_DECLINE');
+  const sessionId = (await env.stored()).threeDsSessionId!;
+  await env.sessions.complete(sessionId, {
+    state,
+    completedAt: NOW.toISOString(),
+    ...(state === 'SUCCEEDED' ? { authentication } : {}),
+  });
+  return env;
+}
+
+describe('claim: what a request gets before anything is authorised', () => {
+  it('the same request again replays the stored answer and never asks the acquirer twice', async () => {
+    const env = setup([approved]);
+    expect((await env.send()).answer).toEqual({ status: 'OK' });
+    expect(await env.send()).toMatchObject({ answer: { status: 'OK' }, replayed: true });
+    expect(env.acquirer.requests).toHaveLength(1);
+    expect(env.enqueued.map((u) => u.status)).toEqual(['RESERVED']);
+  });
+
+  it('a different request after a final answer → 85, nothing changes', async () => {
+    const env = setup([{ outcome: 'DECLINED', reason: 'REFUSED', responseCode: '05' }]);
+    expect((await env.send()).answer.error?.errorId).toBe('82');
+    const version = (await env.stored()).version;
+    expect((await env.send({ requestHash: 'hash-2' })).answer.error?.errorId).toBe('85');
+    expect((await env.stored()).version).toBe(version);
+  });
+
+  it('past our deadline → 85 and the payment EXPIRED, nothing sent to the acquirer', async () => {
+    const env = setup([approved], { expiresAt: '2026-11-24T10:00:00.000Z' });
+    expect((await env.send()).answer.error?.errorId).toBe('85');
+    expect(await env.stored()).toMatchObject({ status: 'EXPIRED' });
+    expect(env.acquirer.requests).toHaveLength(0);
+  });
+
+  it('Vipps ended the payment → 93, CANCELLED, nothing sent to the acquirer', async () => {
+    const env = setup();
+    expect((await env.send({ endedByVipps: 'CANCEL', card: undefined })).answer.error).toEqual({
+      errorId: '93',
+      errorText: 'Status from Vipps:CANCEL',
+    });
+    expect(await env.stored()).toMatchObject({ status: 'CANCELLED' });
+  });
+
+  it('a lost claim write is decided again from the new item (here: the other request’s final answer → 85)', async () => {
+    const env = setup([approved]);
+    env.transactions.beforeApply = (current) => {
+      env.transactions.beforeApply = undefined;
+      const other = { ...current, version: current.version + 1, status: 'CANCELLED' as const };
+      env.transactions.items.set(current.pspTransactionId, other);
+    };
+    expect((await env.send()).answer.error?.errorId).toBe('85');
+    expect(env.acquirer.requests).toHaveLength(0);
+  });
+
+  it('a concurrent duplicate waits for the first answer; an abandoned first attempt is taken over with 85', async () => {
+    const env = setup();
+    const claimed = {
+      requestHash: 'hash-1',
+      phase: 'INITIAL' as const,
+      state: 'IN_PROGRESS' as const,
+      claimedAt: NOW.toISOString(),
+    };
+    env.transactions.items.get(env.tx.pspTransactionId)!.makePayment = claimed;
+    setTimeout(() => env.clock.advance(3_001), 5); // past budget (1 s) + grace (2 s)
+    expect((await env.send()).answer.error?.errorId).toBe('85');
+    expect(await env.stored()).toMatchObject({
+      status: 'FAILED',
+      authorisationOutcome: 'UNKNOWN',
+      makePayment: { state: 'ANSWERED', answer: { status: 'FAIL' } },
+    });
+    expect(env.acquirer.requests).toHaveLength(0);
+  });
+});
+
+describe('authorise: the acquirer’s answer', () => {
+  it('approved → OK, RESERVED, the RESERVED status update enqueued', async () => {
+    const env = setup([approved]);
+    expect((await env.send()).answer).toEqual({ status: 'OK' });
+    expect(await env.stored()).toMatchObject({ status: 'RESERVED', acquirerReference: 'REF-1' });
+    expect(env.enqueued).toHaveLength(1);
+  });
+
+  it('approved but credit for a merchant that disallows it → 88, the approval voided', async () => {
+    const env = setup([{ ...approved, funding: 'CREDIT' }], { allowCreditCards: false });
+    expect((await env.send()).answer.error?.errorId).toBe('88');
+    expect(env.acquirer.voids).toEqual(['REF-1']);
+    expect(await env.stored()).toMatchObject({ status: 'FAILED', authorisationOutcome: 'DECLINED' });
+  });
+
+  it('no answer within the budget → 85, outcome UNKNOWN (the reconciler reverses)', async () => {
+    const env = setup([{ outcome: 'TIMEOUT' }]);
+    expect((await env.send()).answer.error?.errorId).toBe('85');
+    expect(await env.stored()).toMatchObject({ status: 'FAILED', authorisationOutcome: 'UNKNOWN' });
+  });
+
+  it('the merchant cancelled while we authorised → 85 and the approval voided', async () => {
+    const env = setup([approved]);
+    let applies = 0;
+    env.transactions.beforeApply = (current) => {
+      if (++applies !== 2) return; // after the claim, before the answer is stored
+      env.transactions.items.set(current.pspTransactionId, {
+        ...current,
+        version: current.version + 1,
+        status: 'CANCELLED',
+      });
+    };
+    expect((await env.send()).answer.error?.errorId).toBe('85');
+    expect(env.acquirer.voids).toEqual(['REF-1']);
+    expect(await env.stored()).toMatchObject({ status: 'CANCELLED', makePayment: { state: 'ANSWERED' } });
+  });
+});
+
+describe('step-up: 3-D Secure', () => {
+  it('a soft decline → SOFT_DECLINE 1036 with url3dSecure; the session holds the token sealed and the operations', async () => {
+    const env = setup([softDecline]);
+    const { answer } = await env.send();
+    expect(answer).toMatchObject({ status: 'SOFT_DECLINE', error: { errorId: '1036' } });
+    const tx = await env.stored();
+    expect(answer.url3dSecure).toBe(`https://psp.example/3ds/${tx.threeDsSessionId}`);
+    const session = env.sessions.items.get(tx.threeDsSessionId!)!;
+    expect(session.operations).toEqual(vippsOperations);
+    expect(JSON.stringify(session)).not.toContain(token.number);
+  });
+
+  it('after the challenge: authorised with the 3DS result under its own idempotency key → OK', async () => {
+    const env = await afterChallenge('SUCCEEDED', [approved]);
+    expect((await env.send({ requestHash: 'hash-2' })).answer).toEqual({ status: 'OK' });
+    const [first, second] = env.acquirer.requests;
+    expect(first!.idempotencyKey).toBe(env.tx.pspTransactionId);
+    expect(second!.idempotencyKey).toBe(`${env.tx.pspTransactionId}-3ds`);
+    expect(second!.threeDs).toEqual(authentication);
+  });
+
+  it('after the challenge, another token number → FAIL 72, the acquirer not asked', async () => {
+    const env = await afterChallenge('SUCCEEDED', [approved]);
+    const { answer } = await env.send({
+      requestHash: 'hash-2',
+      card: { ...token, number: '4111111111111111' },
+    });
+    expect(answer.error).toEqual({
+      errorId: '72',
+      errorText: 'Card differs from the one authenticated with 3-D Secure',
+    });
+    expect(env.acquirer.requests).toHaveLength(1);
+    expect(await env.stored()).toMatchObject({ status: 'FAILED' });
+    expect(env.log.text()).not.toContain('4111111111111111');
+  });
+
+  it.each([
+    ['FAILED', '82'],
+    ['CANCELLED', '72'],
+  ] as const)('after a %s challenge → FAIL %s, the acquirer not asked again', async (state, errorId) => {
+    const env = await afterChallenge(state);
+    expect((await env.send({ requestHash: 'hash-2' })).answer.error?.errorId).toBe(errorId);
+    expect(env.acquirer.requests).toHaveLength(1);
+  });
+
+  it('a second soft decline after 3-D Secure → 94, never a second SOFT_DECLINE', async () => {
+    const env = await afterChallenge('SUCCEEDED', [softDecline]);
+    expect((await env.send({ requestHash: 'hash-2' })).answer.error?.errorId).toBe('94');
+  });
+
+  it('a soft decline with unusable operations → 94 and no session', async () => {
+    const env = setup([softDecline]);
+    const operations = [{ operation: '3dssuccess', url: 'http://vipps.example/ok' }];
+    expect((await env.send({ operations })).answer.error?.errorId).toBe('94');
+    expect(env.sessions.items.size).toBe(0);
+  });
+
+  it('operations: 3dssuccess alone is enough; every URL present must be usable', () => {
+    const https = { allowHttpOnLoopback: false };
+    const [success, failure] = vippsOperations;
+    expect(stepUpOperations([success!], https)).toEqual([success]);
+    expect(stepUpOperations([failure!], https)).toBeUndefined();
+    expect(stepUpOperations([], https)).toBeUndefined();
+    expect(stepUpOperations([success!, { operation: '3dscancel', url: 'ftp://x' }], https)).toBeUndefined();
+    expect(stepUpOperations([success!, { operation: 'other', url: 'nonsense' }], https)).toEqual([success]);
+  });
+
+  it.each([
+    ['https://vipps.example/a?b=c%2Fd', false, true],
+    ['http://vipps.example/a', true, false],
+    ['http://127.0.0.1:3000/a', true, true],
+    ['http://localhost/a', true, true],
+    ['http://[::1]:8080/a', true, true],
+    ['http://127.0.0.1:3000/a', false, false],
+    ['https://user:pw@vipps.example/a', false, false],
+    ['https://vipps.example/a b', false, false],
+    ['//vipps.example/a', false, false],
+    ['javascript:alert(1)', true, false],
+  ])('operations URL %s (loopback http allowed: %s) → usable: %s', (url, allowHttpOnLoopback, usable) => {
+    expect(isUsableOperationUrl(url, { allowHttpOnLoopback })).toBe(usable);
+  });
+
+  it('the idempotency key: the payment for the first attempt, its own for the one after 3-D Secure', () => {
+    const tx = initiatedPayment();
+    expect(authorisationKey(tx, 'INITIAL')).toBe(tx.pspTransactionId);
+    expect(authorisationKey(tx, 'AFTER_3DS')).toBe(`${tx.pspTransactionId}-3ds`);
+  });
+});
+
+describe('takeover: the one rule for an abandoned attempt', () => {
+  const claimedAt = '2026-11-24T10:00:00.000Z';
+  const inProgress = initiatedPayment({
+    makePayment: { requestHash: 'h', phase: 'INITIAL', state: 'IN_PROGRESS', claimedAt },
+  });
+
+  it('abandoned only after the acquirer budget plus the grace', () => {
+    expect(isAbandoned(inProgress, new Date('2026-11-24T10:00:02.999Z'), 1_000)).toBe(false);
+    expect(isAbandoned(inProgress, new Date('2026-11-24T10:00:03.000Z'), 1_000)).toBe(true);
+    expect(isAbandoned(initiatedPayment(), new Date('2026-11-25T00:00:00.000Z'), 1_000)).toBe(false);
+  });
+
+  it('an INITIATED payment fails with 85, outcome UNKNOWN; one that moved on only gets the answer', () => {
+    const failed = takeOverAbandoned(inProgress, NOW.toISOString());
+    expect(failed.changes).toMatchObject({
+      status: 'FAILED',
+      authorisationOutcome: 'UNKNOWN',
+      makePayment: { state: 'ANSWERED', answer: { status: 'FAIL', error: { errorId: '85' } } },
+    });
+    const cancelled = takeOverAbandoned({ ...inProgress, status: 'CANCELLED' }, NOW.toISOString());
+    expect(cancelled.changes.status).toBeUndefined();
+    expect(cancelled.changes.makePayment).toMatchObject({ state: 'ANSWERED' });
+  });
+});

@@ -68,9 +68,14 @@ export class InMemoryTransactionStore implements TransactionStore {
     return Promise.resolve(this.peek(pspTransactionId));
   }
 
-  findByMerchantOrder(merchantSerialNumber: string, merchantOrderId: string): Promise<Transaction | undefined> {
+  findByMerchantOrder(
+    merchantSerialNumber: string,
+    merchantOrderId: string,
+  ): Promise<Transaction | undefined> {
     const [first] = [...this.#items.values()]
-      .filter((tx) => tx.merchantSerialNumber === merchantSerialNumber && tx.merchantOrderId === merchantOrderId)
+      .filter(
+        (tx) => tx.merchantSerialNumber === merchantSerialNumber && tx.merchantOrderId === merchantOrderId,
+      )
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
     return Promise.resolve(first ? copy(first) : undefined);
   }

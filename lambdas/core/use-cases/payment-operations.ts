@@ -80,7 +80,16 @@ export function callAcquirer(
   }
 }
 
-/** Where a request with this Idempotency-Key stands before it does anything. */
+/** One capture/refund/cancel request: what it asks for, of which payment, under which key. */
+interface OperationRequest {
+  operation: PendingOperation['operation'];
+  amount: MinorUnits;
+  idempotencyKey: string | undefined;
+  reload: () => Promise<Transaction>;
+  at: () => string;
+}
+
+/** Where a request stands before it calls the acquirer. */
 type Start =
   | { kind: 'done'; tx: Transaction; entry: HistoryEntry }
   | { kind: 'claimed'; tx: Transaction; pending: PendingOperation };
@@ -104,11 +113,43 @@ async function acquirerOperation(
   idempotencyKey: string | undefined,
   deps: PaymentOperationDeps,
 ): Promise<Transaction> {
-  const reload = () => loadOwnedPayment(deps.transactions, merchant, pspTransactionId);
-  const at = () => deps.clock.now().toISOString();
+  const request: OperationRequest = {
+    operation,
+    amount,
+    idempotencyKey,
+    reload: () => loadOwnedPayment(deps.transactions, merchant, pspTransactionId),
+    at: () => deps.clock.now().toISOString(),
+  };
+  const start = await claimOrFind(request, deps);
+  if (start.kind === 'done') return replayCompleted(start.tx, start.entry, deps);
 
-  const start = await retryOnWriteConflict(async (): Promise<Start> => {
-    const tx = await reload();
+  const { tx, pending } = start;
+  let acquirerReference: string;
+  try {
+    ({ acquirerReference } = await callAcquirer(deps.acquirer, tx, pending));
+  } catch (error) {
+    if (error instanceof AcquirerRefusedError) await releaseClaim(tx, pending, request.reload, deps);
+    deps.log.warn('Acquirer operation not confirmed', { pspTransactionId, operation, error: String(error) });
+    throw error;
+  }
+  const done = await completeClaim(tx, pending, acquirerReference, request, deps);
+  deps.log.info('Acquirer operation completed', {
+    pspTransactionId,
+    operation,
+    amount: operationAmount(tx, pending),
+  });
+  await enqueueStatusUpdate(deps, done.statusUpdate);
+  return done.tx;
+}
+
+/**
+ * Decide from a fresh read what this request is: the operation its key already completed, the
+ * claim its key already holds (a retry after a crash), or a new claim — written conditionally.
+ */
+function claimOrFind(request: OperationRequest, deps: PaymentOperationDeps): Promise<Start> {
+  const { operation, amount, idempotencyKey } = request;
+  return retryOnWriteConflict(async () => {
+    const tx = await request.reload();
     const previous = idempotencyKey ? operationByKey(tx, idempotencyKey) : undefined;
     if (previous && 'completed' in previous) {
       assertSameOperation(previous.completed, operation, amount);
@@ -118,48 +159,38 @@ async function acquirerOperation(
       assertSameOperation(previous.pending, operation, amount);
       return { kind: 'claimed', tx, pending: previous.pending };
     }
-    const operationId = `${pspTransactionId}-${operation.toLowerCase()}-${randomToken(9)}`;
+    const operationId = `${tx.pspTransactionId}-${operation.toLowerCase()}-${randomToken(9)}`;
     const claim = claimOperation(tx, operation, amount, {
-      at: at(),
+      at: request.at(),
       operationId,
       ...(idempotencyKey ? { idempotencyKey } : {}),
     });
     const claimed = await commit(deps.transactions, tx, claim);
     return { kind: 'claimed', tx: claimed, pending: findPendingOperation(claimed, operationId)! };
   });
-  if (start.kind === 'done') return replayCompleted(start.tx, start.entry, deps);
+}
 
-  const { tx, pending } = start;
-  let acquirerReference: string;
-  try {
-    ({ acquirerReference } = await callAcquirer(deps.acquirer, tx, pending));
-  } catch (error) {
-    if (error instanceof AcquirerRefusedError) await releaseClaim(tx, pending, reload, deps);
-    deps.log.warn('Acquirer operation not confirmed', { pspTransactionId, operation, error: String(error) });
-    throw error;
-  }
-
-  const done = await retryOnWriteConflict(async (attemptNo) => {
-    const current = attemptNo === 0 ? tx : await reload();
-    // The reconciler may have completed it meanwhile (it chases with the same operationId).
-    if (
-      !findPendingOperation(current, pending.operationId) &&
-      completedOperation(current, pending.operationId)
-    )
-      return { tx: current, statusUpdate: undefined };
-    const transition = completeOperation(current, pending.operationId, { at: at(), acquirerReference });
+/** The acquirer confirmed: apply the claim (unless the reconciler already did, same operationId). */
+function completeClaim(
+  tx: Transaction,
+  pending: PendingOperation,
+  acquirerReference: string,
+  request: OperationRequest,
+  deps: PaymentOperationDeps,
+): Promise<{ tx: Transaction; statusUpdate?: StatusUpdate }> {
+  return retryOnWriteConflict(async (attemptNo) => {
+    const current = attemptNo === 0 ? tx : await request.reload();
+    const settled = !findPendingOperation(current, pending.operationId);
+    if (settled && completedOperation(current, pending.operationId)) return { tx: current };
+    const transition = completeOperation(current, pending.operationId, {
+      at: request.at(),
+      acquirerReference,
+    });
     return {
       tx: await commit(deps.transactions, current, transition),
-      statusUpdate: transition.statusUpdate,
+      ...(transition.statusUpdate ? { statusUpdate: transition.statusUpdate } : {}),
     };
   });
-  deps.log.info('Acquirer operation completed', {
-    pspTransactionId,
-    operation,
-    amount: operationAmount(tx, pending),
-  });
-  await enqueueStatusUpdate(deps, done.statusUpdate);
-  return done.tx;
 }
 
 /** The same key must mean the same request: another operation or amount is a client error. */

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { SandboxAcquirer, SandboxLedger } from '../../lambdas/adapters/acquirer/sandbox-acquirer.js';
 import {
+  AcquirerRefusedError,
   AmountExceedsRemainingError,
   ConcurrentUpdateError,
   InvalidTransitionError,
@@ -130,6 +131,16 @@ describe('write conflicts: one retry policy', () => {
     expect(transactions.applyAttempts).toBe(writeConflictPolicy.maxAttempts);
     expect(ops('CAPTURE')).toHaveLength(0);
     expect(transactions.peek(id)?.pendingOperations).toEqual([]);
+  });
+
+  it('an acquirer refusal is answered as such even when releasing the claim loses every race', async () => {
+    const { transactions, deps, id, acquirer } = setup();
+    // The capture claim wins; from then on every write loses.
+    transactions.afterApply(() => void transactions.conflictOnNextApplies(1_000));
+    const refuse = acquirer.capture.bind(acquirer);
+    acquirer.capture = (op) => refuse({ ...op, amount: 999_999 }); // more than authorised → refused
+    await expect(capturePayment(merchant, id, 1_000, 'cap-11', deps)).rejects.toThrow(AcquirerRefusedError);
+    expect(transactions.peek(id)?.pendingOperations).toHaveLength(1); // left for the reconciler
   });
 
   it('re-decides from the winner’s item: a capture that no longer fits is refused, not claimed', async () => {

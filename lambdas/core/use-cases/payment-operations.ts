@@ -1,4 +1,4 @@
-import { AcquirerRefusedError, OperationKeyReusedError } from '../errors.js';
+import { AcquirerRefusedError, ConcurrentUpdateError, OperationKeyReusedError } from '../errors.js';
 import type { MinorUnits } from '../money.js';
 import type { Acquirer, Clock, Log, Merchant, StatusQueue, TransactionStore } from '../ports.js';
 import { randomToken } from '../secrets.js';
@@ -223,22 +223,34 @@ async function replayCompleted(
   return tx;
 }
 
-/** The acquirer refused: drop the claim so its amount is free again (unless already settled). */
+/**
+ * The acquirer refused: drop the claim so its amount is free again (unless already settled). If
+ * even that loses every race, the merchant still learns the refusal; the reconciler, asking the
+ * acquirer again with the same operationId, gets the same refusal and drops the claim.
+ */
 async function releaseClaim(
   tx: Transaction,
   pending: PendingOperation,
   reload: () => Promise<Transaction>,
   deps: PaymentOperationDeps,
 ): Promise<void> {
-  await retryOnWriteConflict(async (attemptNo) => {
-    const current = attemptNo === 0 ? tx : await reload();
-    if (!findPendingOperation(current, pending.operationId)) return;
-    await commit(
-      deps.transactions,
-      current,
-      releaseOperation(current, pending.operationId, deps.clock.now().toISOString()),
-    );
-  });
+  try {
+    await retryOnWriteConflict(async (attemptNo) => {
+      const current = attemptNo === 0 ? tx : await reload();
+      if (!findPendingOperation(current, pending.operationId)) return;
+      await commit(
+        deps.transactions,
+        current,
+        releaseOperation(current, pending.operationId, deps.clock.now().toISOString()),
+      );
+    });
+  } catch (error) {
+    if (!(error instanceof ConcurrentUpdateError)) throw error;
+    deps.log.warn('Refused operation left claimed; the reconciler will release it', {
+      pspTransactionId: tx.pspTransactionId,
+      operationId: pending.operationId,
+    });
+  }
 }
 
 export function capturePayment(

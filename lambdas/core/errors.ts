@@ -69,3 +69,16 @@ export class AcquirerUnavailableError extends DomainError {}
 
 /** The acquirer refused an operation (capture/refund/void) outright. */
 export class AcquirerRefusedError extends DomainError {}
+
+/**
+ * An Idempotency-Key this payment already used for another operation or amount. The Merchant
+ * API's idempotency records catch this first; this is the store's own check, which outlives them.
+ */
+export class OperationKeyReusedError extends DomainError {
+  constructor(
+    readonly operation: string,
+    readonly amount: number,
+  ) {
+    super(`This Idempotency-Key was already used for ${operation.toLowerCase()} of ${amount} øre`);
+  }
+}

@@ -6,6 +6,7 @@ import { type Currency, type MinorUnits, isMinorUnits } from './money.js';
  * One payment and its state machine (DESIGN.md "State machine"):
  *   INITIATED → RESERVED | FAILED | CANCELLED | EXPIRED
  *   RESERVED → (PARTIALLY_)CAPTURED → (PARTIALLY_)REFUNDED;  RESERVED → CANCELLED (void)
+ *   PARTIALLY_CAPTURED → CANCELLED (the uncaptured remainder is released; refunds stay possible)
  * The functions here are pure: they check the invariants and return a Transition that the store
  * applies as ONE conditional write on `version`, so two concurrent writers cannot both win.
  */
@@ -32,6 +33,8 @@ export interface HistoryEntry {
   at: string;
   acquirerReference?: string;
   idempotencyKey?: string;
+  /** The claimed operation this entry completed (capture / refund / void at the acquirer). */
+  operationId?: string;
   /** The Vipps status update this entry produced, if any. */
   statusSeq?: number;
   errorId?: string;
@@ -107,6 +110,8 @@ export interface Transaction {
   reservedAmount: MinorUnits;
   capturedAmount: MinorUnits;
   refundedAmount: MinorUnits;
+  /** What a cancel released at the acquirer (the whole reservation, or what a partial capture left). */
+  releasedAmount?: MinorUnits;
   acquirerReference?: string;
   authorisationOutcome?: AuthorisationOutcome;
   makePayment?: MakePaymentAttempt;
@@ -155,12 +160,27 @@ const LIVE_RESERVATION: ReadonlySet<TransactionStatus> = new Set([
   'REFUNDED',
 ]);
 
-export function remainingToCapture(tx: Transaction): MinorUnits {
-  return tx.reservedAmount - tx.capturedAmount;
+function inFlight(tx: Transaction, operation: PendingOperation['operation']): MinorUnits {
+  return tx.pendingOperations.filter((p) => p.operation === operation).reduce((sum, p) => sum + p.amount, 0);
 }
 
+function hasPending(tx: Transaction, operation: PendingOperation['operation']): boolean {
+  return tx.pendingOperations.some((p) => p.operation === operation);
+}
+
+/**
+ * What may still be captured: the reservation less what was captured, released by a cancel, or
+ * is in flight (claimed captures, a claimed cancel), so the merchant sees what it can really ask for.
+ */
+export function remainingToCapture(tx: Transaction): MinorUnits {
+  if (!LIVE_RESERVATION.has(tx.status)) return 0;
+  const left = tx.reservedAmount - tx.capturedAmount - (tx.releasedAmount ?? 0);
+  return Math.max(0, left - inFlight(tx, 'CAPTURE') - inFlight(tx, 'CANCEL'));
+}
+
+/** What may still be refunded: captured less refunded and refunds in flight. */
 export function remainingToRefund(tx: Transaction): MinorUnits {
-  return tx.capturedAmount - tx.refundedAmount;
+  return Math.max(0, tx.capturedAmount - tx.refundedAmount - inFlight(tx, 'REFUND'));
 }
 
 /** Status follows from the amounts once a reservation exists. */
@@ -205,6 +225,7 @@ interface OperationContext {
   at: string;
   acquirerReference?: string;
   idempotencyKey?: string;
+  operationId?: string;
 }
 
 export function reserve(tx: Transaction, ctx: OperationContext & { acquirerReference: string }): Transition {
@@ -234,7 +255,16 @@ export function reserve(tx: Transaction, ctx: OperationContext & { acquirerRefer
 
 export function capture(tx: Transaction, amount: MinorUnits, ctx: OperationContext): Transition {
   assertOperationAmount('Capture', amount);
+  if ((tx.releasedAmount ?? 0) > 0) {
+    throw new InvalidTransitionError(
+      'CAPTURE',
+      tx.status,
+      'The uncaptured remainder was released by a cancel; nothing is left to capture',
+    );
+  }
   if (!LIVE_RESERVATION.has(tx.status)) throw new InvalidTransitionError('CAPTURE', tx.status);
+  if (hasPending(tx, 'CANCEL'))
+    throw new InvalidTransitionError('CAPTURE', tx.status, 'A cancellation is in progress');
   const remaining = remainingToCapture(tx);
   if (amount > remaining) throw new AmountExceedsRemainingError('CAPTURE', amount, remaining);
   const captured = tx.capturedAmount + amount;
@@ -251,12 +281,17 @@ export function capture(tx: Transaction, amount: MinorUnits, ctx: OperationConte
   };
 }
 
+/** Captured money can be refunded, also after a cancel released the rest of the reservation. */
+function mayRefund(tx: Transaction): boolean {
+  return LIVE_RESERVATION.has(tx.status) || (tx.status === 'CANCELLED' && tx.capturedAmount > 0);
+}
+
 export function refund(tx: Transaction, amount: MinorUnits, ctx: OperationContext): Transition {
   assertOperationAmount('Refund', amount);
-  if (!LIVE_RESERVATION.has(tx.status)) throw new InvalidTransitionError('REFUND', tx.status);
-  const remaining = remainingToRefund(tx);
-  if (remaining === 0)
+  if (!mayRefund(tx)) throw new InvalidTransitionError('REFUND', tx.status);
+  if (tx.capturedAmount === 0)
     throw new InvalidTransitionError('REFUND', tx.status, 'Nothing has been captured to refund');
+  const remaining = remainingToRefund(tx);
   if (amount > remaining) throw new AmountExceedsRemainingError('REFUND', amount, remaining);
   const refunded = tx.refundedAmount + amount;
   const update = statusUpdate(tx, 'REFUNDED', amount);
@@ -273,27 +308,45 @@ export function refund(tx: Transaction, amount: MinorUnits, ctx: OperationContex
 }
 
 /**
- * Cancel: void a reservation nothing has been captured from, or cancel a payment the user has
- * not finished (a later makePayment then answers 85). Vipps learns both.
+ * Cancel: cancel a payment the user has not finished (a later makePayment then answers 85), void
+ * a reservation, or — after a partial capture — release the uncaptured remainder. Allowed until
+ * the reservation is fully captured. Vipps learns it as CANCELLED with the amount released.
  */
 export function cancel(tx: Transaction, ctx: OperationContext): Transition {
-  if (tx.status === 'INITIATED' || tx.status === 'RESERVED') {
-    const amount = tx.status === 'RESERVED' ? tx.reservedAmount : tx.amount;
-    const update = statusUpdate(tx, 'CANCELLED', amount);
+  if (tx.status === 'INITIATED') {
+    const update = statusUpdate(tx, 'CANCELLED', tx.amount);
     return {
       changes: { status: 'CANCELLED', statusSeq: update.seq, updatedAt: ctx.at },
-      history: [{ operation: 'CANCEL', amount, ...ctx, statusSeq: update.seq }],
+      history: [{ operation: 'CANCEL', amount: tx.amount, ...ctx, statusSeq: update.seq }],
       statusUpdate: update,
     };
   }
-  if (LIVE_RESERVATION.has(tx.status)) {
+  const released = releasableAmount(tx);
+  const update = statusUpdate(tx, 'CANCELLED', released);
+  return {
+    changes: { status: 'CANCELLED', releasedAmount: released, statusSeq: update.seq, updatedAt: ctx.at },
+    history: [{ operation: 'CANCEL', amount: released, ...ctx, statusSeq: update.seq }],
+    statusUpdate: update,
+  };
+}
+
+/** What a cancel of this live reservation releases at the acquirer; throws when it may not. */
+function releasableAmount(tx: Transaction): MinorUnits {
+  if (!LIVE_RESERVATION.has(tx.status) || (tx.releasedAmount ?? 0) > 0)
+    throw new InvalidTransitionError('CANCEL', tx.status);
+  if (hasPending(tx, 'CAPTURE'))
+    throw new InvalidTransitionError('CANCEL', tx.status, 'Cannot cancel while a capture is in progress');
+  if (hasPending(tx, 'CANCEL'))
+    throw new InvalidTransitionError('CANCEL', tx.status, 'A cancellation is in progress');
+  const remainder = tx.reservedAmount - tx.capturedAmount;
+  if (remainder <= 0) {
     throw new InvalidTransitionError(
       'CANCEL',
       tx.status,
-      'Cannot cancel a payment that has been captured; refund it',
+      'Cannot cancel a payment that has been fully captured; refund it',
     );
   }
-  throw new InvalidTransitionError('CANCEL', tx.status);
+  return remainder;
 }
 
 /** Our FAIL answer to makePayment (declines, 85, 9x): final, and not sent to Vipps. */
@@ -360,13 +413,11 @@ export function isPastDeadline(tx: Transaction, now: Date): boolean {
 
 // ── Claimed operations (capture / refund / void) ────────────────────────────────────────────
 
-function pendingAmount(tx: Transaction, operation: PendingOperation['operation']): MinorUnits {
-  return tx.pendingOperations.filter((p) => p.operation === operation).reduce((sum, p) => sum + p.amount, 0);
-}
-
 /**
  * Claim an acquirer operation before calling the acquirer: checks the invariants counting the
- * operations already in flight, and records this one as pending.
+ * operations already in flight, and records this one as pending. An Idempotency-Key already
+ * used for an operation of this payment (in flight or done) is refused: the caller resumes or
+ * replays that operation instead of running a second one.
  */
 export function claimOperation(
   tx: Transaction,
@@ -374,31 +425,25 @@ export function claimOperation(
   amount: MinorUnits,
   ctx: { at: string; operationId: string; idempotencyKey?: string },
 ): Transition {
-  if (operation === 'CANCEL') {
-    if (tx.status !== 'RESERVED') {
-      cancel(tx, ctx); // throws the precise error for a captured or final payment
-      throw new InvalidTransitionError('CANCEL', tx.status, 'Only a reservation is voided at the acquirer');
-    }
-    if (pendingAmount(tx, 'CAPTURE') > 0) {
-      throw new InvalidTransitionError('CANCEL', tx.status, 'Cannot cancel while a capture is in progress');
-    }
-  } else {
-    assertOperationAmount(operation === 'CAPTURE' ? 'Capture' : 'Refund', amount);
-    if (pendingAmount(tx, 'CANCEL') > 0) {
-      throw new InvalidTransitionError(operation, tx.status, 'A cancellation is in progress');
-    }
-    const view = {
-      ...tx,
-      capturedAmount: tx.capturedAmount + pendingAmount(tx, 'CAPTURE'),
-      refundedAmount: tx.refundedAmount + pendingAmount(tx, 'REFUND'),
-    };
-    if (operation === 'CAPTURE') capture(view, amount, ctx);
-    else refund({ ...view, capturedAmount: tx.capturedAmount }, amount, ctx);
+  if (ctx.idempotencyKey && operationByKey(tx, ctx.idempotencyKey)) {
+    throw new InvalidTransitionError(operation, tx.status, 'This Idempotency-Key was already used');
   }
+  let claimed = amount;
+  if (operation === 'CANCEL') {
+    if (tx.status === 'INITIATED') {
+      throw new InvalidTransitionError(
+        'CANCEL',
+        tx.status,
+        'An unfinished payment is cancelled in the store',
+      );
+    }
+    claimed = releasableAmount(tx);
+  } else if (operation === 'CAPTURE') capture(tx, amount, ctx);
+  else refund(tx, amount, ctx);
   const pending: PendingOperation = {
     operationId: ctx.operationId,
     operation,
-    amount,
+    amount: claimed,
     startedAt: ctx.at,
     ...(ctx.idempotencyKey ? { idempotencyKey: ctx.idempotencyKey } : {}),
   };
@@ -412,6 +457,29 @@ export function findPendingOperation(tx: Transaction, operationId: string): Pend
   return tx.pendingOperations.find((p) => p.operationId === operationId);
 }
 
+const KEYED_OPERATIONS: ReadonlySet<Operation> = new Set(['CAPTURE', 'REFUND', 'CANCEL']);
+
+/**
+ * The capture/refund/cancel an Idempotency-Key already started on this payment: still in flight,
+ * or done (the completed operation remembers its key in the history).
+ */
+export function operationByKey(
+  tx: Transaction,
+  idempotencyKey: string,
+): { pending: PendingOperation } | { completed: HistoryEntry } | undefined {
+  const pending = tx.pendingOperations.find((p) => p.idempotencyKey === idempotencyKey);
+  if (pending) return { pending };
+  const completed = tx.history.find(
+    (h) => h.idempotencyKey === idempotencyKey && KEYED_OPERATIONS.has(h.operation),
+  );
+  return completed ? { completed } : undefined;
+}
+
+/** The history entry that completed a claimed operation, once it is done. */
+export function completedOperation(tx: Transaction, operationId: string): HistoryEntry | undefined {
+  return tx.history.find((h) => h.operationId === operationId);
+}
+
 /** The acquirer confirmed a claimed operation: apply it and drop the claim. */
 export function completeOperation(
   tx: Transaction,
@@ -421,19 +489,23 @@ export function completeOperation(
   const pending = findPendingOperation(tx, operationId);
   if (!pending)
     throw new InvalidTransitionError('COMPLETE', tx.status, `No operation ${operationId} in progress`);
-  const rest = tx.pendingOperations.filter((p) => p.operationId !== operationId);
+  const rest = {
+    ...tx,
+    pendingOperations: tx.pendingOperations.filter((p) => p.operationId !== operationId),
+  };
   const opCtx = {
     at: ctx.at,
     acquirerReference: ctx.acquirerReference,
     ...(pending.idempotencyKey ? { idempotencyKey: pending.idempotencyKey } : {}),
+    operationId,
   };
   const base =
     pending.operation === 'CAPTURE'
-      ? capture(tx, pending.amount, opCtx)
+      ? capture(rest, pending.amount, opCtx)
       : pending.operation === 'REFUND'
-        ? refund(tx, pending.amount, opCtx)
-        : cancel(tx, opCtx);
-  return { ...base, changes: { ...base.changes, pendingOperations: rest } };
+        ? refund(rest, pending.amount, opCtx)
+        : cancel(rest, opCtx);
+  return { ...base, changes: { ...base.changes, pendingOperations: rest.pendingOperations } };
 }
 
 /** The acquirer refused a claimed operation: drop the claim, nothing else changes. */

@@ -170,7 +170,9 @@ function applyUpdate(state: SimulatorState, p: PaymentRecord, t: TransactionInfo
   if (t.currency !== undefined && t.currency !== p.currency)
     problems.push(`currency ${t.currency} ≠ ${p.currency}`);
   if (!success) return;
-  if (p.cancelled) problems.push(`${t.status} after CANCELLED`);
+  // Money captured before a cancel (which released only the remainder) can still be refunded.
+  if (p.cancelled && !(t.status === 'REFUNDED' && p.capturedAmount > 0))
+    problems.push(`${t.status} after CANCELLED`);
   switch (t.status) {
     case 'RESERVED':
       if (p.reservedAmount > 0) problems.push('RESERVED reported twice');
@@ -188,7 +190,13 @@ function applyUpdate(state: SimulatorState, p: PaymentRecord, t: TransactionInfo
       if (p.refundedAmount > p.capturedAmount) problems.push('more refunded than captured');
       break;
     case 'CANCELLED':
-      if (p.capturedAmount > 0) problems.push('CANCELLED after a capture');
+      // Before any capture: the whole reservation; after a partial capture: the released remainder.
+      if (p.reservedAmount > 0) {
+        const remainder = p.reservedAmount - p.capturedAmount;
+        if (remainder <= 0) problems.push('CANCELLED after a full capture');
+        else if (t.amount !== remainder)
+          problems.push(`CANCELLED ${t.amount}, but ${remainder} was left to release`);
+      }
       p.cancelled = true;
       break;
   }

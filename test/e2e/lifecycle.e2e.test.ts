@@ -89,7 +89,7 @@ describe('bad operations: a specific problem and nothing changes', () => {
     });
   });
 
-  it('capture after cancel → 409, refund before capture → 409, refund over captured → 422', async () => {
+  it('capture after cancel → 409, refund before capture → 409, refund over captured → 422, cancel when fully captured → 409', async () => {
     const merchant = merchantClient(stack);
     const cancelled = await reservedPayment(stack);
     await merchant.cancel(cancelled);
@@ -108,7 +108,8 @@ describe('bad operations: a specific problem and nothing changes', () => {
       status: 422,
       type: '/problems/amount-exceeds-remaining',
     });
-    expect((await merchant.cancel(id)).body).toMatchObject({ status: 409 });
+    await merchant.capture(id, 7_000);
+    expect((await merchant.cancel(id)).body).toMatchObject({ status: 409 }); // fully captured: refund it
   });
 
   it('an unknown id → 404', async () => {

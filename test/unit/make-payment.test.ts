@@ -69,6 +69,9 @@ class MemoryTransactions implements TransactionStore {
   findByMerchantOrder() {
     return Promise.resolve(undefined);
   }
+  claimMerchantOrder(): Promise<never> {
+    return Promise.reject(new Error('makePayment never claims an order id'));
+  }
   apply(
     current: Transaction,
     t: Pick<Transition, 'changes' | 'history'>,

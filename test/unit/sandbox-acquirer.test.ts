@@ -361,7 +361,7 @@ describe('SandboxAcquirer capture / refund / cancel', () => {
     expect(ledger.netCharged(req.pspTransactionId)).toBe(0);
   });
 
-  it('cancels (voids) only while nothing is captured, and not twice', async () => {
+  it('cancels (voids) what is still held, not twice, and not a fully captured authorisation', async () => {
     const { acquirer, ledger } = setup();
     const { req, reference } = await approved(acquirer, 1000);
     await acquirer.cancel(op(req, reference, 1000));
@@ -369,9 +369,18 @@ describe('SandboxAcquirer capture / refund / cancel', () => {
     await expect(acquirer.cancel(op(req, reference, 1000))).rejects.toBeInstanceOf(AcquirerRefusedError);
     await expect(acquirer.capture(op(req, reference, 100))).rejects.toBeInstanceOf(AcquirerRefusedError);
 
+    // After a partial capture the void releases the remainder; the capture stays refundable.
     const other = await approved(acquirer, 1000);
     await acquirer.capture(op(other.req, other.reference, 100));
-    await expect(acquirer.cancel(op(other.req, other.reference, 1000))).rejects.toThrow(/captures/);
+    await acquirer.cancel(op(other.req, other.reference, 900));
+    expect(ledger.balance(other.req.pspTransactionId)).toMatchObject({ captured: 100, held: 0 });
+    expect(ledger.events(other.req.pspTransactionId).at(-1)).toMatchObject({ type: 'VOID', amount: 900 });
+    await acquirer.refund(op(other.req, other.reference, 100));
+    expect(ledger.netCharged(other.req.pspTransactionId)).toBe(0);
+
+    const full = await approved(acquirer, 1000);
+    await acquirer.capture(op(full.req, full.reference, 1000));
+    await expect(acquirer.cancel(op(full.req, full.reference, 0))).rejects.toThrow(/fully captured/);
   });
 
   it('refuses an unknown authorisation reference, or one of another payment', async () => {

@@ -63,11 +63,22 @@ describe('transaction state machine', () => {
     expect(() => capture(reserved(), amount as number, { at })).toThrow(InvalidAmountError);
   });
 
-  it('cancels a reservation or an unfinished payment, never a captured one', () => {
+  it('cancels a reservation or an unfinished payment, never a fully captured one', () => {
     expect(cancel(reserved(), { at }).statusUpdate).toMatchObject({ status: 'CANCELLED', amount: 10_000 });
     expect(cancel(initiatedPayment(), { at }).changes.status).toBe('CANCELLED');
-    const tx = applied(reserved(), capture(reserved(), 1_000, { at }));
+    const tx = applied(reserved(), capture(reserved(), 10_000, { at }));
     expect(() => cancel(tx, { at })).toThrow(/refund it/);
+  });
+
+  it('after a partial capture, cancel releases the remainder; refunds stay possible, captures do not', () => {
+    const partly = applied(reserved(), capture(reserved(), 4_000, { at }));
+    const t = cancel(partly, { at });
+    expect(t.changes).toMatchObject({ status: 'CANCELLED', releasedAmount: 6_000 });
+    expect(t.statusUpdate).toMatchObject({ status: 'CANCELLED', amount: 6_000, seq: 3 });
+    const cancelled = applied(partly, t);
+    expect(() => capture(cancelled, 1, { at })).toThrow(/released/);
+    expect(() => cancel(cancelled, { at })).toThrow(InvalidTransitionError);
+    expect(applied(cancelled, refund(cancelled, 4_000, { at })).refundedAmount).toBe(4_000);
   });
 
   it('maps the end states Vipps reports', () => {

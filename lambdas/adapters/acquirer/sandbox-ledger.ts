@@ -204,7 +204,8 @@ export class SandboxLedger {
       return { operationReference: previous.operationReference!, replayed: true };
     }
     const auth = this.#find(op);
-    if (auth.released) {
+    // A void after a partial capture released only the remainder: what was captured can still be refunded.
+    if (auth.released && !(type === 'REFUND' && auth.released === 'VOID')) {
       throw new AcquirerRefusedError(
         `Authorisation ${auth.acquirerReference} was already ${auth.released === 'VOID' ? 'voided' : 'reversed'}`,
       );
@@ -226,8 +227,9 @@ export class SandboxLedger {
       }
       auth.refunded += op.amount;
     } else {
-      if (auth.captured > 0 || auth.refunded > 0) {
-        throw new AcquirerRefusedError('Cannot void an authorisation that has captures; refund instead');
+      // A void releases what is still held: the whole authorisation, or what a partial capture left.
+      if (auth.captured >= auth.amount) {
+        throw new AcquirerRefusedError('Cannot void a fully captured authorisation; refund instead');
       }
       auth.released = 'VOID';
     }
@@ -238,7 +240,7 @@ export class SandboxLedger {
       acquirerReference: auth.acquirerReference,
       operationReference,
       operationId: op.operationId,
-      amount: type === 'VOID' ? auth.amount : op.amount,
+      amount: type === 'VOID' ? auth.amount - auth.captured : op.amount,
       at: at.toISOString(),
     });
     return { operationReference, replayed: false };

@@ -37,6 +37,7 @@ const fieldSet = {
   reservedAmount: true,
   capturedAmount: true,
   refundedAmount: true,
+  releasedAmount: true,
   acquirerReference: true,
   authorisationOutcome: true,
   makePayment: true,

@@ -15,6 +15,8 @@ export function paymentView(tx: Transaction) {
       reserved: tx.reservedAmount,
       captured: tx.capturedAmount,
       refunded: tx.refundedAmount,
+      released: tx.releasedAmount ?? 0,
+      /** Both count operations in flight: what the merchant can still ask for. */
       remainingToCapture: remainingToCapture(tx),
       remainingToRefund: remainingToRefund(tx),
     },

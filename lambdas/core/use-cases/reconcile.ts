@@ -1,4 +1,4 @@
-import { AcquirerRefusedError, ConcurrentUpdateError, InvalidTransitionError } from '../errors.js';
+import { AcquirerRefusedError, InvalidTransitionError } from '../errors.js';
 import type { Acquirer, Log, StatusQueue, TransactionStore, VippsApi } from '../ports.js';
 import { oldestUnacknowledgedAt, statusUpdatesToSend } from '../status-sync.js';
 import {
@@ -15,9 +15,10 @@ import {
   nextDueAt,
   releaseOperation,
 } from '../transaction.js';
+import { retryOnWriteConflict } from '../write-conflict-retry.js';
 import { commit } from './commit.js';
 import { isAbandoned, takeOverAbandoned } from './make-payment/takeover.js';
-import { callAcquirer, commitWithRetry, enqueueStatusUpdate, operationAmount } from './payment-operations.js';
+import { callAcquirer, enqueueStatusUpdate, operationAmount } from './payment-operations.js';
 
 export interface ReconcileDeps {
   transactions: TransactionStore;
@@ -59,8 +60,6 @@ export interface ReconcileResult {
   /** Payments left due because a step failed (acquirer down, …); the next sweep tries again. */
   failures: Array<{ pspTransactionId: string; error: string }>;
 }
-
-const MAX_ROUNDS = 5;
 
 /**
  * The reconciler's sweep: every payment whose `dueAt` has passed gets exactly what its state
@@ -111,21 +110,16 @@ async function reconcilePayment(id: string, now: Date, deps: ReconcileDeps, swee
   };
 
   // The due index is eventually consistent: decide from a consistent read of the item. Each
-  // step decides from the latest item; a lost race means "read again and look again".
-  let tx = await reload();
-  for (let round = 0; ; round++) {
-    try {
-      tx = await settleInitiated(tx, now, deps, sweep);
-      tx = await reverseUnknown(tx, now, deps, sweep);
-      tx = await chasePendingOperations(tx, now, deps, sweep, reload);
-      tx = await resendUnacknowledged(tx, now, deps, sweep);
-      await refreshDueAt(tx, deps, sweep);
-      return;
-    } catch (error) {
-      if (!(error instanceof ConcurrentUpdateError) || round >= MAX_ROUNDS) throw error;
-      tx = await reload();
-    }
-  }
+  // step decides from the latest item; a lost race means "read again and look again", under the
+  // one write-conflict policy.
+  await retryOnWriteConflict(async () => {
+    let tx = await reload();
+    tx = await settleInitiated(tx, now, deps, sweep);
+    tx = await reverseUnknown(tx, now, deps, sweep);
+    tx = await chasePendingOperations(tx, now, deps, sweep, reload);
+    tx = await resendUnacknowledged(tx, now, deps, sweep);
+    await refreshDueAt(tx, deps, sweep);
+  });
 }
 
 /** What a step reports: an action it took, or a need it could not meet this time (stays due). */
@@ -246,7 +240,7 @@ async function chaseOperation(
       sweep.defer(`${pending.operation.toLowerCase()} ${pending.operationId}`, error);
       return tx;
     }
-    const released = await settleOperation(deps, tx, reload, pending, (current) => {
+    const released = await settleOperation(deps, tx, pending, (current) => {
       if (!findPendingOperation(current, pending.operationId)) {
         throw new InvalidTransitionError('COMPLETE', current.status, 'Settled meanwhile');
       }
@@ -255,7 +249,7 @@ async function chaseOperation(
     if (released) sweep.record('operationReleased', { ...detail, reason: error.message });
     return released?.tx ?? (await reload());
   }
-  const done = await settleOperation(deps, tx, reload, pending, (current) =>
+  const done = await settleOperation(deps, tx, pending, (current) =>
     completeOperation(current, pending.operationId, { at, acquirerReference }),
   );
   if (!done) return reload();
@@ -268,12 +262,14 @@ async function chaseOperation(
 async function settleOperation(
   deps: ReconcileDeps,
   tx: Transaction,
-  reload: () => Promise<Transaction>,
   pending: PendingOperation,
   transitionFor: (tx: Transaction) => Transition,
 ): Promise<{ tx: Transaction; transition: Transition } | undefined> {
   try {
-    return await commitWithRetry(deps, tx, reload, transitionFor);
+    // One write: a lost race is retried by reconcilePayment's policy from a fresh read, where a
+    // claim settled meanwhile is no longer stale and is left alone.
+    const transition = transitionFor(tx);
+    return { tx: await commit(deps.transactions, tx, transition), transition };
   } catch (error) {
     if (error instanceof InvalidTransitionError && error.operation === 'COMPLETE') {
       deps.log.info('Pending operation was settled meanwhile', {

@@ -2,7 +2,8 @@
  * Idempotency-Key for mutating Merchant API calls, with Powertools Idempotency on its own
  * DynamoDB table: scoped per merchant, kept 24 h; the same key and body replay the first answer
  * (status code included); a different body → 422; a request still running → 409.
- * 5xx answers are not kept, so a retry after an outage runs again.
+ * 5xx and 409 concurrent-update answers are not kept, so a retry after an outage or a lost
+ * race runs again.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -15,6 +16,7 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import type { Context } from 'aws-lambda';
 import type { HttpResult } from '../http/api-gateway.js';
 import { problem } from '../http/api-gateway.js';
+import { CONCURRENT_UPDATE } from './problems.js';
 
 export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 const KEEP_SECONDS = 24 * 60 * 60;
@@ -34,8 +36,18 @@ export type IdempotencyRunner = (
 
 class NotKept extends Error {
   constructor(readonly result: HttpResult) {
-    super('5xx answers are not kept for replay');
+    super('5xx and retryable answers are not kept for replay');
   }
+}
+
+/**
+ * Whether an answer is the request's outcome, kept for replay. A 5xx is not, and neither is a
+ * lost write race (409 concurrent-update): it says "send it again", and a replay of it would make
+ * that retry useless.
+ */
+function isFinal(result: HttpResult): boolean {
+  if (result.statusCode >= 500) return false;
+  return !(result.statusCode === 409 && result.body.includes(`"/problems/${CONCURRENT_UPDATE}"`));
 }
 
 export function createIdempotencyRunner(options: {
@@ -55,7 +67,7 @@ export function createIdempotencyRunner(options: {
   const once = makeIdempotent(
     async (_request: IdempotentRequest, work: () => Promise<HttpResult>): Promise<HttpResult> => {
       const result = await work();
-      if (result.statusCode >= 500) throw new NotKept(result);
+      if (!isFinal(result)) throw new NotKept(result);
       return result;
     },
     { persistenceStore, config },

@@ -3,8 +3,10 @@ import {
   AcquirerRefusedError,
   AcquirerUnavailableError,
   AmountExceedsRemainingError,
+  ConcurrentUpdateError,
   InvalidAmountError,
   InvalidTransitionError,
+  OperationKeyReusedError,
   PaymentNotFoundError,
   VippsRejectedError,
   VippsUnavailableError,
@@ -16,6 +18,9 @@ import {
 } from '../../core/use-cases/create-payment.js';
 import type { HttpResult } from '../http/api-gateway.js';
 import { problem } from '../http/api-gateway.js';
+
+/** The problem type of lost write races: retryable, so never stored as an idempotent answer. */
+export const CONCURRENT_UPDATE = 'concurrent-update';
 
 export function problemFor(error: unknown): HttpResult | undefined {
   if (error instanceof PaymentNotFoundError) {
@@ -51,6 +56,26 @@ export function problemFor(error: unknown): HttpResult | undefined {
       'Not possible in the payment’s current state',
       error.message,
       { paymentStatus: error.status },
+    );
+  }
+  if (error instanceof ConcurrentUpdateError) {
+    // Contention, not a fault: the write-conflict policy ran out of attempts. Never kept as the
+    // Idempotency-Key's answer (see idempotency.ts), so the same request can simply be sent again.
+    const result = problem(
+      409,
+      CONCURRENT_UPDATE,
+      'The payment is being changed by other requests',
+      'Other operations on this payment won the race for now; nothing was lost. This is retryable: send the same request again with the same Idempotency-Key, after a short pause.',
+      { retryable: true },
+    );
+    return { ...result, headers: { ...result.headers, 'Retry-After': '1' } };
+  }
+  if (error instanceof OperationKeyReusedError) {
+    return problem(
+      422,
+      'idempotency-key-mismatch',
+      'Idempotency-Key reused with a different request',
+      error.message,
     );
   }
   if (error instanceof VippsInitFailedError) {

@@ -1,0 +1,208 @@
+/**
+ * Capture / refund / cancel use cases against the in-memory store (which scripts the write
+ * conflicts a real table only shows under load) and the sandbox acquirer with its own ledger.
+ */
+import { describe, expect, it } from 'vitest';
+import { SandboxAcquirer, SandboxLedger } from '../../lambdas/adapters/acquirer/sandbox-acquirer.js';
+import {
+  AcquirerRefusedError,
+  AmountExceedsRemainingError,
+  ConcurrentUpdateError,
+  InvalidTransitionError,
+} from '../../lambdas/core/errors.js';
+import type { Log, Merchant } from '../../lambdas/core/ports.js';
+import {
+  type StatusUpdate,
+  type Transaction,
+  capture,
+  claimOperation,
+  reserve,
+} from '../../lambdas/core/transaction.js';
+import {
+  type PaymentOperationDeps,
+  cancelPayment,
+  capturePayment,
+  refundPayment,
+} from '../../lambdas/core/use-cases/payment-operations.js';
+import { paymentView } from '../../lambdas/core/use-cases/payment-view.js';
+import { writeConflictPolicy } from '../../lambdas/core/write-conflict-retry.js';
+import { InMemoryTransactionStore } from '../support/in-memory-transaction-store.js';
+import { applied, initiatedPayment } from '../support/transactions.js';
+
+const at = '2026-11-24T10:01:00.000Z';
+const merchant: Merchant = {
+  merchantId: 'merchant-1',
+  name: 'Sokker AS',
+  merchantSerialNumbers: ['123456'],
+  allowCreditCards: true,
+};
+const silent: Log = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+/** A reserved payment whose sandbox reference carries its amount (the ledger adopts it). */
+function reservedPayment(amount = 10_000): Transaction {
+  const tx = initiatedPayment({ amount });
+  return applied(tx, reserve(tx, { at, acquirerReference: `SBX-${amount}-0123456789ab` }));
+}
+
+function setup(tx: Transaction = reservedPayment()) {
+  const transactions = new InMemoryTransactionStore([tx]);
+  const ledger = new SandboxLedger();
+  const acquirer = new SandboxAcquirer({ ledger });
+  const enqueued: StatusUpdate[] = [];
+  const deps: PaymentOperationDeps = {
+    transactions,
+    acquirer,
+    statusQueue: { enqueue: (u) => Promise.resolve(void enqueued.push(u)) },
+    clock: { now: () => new Date(at) },
+    log: silent,
+  };
+  const id = tx.pspTransactionId;
+  const ops = (type: string) => ledger.events(id).filter((e) => e.type === type);
+  return { transactions, ledger, acquirer, enqueued, deps, id, ops };
+}
+
+/** The process "dies" right after the store wrote the first item matching `when`. */
+function crashAfterWrite(store: InMemoryTransactionStore, when: (tx: Transaction) => boolean) {
+  let crashed = false;
+  store.afterApply((stored) => {
+    if (!crashed && when(stored)) {
+      crashed = true;
+      throw new Error('process killed after the store write');
+    }
+  });
+}
+
+describe('a capture, refund or cancel never runs twice for one Idempotency-Key', () => {
+  it('a same-key capture retried after a crash just after the completing write captures nothing more', async () => {
+    const { transactions, deps, id, ops, enqueued } = setup();
+    crashAfterWrite(transactions, (tx) => tx.capturedAmount > 0);
+    await expect(capturePayment(merchant, id, 4_000, 'cap-1', deps)).rejects.toThrow(/process killed/);
+    expect(enqueued).toEqual([]); // died before the status update went out
+
+    const retried = await capturePayment(merchant, id, 4_000, 'cap-1', deps);
+    expect(retried).toMatchObject({ capturedAmount: 4_000, status: 'PARTIALLY_CAPTURED' });
+    expect(ops('CAPTURE')).toHaveLength(1);
+    // Vipps still learns the capture, exactly once (the retry sends what the crash lost).
+    expect(enqueued.map((u) => `${u.status}:${u.amount}:${u.seq}`)).toEqual(['CAPTURED:4000:2']);
+  });
+
+  it('a same-key refund retried after a crash after the queue send refunds once and reports once', async () => {
+    const captured = reservedPayment();
+    const tx = applied(captured, capture(captured, 10_000, { at }));
+    const { deps, id, ops, enqueued } = setup(tx);
+    await refundPayment(merchant, id, 2_500, 'ref-1', deps);
+    // …and the answer never reached the merchant: it retries.
+    const again = await refundPayment(merchant, id, 2_500, 'ref-1', deps);
+    expect(again.refundedAmount).toBe(2_500);
+    expect(ops('REFUND')).toHaveLength(1);
+    expect(new Set(enqueued.map((u) => u.seq))).toEqual(new Set([3]));
+  });
+
+  it('a same-key cancel retried after the void was stored voids once', async () => {
+    const { transactions, deps, id, ops } = setup();
+    crashAfterWrite(transactions, (tx) => tx.status === 'CANCELLED');
+    await expect(cancelPayment(merchant, id, 'can-1', deps)).rejects.toThrow(/process killed/);
+    const retried = await cancelPayment(merchant, id, 'can-1', deps);
+    expect(retried.status).toBe('CANCELLED');
+    expect(ops('VOID')).toHaveLength(1);
+  });
+
+  it('a key already used for a capture is not accepted for a different amount', async () => {
+    const { deps, id, ops } = setup();
+    await capturePayment(merchant, id, 1_000, 'cap-2', deps);
+    await expect(capturePayment(merchant, id, 2_000, 'cap-2', deps)).rejects.toThrow(/Idempotency-Key/);
+    expect(ops('CAPTURE')).toHaveLength(1);
+  });
+});
+
+describe('write conflicts: one retry policy', () => {
+  it('re-reads and succeeds when the first writes lose', async () => {
+    const { transactions, deps, id } = setup();
+    transactions.conflictOnNextApplies(3);
+    const done = await capturePayment(merchant, id, 1_000, 'cap-3', deps);
+    expect(done.capturedAmount).toBe(1_000);
+    expect(transactions.conflicts).toBe(3);
+  });
+
+  it('gives up after the policy’s attempts with ConcurrentUpdateError, having changed nothing', async () => {
+    const { transactions, deps, id, ops } = setup();
+    transactions.conflictOnNextApplies(1_000);
+    await expect(capturePayment(merchant, id, 1_000, 'cap-4', deps)).rejects.toThrow(ConcurrentUpdateError);
+    expect(transactions.applyAttempts).toBe(writeConflictPolicy.maxAttempts);
+    expect(ops('CAPTURE')).toHaveLength(0);
+    expect(transactions.peek(id)?.pendingOperations).toEqual([]);
+  });
+
+  it('an acquirer refusal is answered as such even when releasing the claim loses every race', async () => {
+    const { transactions, deps, id, acquirer } = setup();
+    // The capture claim wins; from then on every write loses.
+    transactions.afterApply(() => void transactions.conflictOnNextApplies(1_000));
+    const refuse = acquirer.capture.bind(acquirer);
+    acquirer.capture = (op) => refuse({ ...op, amount: 999_999 }); // more than authorised → refused
+    await expect(capturePayment(merchant, id, 1_000, 'cap-11', deps)).rejects.toThrow(AcquirerRefusedError);
+    expect(transactions.peek(id)?.pendingOperations).toHaveLength(1); // left for the reconciler
+  });
+
+  it('re-decides from the winner’s item: a capture that no longer fits is refused, not claimed', async () => {
+    const { transactions, deps, id, ops } = setup();
+    transactions.beforeNextApply(async (store) => {
+      const current = (await store.get(id))!;
+      await store.apply(current, claimOperation(current, 'CAPTURE', 7_000, { at, operationId: 'other' }));
+    });
+    await expect(capturePayment(merchant, id, 4_000, 'cap-5', deps)).rejects.toThrow(
+      AmountExceedsRemainingError,
+    );
+    expect(ops('CAPTURE')).toHaveLength(0);
+    expect(transactions.peek(id)?.pendingOperations.map((p) => p.operationId)).toEqual(['other']);
+  });
+
+  it('a completion that loses to another writer is re-applied on the fresh item', async () => {
+    const { transactions, deps, id } = setup();
+    let writes = 0;
+    transactions.afterApply(async (stored) => {
+      if (++writes !== 1) return; // after the claim: another payment operation lands first
+      transactions.afterApply(undefined);
+      transactions.beforeNextApply(async (store) => {
+        await store.apply(stored, claimOperation(stored, 'CAPTURE', 1_000, { at, operationId: 'other' }));
+      });
+    });
+    const done = await capturePayment(merchant, id, 2_000, 'cap-6', deps);
+    expect(done.capturedAmount).toBe(2_000);
+    expect(done.pendingOperations.map((p) => p.operationId)).toEqual(['other']);
+  });
+});
+
+describe('cancel after a partial capture', () => {
+  it('releases the uncaptured remainder at the acquirer and tells Vipps CANCELLED with that amount', async () => {
+    const { deps, id, ledger, enqueued } = setup();
+    await capturePayment(merchant, id, 4_000, 'cap-7', deps);
+    const cancelled = await cancelPayment(merchant, id, 'can-2', deps);
+    expect(cancelled).toMatchObject({ status: 'CANCELLED', capturedAmount: 4_000, releasedAmount: 6_000 });
+    expect(ledger.balance(id)).toMatchObject({ captured: 4_000, held: 0 });
+    expect(enqueued.at(-1)).toMatchObject({ status: 'CANCELLED', amount: 6_000 });
+    expect(paymentView(cancelled).amounts).toMatchObject({
+      captured: 4_000,
+      released: 6_000,
+      remainingToCapture: 0,
+      remainingToRefund: 4_000,
+    });
+
+    // What was captured can still be refunded; nothing more can be captured.
+    expect((await refundPayment(merchant, id, 1_000, 'ref-2', deps)).refundedAmount).toBe(1_000);
+    await expect(capturePayment(merchant, id, 100, 'cap-8', deps)).rejects.toThrow(InvalidTransitionError);
+    await expect(cancelPayment(merchant, id, 'can-3', deps)).rejects.toThrow(InvalidTransitionError);
+  });
+
+  it('refuses a cancel once the reservation is fully captured', async () => {
+    const { deps, id } = setup();
+    await capturePayment(merchant, id, 10_000, 'cap-9', deps);
+    await expect(cancelPayment(merchant, id, 'can-4', deps)).rejects.toThrow(/refund/);
+  });
+
+  it('remaining to capture counts operations in flight', async () => {
+    const { deps, id, acquirer, transactions } = setup();
+    acquirer.failNext('capture', 'unavailable');
+    await expect(capturePayment(merchant, id, 3_000, 'cap-10', deps)).rejects.toThrow();
+    expect(paymentView(transactions.peek(id)!).amounts.remainingToCapture).toBe(7_000);
+  });
+});

@@ -65,6 +65,7 @@ export function createStatusUpdaterHandler(deps: StatusUpdaterDeps) {
       acknowledged: result.acknowledged.length,
       rejected: result.rejected.length,
       alreadyAcknowledged: result.alreadyAcknowledged.length,
+      waitingBehindRejected: result.waiting.length,
       failed: batchItemFailures.length,
     });
     return { batchItemFailures };

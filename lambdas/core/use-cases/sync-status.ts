@@ -1,59 +1,21 @@
 import { VippsRejectedError } from '../errors.js';
-import type { Clock, DeadLetterQueue, Log, TransactionStore, VippsApi } from '../ports.js';
 import {
   blockingRejectedSeq,
   missingStatusSeqs,
   statusBatchInDoubt,
   statusBatchKey,
-  statusChangedAt,
   statusUpdatesToSend,
 } from '../status-sync.js';
 import type { StatusBatch, StatusUpdate, Transaction } from '../transaction.js';
+import {
+  type PaymentPlan,
+  type StatusMessage,
+  SyncOutcomes,
+  type SyncStatusDeps,
+  type SyncStatusResult,
+} from './sync-status-outcomes.js';
 
-/** One message of the status queue, parsed. `body` is kept verbatim for the dead-letter queue. */
-export interface StatusMessage {
-  messageId: string;
-  body: string;
-  update: StatusUpdate;
-}
-
-export interface SyncStatusDeps {
-  transactions: TransactionStore;
-  vipps: Pick<VippsApi, 'updateStatus'>;
-  deadLetterQueue: DeadLetterQueue;
-  clock: Clock;
-  log: Log;
-  /**
-   * How a status update is written as a queue message: used for an update rebuilt from history
-   * (no message of its own in this batch) that Vipps rejects, so the DLQ holds a redrivable body.
-   */
-  formatMessage?: (update: StatusUpdate) => string;
-}
-
-export interface SyncStatusResult {
-  /** Messages to report as batch item failures: redelivered after the visibility timeout. */
-  failedMessageIds: string[];
-  /** Entries Vipps acknowledged in this run; `lagSeconds` from the state change to now. */
-  acknowledged: Array<{ pspTransactionId: string; seq: number; lagSeconds?: number }>;
-  /** Entries Vipps rejected (4xx): each went to the DLQ and is recorded on the item, still owed. */
-  rejected: Array<{ pspTransactionId: string; seq: number; reason: string }>;
-  /** Messages whose update Vipps had already acknowledged (a redelivery): not sent again. */
-  alreadyAcknowledged: string[];
-  /** Messages moved to the DLQ behind their payment's rejected update (not sent to Vipps). */
-  waiting: string[];
-  /** updatestatus calls made (one per MSN, plus replays of stored calls and 4xx splits). */
-  vippsCalls: number;
-}
-
-/** What one payment contributes to the batch. */
-interface PaymentPlan {
-  tx: Transaction;
-  messages: StatusMessage[];
-  /** Unacknowledged updates up to the highest sequence in the batch, in sequence order. */
-  updates: StatusUpdate[];
-  /** A stored call whose outcome is unknown: repeated exactly before anything new. */
-  inDoubt?: StatusBatch;
-}
+export type { StatusMessage, SyncStatusDeps, SyncStatusResult } from './sync-status-outcomes.js';
 
 type CallOutcome = { kind: 'ok' } | { kind: 'rejected'; reason: string } | { kind: 'unavailable' };
 
@@ -92,24 +54,14 @@ export async function syncStatus(
 }
 
 class SyncRun {
-  private readonly failed = new Set<string>();
-  private readonly acknowledged: SyncStatusResult['acknowledged'] = [];
-  private readonly rejected: SyncStatusResult['rejected'] = [];
-  private readonly alreadyAcknowledged: string[] = [];
-  private readonly waiting: string[] = [];
-  private vippsCalls = 0;
+  private readonly outcomes: SyncOutcomes;
 
-  constructor(private readonly deps: SyncStatusDeps) {}
+  constructor(private readonly deps: SyncStatusDeps) {
+    this.outcomes = new SyncOutcomes(deps);
+  }
 
   result(messages: ReadonlyArray<StatusMessage>): SyncStatusResult {
-    return {
-      failedMessageIds: messages.filter((m) => this.failed.has(m.messageId)).map((m) => m.messageId),
-      acknowledged: this.acknowledged,
-      rejected: this.rejected,
-      alreadyAcknowledged: this.alreadyAcknowledged,
-      waiting: this.waiting,
-      vippsCalls: this.vippsCalls,
-    };
+    return this.outcomes.result(messages);
   }
 
   // ── planning ───────────────────────────────────────────────────────────────────────────────
@@ -132,7 +84,7 @@ class SyncRun {
     const blockedBy = blockingRejectedSeq(tx);
     // Only the rejected update itself (redriven, or re-sent by the reconciler) may try again.
     if (blockedBy !== undefined && !owed.some((m) => m.update.seq <= blockedBy)) {
-      await this.waitBehind(tx, owed, blockedBy);
+      await this.outcomes.waitBehind(tx, owed, blockedBy);
       return undefined;
     }
     const updates = this.owedUpdates(tx, owed);
@@ -150,13 +102,15 @@ class SyncRun {
         pspTransactionId: id,
         error: String(error),
       });
-      this.fail(messages);
+      this.outcomes.fail(messages);
       return undefined;
     }
     if (!tx) {
       // Nothing will ever make this message sendable: dead-letter it now rather than retry it.
       for (const message of messages) {
-        await this.deadLetter(message.body, 'Unknown payment: no such pspTransactionId', id, [message]);
+        await this.outcomes.deadLetter(message.body, 'Unknown payment: no such pspTransactionId', id, [
+          message,
+        ]);
       }
     }
     return tx;
@@ -171,7 +125,7 @@ class SyncRun {
         owed.push(message);
         continue;
       }
-      this.alreadyAcknowledged.push(message.messageId);
+      this.outcomes.alreadyAcknowledged.push(message.messageId);
       this.deps.log.info('Status update already acknowledged by Vipps; not sent again', {
         pspTransactionId: tx.pspTransactionId,
         seq: message.update.seq,
@@ -233,7 +187,7 @@ class SyncRun {
         outcome = await this.replay(batch, plans);
         replayed.set(batch.batchKey, outcome);
       }
-      if (outcome.kind === 'unavailable') this.fail(plan.messages);
+      if (outcome.kind === 'unavailable') this.outcomes.fail(plan.messages);
       else if (outcome.kind === 'rejected') isolate.push(plan);
       else if (plan.updates.length) fresh.push(plan);
     }
@@ -261,8 +215,8 @@ class SyncRun {
       const updates = plan ? all.filter((u) => u.seq > plan.tx.vippsSync.acknowledgedSeq) : all;
       if (!updates.length) continue;
       if (!plan) {
-        await this.acknowledgeElsewhere(id, updates);
-      } else if (await this.acknowledge(plan, updates)) {
+        await this.outcomes.acknowledgeElsewhere(id, updates);
+      } else if (await this.outcomes.acknowledge(plan, updates)) {
         const done = Math.max(...updates.map((u) => u.seq));
         plan.updates = plan.updates.filter((u) => u.seq > done);
       } else {
@@ -280,9 +234,9 @@ class SyncRun {
       plans.flatMap((p) => p.updates),
     );
     if (outcome.kind === 'ok') {
-      for (const plan of plans) await this.acknowledge(plan, plan.updates);
+      for (const plan of plans) await this.outcomes.acknowledge(plan, plan.updates);
     } else if (outcome.kind === 'unavailable') {
-      for (const plan of plans) this.fail(plan.messages);
+      for (const plan of plans) this.outcomes.fail(plan.messages);
     } else if (plans.length === 1) {
       await this.onPaymentRejected(msn, plans[0]!, outcome.reason);
     } else {
@@ -297,8 +251,8 @@ class SyncRun {
 
   private async sendPayment(msn: string, plan: PaymentPlan): Promise<void> {
     const outcome = await this.composeAndCall(msn, [plan], plan.updates);
-    if (outcome.kind === 'ok') await this.acknowledge(plan, plan.updates);
-    else if (outcome.kind === 'unavailable') this.fail(plan.messages);
+    if (outcome.kind === 'ok') await this.outcomes.acknowledge(plan, plan.updates);
+    else if (outcome.kind === 'unavailable') this.outcomes.fail(plan.messages);
     else await this.onPaymentRejected(msn, plan, outcome.reason);
   }
 
@@ -306,18 +260,18 @@ class SyncRun {
   private async onPaymentRejected(msn: string, plan: PaymentPlan, reason: string): Promise<void> {
     const [only] = plan.updates;
     if (plan.updates.length === 1 && only) {
-      await this.rejectAndHoldBack(plan, only, reason);
+      await this.outcomes.rejectAndHoldBack(plan, only, reason);
       return;
     }
     // Entry by entry, in order; stop at the first one Vipps cannot take now, to keep order.
     for (const update of plan.updates) {
       const outcome = await this.composeAndCall(msn, [plan], [update]);
       if (outcome.kind === 'rejected') {
-        await this.rejectAndHoldBack(plan, update, outcome.reason);
+        await this.outcomes.rejectAndHoldBack(plan, update, outcome.reason);
         return;
       }
-      if (outcome.kind === 'unavailable' || !(await this.acknowledge(plan, [update]))) {
-        this.fail(plan.messages, update.seq);
+      if (outcome.kind === 'unavailable' || !(await this.outcomes.acknowledge(plan, [update]))) {
+        this.outcomes.fail(plan.messages, update.seq);
         return;
       }
     }
@@ -358,7 +312,7 @@ class SyncRun {
   private async call(batch: StatusBatch): Promise<CallOutcome> {
     const { merchantSerialNumber, updates, batchKey } = batch;
     const context = { merchantSerialNumber, entries: updates.length, batchKey };
-    this.vippsCalls++;
+    this.outcomes.vippsCalls++;
     try {
       await this.deps.vipps.updateStatus(merchantSerialNumber, updates, batchKey);
       this.deps.log.info('Vipps acknowledged status updates', context);
@@ -374,138 +328,5 @@ class SyncRun {
       });
       return { kind: 'unavailable' };
     }
-  }
-
-  // ── recording outcomes ─────────────────────────────────────────────────────────────────────
-
-  /** Record what Vipps took; if the write fails the messages are redelivered and the call repeated. */
-  private async acknowledge(plan: PaymentPlan, updates: StatusUpdate[]): Promise<boolean> {
-    const { tx } = plan;
-    const at = this.deps.clock.now();
-    const seq = Math.max(...updates.map((u) => u.seq));
-    try {
-      await this.deps.transactions.recordVippsAck(tx.pspTransactionId, seq, at.toISOString());
-    } catch (error) {
-      this.deps.log.error(
-        'Vipps acknowledged but the acknowledgement was not recorded; will repeat the call',
-        {
-          pspTransactionId: tx.pspTransactionId,
-          seq,
-          error: String(error),
-        },
-      );
-      this.fail(plan.messages, Math.min(...updates.map((u) => u.seq)));
-      return false;
-    }
-    for (const update of updates) {
-      const changedAt = statusChangedAt(tx, update.seq);
-      this.acknowledged.push({
-        pspTransactionId: tx.pspTransactionId,
-        seq: update.seq,
-        ...(changedAt ? { lagSeconds: Math.max(0, (at.getTime() - Date.parse(changedAt)) / 1000) } : {}),
-      });
-    }
-    return true;
-  }
-
-  /** A repeated call also covered a payment whose messages are not in this batch. */
-  private async acknowledgeElsewhere(id: string, updates: StatusUpdate[]): Promise<void> {
-    const seq = Math.max(...updates.map((u) => u.seq));
-    try {
-      if (await this.deps.transactions.recordVippsAck(id, seq, this.deps.clock.now().toISOString())) {
-        for (const update of updates) this.acknowledged.push({ pspTransactionId: id, seq: update.seq });
-      }
-    } catch (error) {
-      // Its own redelivery repeats the same call and records it then.
-      this.deps.log.warn('Acknowledgement for a payment outside this batch not recorded', {
-        pspTransactionId: id,
-        seq,
-        error: String(error),
-      });
-    }
-  }
-
-  /**
-   * A rejected entry: to the DLQ with the reason and on the item, still owed. The payment's later
-   * messages of this batch go to the DLQ behind it, so one redrive delivers them in order.
-   */
-  private async rejectAndHoldBack(plan: PaymentPlan, update: StatusUpdate, reason: string): Promise<void> {
-    if (!(await this.reject(plan, update, reason))) {
-      this.fail(plan.messages, update.seq);
-      return;
-    }
-    const later = plan.messages.filter((m) => m.update.seq > update.seq);
-    await this.waitBehind(plan.tx, later, update.seq);
-  }
-
-  private async reject(plan: PaymentPlan, update: StatusUpdate, reason: string): Promise<boolean> {
-    const id = update.pspTransactionId;
-    const own = plan.messages.filter((m) => m.update.seq === update.seq);
-    const body = own[0]?.body ?? (this.deps.formatMessage ?? JSON.stringify)(update);
-    if (!(await this.deadLetter(body, reason, id, own))) return false;
-    try {
-      await this.deps.transactions.recordVippsRejection(
-        id,
-        update.seq,
-        reason,
-        this.deps.clock.now().toISOString(),
-      );
-    } catch (error) {
-      // Redelivery sends it again; Vipps rejects it again and it is recorded then.
-      this.deps.log.error('Rejection not recorded on the payment; will retry', {
-        pspTransactionId: id,
-        seq: update.seq,
-        error: String(error),
-      });
-      this.fail(own);
-      return false;
-    }
-    this.rejected.push({ pspTransactionId: id, seq: update.seq, reason });
-    this.deps.log.error('Status update rejected by Vipps; moved to the dead-letter queue, still owed', {
-      pspTransactionId: id,
-      seq: update.seq,
-      status: update.status,
-      reason,
-    });
-    return true;
-  }
-
-  /** Later updates of a payment whose update `blockedBy` Vipps rejected: to the DLQ behind it. */
-  private async waitBehind(tx: Transaction, messages: StatusMessage[], blockedBy: number): Promise<void> {
-    const reason = `Waits behind status update ${blockedBy}, which Vipps rejected; redrive them together`;
-    for (const message of messages) {
-      if (!(await this.deadLetter(message.body, reason, tx.pspTransactionId, [message]))) continue;
-      this.waiting.push(message.messageId);
-      this.deps.log.warn('Status update waits behind a rejected one; moved to the dead-letter queue', {
-        pspTransactionId: tx.pspTransactionId,
-        seq: message.update.seq,
-        blockedBy,
-      });
-    }
-  }
-
-  private async deadLetter(
-    body: string,
-    reason: string,
-    groupId: string,
-    own: StatusMessage[],
-  ): Promise<boolean> {
-    try {
-      await this.deps.deadLetterQueue.send(body, reason, groupId);
-      return true;
-    } catch (error) {
-      this.deps.log.error('Could not move a status message to the dead-letter queue; will retry', {
-        pspTransactionId: groupId,
-        reason,
-        error: String(error),
-      });
-      this.fail(own);
-      return false;
-    }
-  }
-
-  /** Fail these messages (those from `fromSeq` on, when given). */
-  private fail(messages: ReadonlyArray<StatusMessage>, fromSeq = -Infinity): void {
-    for (const message of messages) if (message.update.seq >= fromSeq) this.failed.add(message.messageId);
   }
 }

@@ -77,8 +77,12 @@ export interface StatusQueue {
 
 /** Where a status message Vipps rejected (4xx) or we cannot read goes, with the reason, for ops. */
 export interface DeadLetterQueue {
-  /** `groupId` = the payment's id (FIFO MessageGroupId), so a redrive keeps its order. */
-  send(body: string, reason: string, groupId: string): Promise<void>;
+  /**
+   * `groupId` = the payment's id (FIFO MessageGroupId), so a redrive keeps its order.
+   * `sourceMessageId`, the status message being dead-lettered: a retried invocation stores it
+   * once, while the same body rejected again after a redrive (a new message) is stored again.
+   */
+  send(body: string, reason: string, groupId: string, sourceMessageId?: string): Promise<void>;
 }
 
 // ── Vipps PSP API v3 ────────────────────────────────────────────────────────────────────────

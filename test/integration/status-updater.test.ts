@@ -603,6 +603,31 @@ describe('status updater', () => {
     expect(await queueDepth(q.queueUrl)).toBe(0);
   });
 
+  it('a redrive before the cause is fixed puts the rejected update and the one behind it back in the DLQ', async () => {
+    const q = queues();
+    let tx = await payment();
+    await enqueue(q, tx);
+    simulator.faults.failNext('updatestatus', { status: 400, times: 100 });
+    const { poller } = poll(q, createStatusUpdaterHandler(updaterDeps(q)));
+    await poller.idle();
+    const captured = capture(tx, 1_000, { at: new Date().toISOString() });
+    tx = await store.apply((await store.get(tx.pspTransactionId))!, captured);
+    await q.statusQueue.enqueue(captured.statusUpdate!);
+    await poller.idle();
+
+    // Redriven at once (well inside SQS's 5-minute deduplication window); Vipps still refuses.
+    await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: q.dlqArn, DestinationArn: q.queueArn }));
+    await new Promise((r) => setTimeout(r, 50));
+    await poller.idle();
+    expect(receivedBy(tx.pspTransactionId)).toEqual([]);
+    const dead = await dlqMessages(q);
+    expect(dead.map((m) => (JSON.parse(m.body) as { seq: number }).seq)).toEqual([1, 2]);
+    expect((await store.get(tx.pspTransactionId))!.vippsSync).toMatchObject({
+      acknowledgedSeq: 0,
+      rejectedSeq: 1,
+    });
+  });
+
   it('an updater that dies after Vipps acknowledged but before recording it: redelivery, no duplicate at Vipps', async () => {
     const q = queues();
     const tx = await payment([{ capture: 6_000 }]);

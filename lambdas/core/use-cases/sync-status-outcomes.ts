@@ -181,7 +181,7 @@ export class SyncOutcomes {
 
   async deadLetter(body: string, reason: string, groupId: string, own: StatusMessage[]): Promise<boolean> {
     try {
-      await this.deps.deadLetterQueue.send(body, reason, groupId);
+      await this.deps.deadLetterQueue.send(body, reason, groupId, own[0]?.messageId);
       return true;
     } catch (error) {
       this.deps.log.error('Could not move a status message to the dead-letter queue; will retry', {

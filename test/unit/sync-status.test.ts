@@ -13,7 +13,7 @@ import {
   VippsUnavailableError,
 } from '../../lambdas/core/errors.js';
 import type { Log, TransactionStore } from '../../lambdas/core/ports.js';
-import { statusUpdatesToSend } from '../../lambdas/core/status-sync.js';
+import { statusBatchInDoubt, statusUpdatesToSend } from '../../lambdas/core/status-sync.js';
 import {
   CHASE_AFTER_MS,
   RESEND_EVERY_MS,
@@ -329,6 +329,22 @@ describe('syncStatus', () => {
       vippsCalls: 0,
       failedMessageIds: [messages[0]!.messageId],
     });
+  });
+
+  it('a call stored on only some of its payments is withdrawn: never repeated as if it had been sent', async () => {
+    const a = payment(A);
+    const b = payment(B);
+    const w = await world([a, b]);
+    const real = w.store.recordVippsSending.bind(w.store);
+    let calls = 0;
+    w.store.recordVippsSending = (id, batch) =>
+      ++calls === 2 ? Promise.reject(new Error('DynamoDB throttled')) : real(id, batch);
+    const messages = [...messagesOf(a), ...messagesOf(b)];
+    expect(await w.sync(messages)).toMatchObject({ vippsCalls: 0 });
+    // The next attempt composes afresh instead of "repeating" a call Vipps never got, which would
+    // carry B's entry while B's own messages compose another call.
+    expect(statusBatchInDoubt(w.store.items.get(A)!)).toBeUndefined();
+    expect(statusBatchInDoubt(w.store.items.get(B)!)).toBeUndefined();
   });
 
   it('a rejection that cannot be dead-lettered or recorded is retried, not lost', async () => {

@@ -293,20 +293,31 @@ class SyncRun {
       updates,
       composedAt,
     };
-    const involved = plans.filter((p) => updates.some((u) => u.pspTransactionId === p.tx.pspTransactionId));
-    try {
-      await Promise.all(
-        involved.map((p) => this.deps.transactions.recordVippsSending(p.tx.pspTransactionId, batch)),
-      );
-    } catch (error) {
-      this.deps.log.error('Could not store a status call before making it; will retry', {
-        merchantSerialNumber: msn,
-        batchKey: batch.batchKey,
-        error: String(error),
-      });
-      return { kind: 'unavailable' };
-    }
-    return this.call(batch);
+    const ids = plans
+      .map((p) => p.tx.pspTransactionId)
+      .filter((id) => updates.some((u) => u.pspTransactionId === id));
+    const stored = await Promise.allSettled(
+      ids.map(async (id) => this.deps.transactions.recordVippsSending(id, batch)),
+    );
+    const failure = stored.find((r) => r.status === 'rejected');
+    if (!failure) return this.call(batch);
+    this.deps.log.error('Could not store a status call before making it; will retry', {
+      merchantSerialNumber: msn,
+      batchKey: batch.batchKey,
+      error: String(failure.reason),
+    });
+    await this.withdraw(batch, ids);
+    return { kind: 'unavailable' };
+  }
+
+  /**
+   * A call stored on only some of its payments is never made: replace it with an empty one, so a
+   * redelivery does not "repeat" it (carrying entries of payments that do not know it) but
+   * composes afresh. If this write fails too, the redelivery sends it as a first attempt.
+   */
+  private async withdraw(batch: StatusBatch, ids: string[]): Promise<void> {
+    const none: StatusBatch = { ...batch, batchKey: `${batch.batchKey}-withdrawn`, updates: [] };
+    await Promise.allSettled(ids.map(async (id) => this.deps.transactions.recordVippsSending(id, none)));
   }
 
   private async call(batch: StatusBatch): Promise<CallOutcome> {

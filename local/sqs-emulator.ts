@@ -33,7 +33,13 @@ export interface SqsEmulator {
 export async function startSqsEmulator(options: SqsEmulatorOptions = {}): Promise<SqsEmulator> {
   const clock = options.clock ?? { now: () => new Date() };
   const region = options.region ?? 'eu-north-1';
-  const state: SqsState = { endpoint: '', region, nowMs: () => clock.now().getTime(), queues: new Map() };
+  const state: SqsState = {
+    endpoint: '',
+    region,
+    nowMs: () => clock.now().getTime(),
+    queues: new Map(),
+    moveTasks: [],
+  };
 
   const server = await startAwsJsonServer({
     host: options.host ?? '127.0.0.1',

@@ -225,6 +225,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         `Vipps simulator   ${vipps.baseUrl}   (approve: POST /psp/v3/integration-test/psppayments/{id}/approve)`,
         `DynamoDB (dynalite) ${dynamo.endpoint}${options.dataDir ? `  data: ${options.dataDir}` : '  (in memory)'}`,
         `SQS emulator      ${sqs.endpoint}   status queue ${queue.queueUrl}`,
+        // What the runbook's redrive needs: aws --endpoint-url <SQS emulator> sqs start-message-move-task …
+        `  DLQ redrive       --source-arn ${dlq.queueArn} --destination-arn ${queue.queueArn}`,
         `KMS emulator      ${kms.endpoint}`,
         `Demo merchant     ${DEMO_MERCHANT.name}, MSN ${DEMO_MERCHANT.merchantSerialNumbers[0]}`,
       ],

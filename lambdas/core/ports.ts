@@ -5,7 +5,7 @@
  */
 import type { DeclineReason } from './error-catalogue.js';
 import type { Currency, MinorUnits } from './money.js';
-import type { HistoryEntry, StatusUpdate, Transaction, Transition } from './transaction.js';
+import type { HistoryEntry, StatusBatch, StatusUpdate, Transaction, Transition } from './transaction.js';
 
 // ── Transaction store ───────────────────────────────────────────────────────────────────────
 
@@ -41,7 +41,18 @@ export interface TransactionStore {
    * the stored sequence was already ≥ seq.
    */
   recordVippsAck(pspTransactionId: string, seq: number, at: string): Promise<boolean>;
-  /** Record a status update Vipps rejected (4xx): the reason goes on the item for ops. */
+  /**
+   * Store the updatestatus call about to be made for this payment (vippsSync.sending), before it
+   * is made: a redelivery then repeats it exactly. No version bump, like recordVippsAck.
+   */
+  recordVippsSending(pspTransactionId: string, batch: StatusBatch): Promise<void>;
+  /**
+   * Record a status update Vipps rejected (4xx). It is NOT acknowledged: it stays owed and
+   * blocks later updates (vippsSync.rejectedSeq). The first rejection of a sequence is appended
+   * to vippsSync.rejected for ops (a repeated one is not, so retries cannot grow the item), and
+   * the stored call (vippsSync.sending) is removed: Vipps answered it. No version bump.
+   * Throws PaymentNotFoundError for an unknown id.
+   */
   recordVippsRejection(pspTransactionId: string, seq: number, reason: string, at: string): Promise<void>;
 }
 
@@ -82,8 +93,12 @@ export interface StatusQueue {
 
 /** Where a status message Vipps rejected (4xx) or we cannot read goes, with the reason, for ops. */
 export interface DeadLetterQueue {
-  /** `groupId` = the payment's id (FIFO MessageGroupId), so a redrive keeps its order. */
-  send(body: string, reason: string, groupId: string): Promise<void>;
+  /**
+   * `groupId` = the payment's id (FIFO MessageGroupId), so a redrive keeps its order.
+   * `sourceMessageId`, the status message being dead-lettered: a retried invocation stores it
+   * once, while the same body rejected again after a redrive (a new message) is stored again.
+   */
+  send(body: string, reason: string, groupId: string, sourceMessageId?: string): Promise<void>;
 }
 
 // ── Vipps PSP API v3 ────────────────────────────────────────────────────────────────────────

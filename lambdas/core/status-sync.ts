@@ -10,6 +10,7 @@ import { sha256Hex } from './secrets.js';
 import {
   type HistoryEntry,
   type Operation,
+  type StatusBatch,
   type StatusUpdate,
   type Transaction,
   type VippsStatus,
@@ -73,13 +74,37 @@ export function oldestUnacknowledgedAt(tx: Transaction): string | undefined {
 }
 
 /**
- * A deterministic key for one updatestatus call: the same entries always give the same key,
- * whatever order the messages arrived in, so a re-sent batch is recognisable in logs and by any
- * Vipps-side deduplication.
+ * The sequence of the update Vipps rejected that this payment still owes, if any: its later
+ * updates wait behind it until it is acknowledged (after a redrive or a reconciler re-send).
+ */
+export function blockingRejectedSeq(tx: Transaction): number | undefined {
+  const { rejectedSeq, acknowledgedSeq } = tx.vippsSync;
+  return rejectedSeq !== undefined && rejectedSeq > acknowledgedSeq ? rejectedSeq : undefined;
+}
+
+/**
+ * The stored updatestatus call whose outcome for this payment is unknown (sent, or about to be,
+ * and neither acknowledged nor rejected): a redelivery must repeat it exactly, whatever else
+ * joined the queue meanwhile, so Vipps can recognise it by its Idempotency-Key.
+ */
+export function statusBatchInDoubt(tx: Transaction): StatusBatch | undefined {
+  const batch = tx.vippsSync.sending;
+  const owed = batch?.updates.some(
+    (u) => u.pspTransactionId === tx.pspTransactionId && u.seq > tx.vippsSync.acknowledgedSeq,
+  );
+  return owed ? batch : undefined;
+}
+
+/**
+ * The Idempotency-Key of one updatestatus call: the entries plus when they were composed. A
+ * redelivery repeats the stored call with its stored key; a new composition (even of the same
+ * entries, after Vipps rejected them and the cause was fixed) gets a new key, so Vipps cannot
+ * answer it with the stored rejection.
  */
 export function statusBatchKey(
   updates: ReadonlyArray<Pick<StatusUpdate, 'pspTransactionId' | 'seq'>>,
+  composedAt = '',
 ): string {
   const entries = updates.map((u) => `${u.pspTransactionId}:${u.seq}`).sort();
-  return sha256Hex(entries.join(',')).slice(0, 32);
+  return sha256Hex(`${entries.join(',')}@${composedAt}`).slice(0, 32);
 }

@@ -63,10 +63,30 @@ export interface MakePaymentAttempt {
 export type AuthorisationOutcome = 'APPROVED' | 'DECLINED' | 'UNKNOWN' | 'REVERSED';
 
 export interface VippsSyncState {
-  /** Highest status sequence Vipps acknowledged (or that was rejected and recorded below). */
+  /** Highest status sequence Vipps acknowledged (2xx). A rejected update does not raise it. */
   acknowledgedSeq: number;
   lastSyncAt?: string;
+  /** The status updates Vipps rejected (4xx), once per sequence, with the first reason: for ops. */
   rejected?: Array<{ seq: number; reason: string; at: string }>;
+  /**
+   * Highest sequence Vipps rejected. While it is above acknowledgedSeq that update is still owed
+   * and the payment's later updates wait behind it (Vipps must never see CAPTURED before RESERVED).
+   */
+  rejectedSeq?: number;
+  /**
+   * The updatestatus call being made for this payment, stored before it is made and left in
+   * place after a 5xx or timeout: a redelivery sends exactly this again (same entries, same
+   * Idempotency-Key) before anything new. Removed when Vipps rejects it (Vipps applied nothing).
+   */
+  sending?: StatusBatch;
+}
+
+/** One updatestatus call: what was (or is about to be) sent, under which Idempotency-Key. */
+export interface StatusBatch {
+  batchKey: string;
+  merchantSerialNumber: string;
+  updates: StatusUpdate[];
+  composedAt: string;
 }
 
 /**

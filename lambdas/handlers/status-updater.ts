@@ -65,6 +65,7 @@ export function createStatusUpdaterHandler(deps: StatusUpdaterDeps) {
       acknowledged: result.acknowledged.length,
       rejected: result.rejected.length,
       alreadyAcknowledged: result.alreadyAcknowledged.length,
+      waitingBehindRejected: result.waiting.length,
       failed: batchItemFailures.length,
     });
     return { batchItemFailures };
@@ -82,7 +83,7 @@ async function parseRecord(
     if (!(error instanceof StatusUpdateMessageError)) throw error;
     const groupId = record.attributes.MessageGroupId ?? record.messageId;
     try {
-      await deps.deadLetterQueue.send(record.body, error.message, groupId);
+      await deps.deadLetterQueue.send(record.body, error.message, groupId, record.messageId);
       deps.log.error('Unreadable status message moved to the dead-letter queue', {
         messageId: record.messageId,
         groupId,

@@ -16,6 +16,7 @@ const QUERY_CODES: Record<string, string> = {
   InvalidBatchEntryId: 'AWS.SimpleQueueService.InvalidBatchEntryId',
   BatchRequestTooLong: 'AWS.SimpleQueueService.BatchRequestTooLong',
   UnsupportedOperation: 'AWS.SimpleQueueService.UnsupportedOperation',
+  ResourceNotFoundException: 'ResourceNotFoundException',
   // Not modelled as shapes: the SDK surfaces them by this code as the error name.
   InvalidParameterValue: 'InvalidParameterValue',
   MissingParameter: 'MissingParameter',

@@ -17,6 +17,7 @@ import {
   stringList,
   stringMap,
 } from './params.js';
+import { type MessageMoveTask, listMessageMoveTasks, startMessageMoveTask } from './message-move.js';
 import { ACCOUNT_ID, type SendResult, SqsQueue, type StoredMessage } from './queue.js';
 
 export interface SqsState {
@@ -24,6 +25,8 @@ export interface SqsState {
   region: string;
   nowMs(): number;
   queues: Map<string, SqsQueue>;
+  /** DLQ redrive tasks, newest first. */
+  moveTasks: MessageMoveTask[];
 }
 
 const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
@@ -263,6 +266,9 @@ export const operations: Record<string, Operation> = {
     }
     return { Successful, Failed };
   },
+
+  StartMessageMoveTask: (state, input) => startMessageMoveTask(state, input),
+  ListMessageMoveTasks: (state, input) => listMessageMoveTasks(state, input),
 };
 
 // ── helpers ────────────────────────────────────────────────────────────────────────────────

@@ -164,6 +164,45 @@ export class SqsQueue {
     this.notify();
   }
 
+  /**
+   * A message moved here by a message move task (DLQ redrive): a new message with the same body,
+   * attributes and group; the destination's deduplication does not apply to it.
+   */
+  acceptMoved(message: StoredMessage, now: number): void {
+    this.expire(now);
+    const moved: StoredMessage = {
+      messageId: randomUUID(),
+      body: message.body,
+      md5OfBody: message.md5OfBody,
+      messageAttributes: message.messageAttributes,
+      ...(message.md5OfMessageAttributes ? { md5OfMessageAttributes: message.md5OfMessageAttributes } : {}),
+      ...(message.awsTraceHeader ? { awsTraceHeader: message.awsTraceHeader } : {}),
+      sentAt: now,
+      enqueuedAt: now,
+      receiveCount: 0,
+      visibleAt: now,
+      ...(message.groupId !== undefined ? { groupId: message.groupId } : {}),
+      ...(this.settings.fifo
+        ? {
+            deduplicationId: message.deduplicationId ?? message.messageId,
+            sequenceNumber: this.nextSequence(),
+          }
+        : {}),
+    };
+    this.messages.set(moved.messageId, moved);
+    this.notify();
+  }
+
+  /** The messages not in flight or delayed, oldest first (what a move task takes). */
+  visibleMessages(now: number): StoredMessage[] {
+    this.expire(now);
+    return [...this.messages.values()].filter((m) => m.visibleAt <= now);
+  }
+
+  remove(messageId: string): void {
+    this.messages.delete(messageId);
+  }
+
   // ── receiving ────────────────────────────────────────────────────────────────────────────
 
   /**

@@ -29,6 +29,7 @@ import {
 } from '../../lambdas/core/transaction.js';
 import { type ReconcileDeps, reconcile } from '../../lambdas/core/use-cases/reconcile.js';
 import { syncStatus } from '../../lambdas/core/use-cases/sync-status.js';
+import { statusUpdatesToSend } from '../../lambdas/core/status-sync.js';
 import { createReconcilerHandler } from '../../lambdas/handlers/reconciler.js';
 import { createTables } from '../../local/dynalite.js';
 import { type SqsEmulator, startSqsEmulator } from '../../local/sqs-emulator.js';
@@ -349,6 +350,69 @@ describe('reconciler', () => {
     expect(third.counts).toEqual({ cleared: 1 });
     expect((await env.transactions.get(tx.pspTransactionId))!.dueAt).toBeUndefined();
     expect(await reconcile(env.deps, { now: later, limit: 50 })).toMatchObject({ examined: 0 });
+  });
+
+  it('delivers a status update Vipps rejected once the cause is fixed, with the updates that waited behind it', async () => {
+    const env = await setup();
+    let tx = await reservedPayment(env);
+    tx = applied(tx, capture(tx, 1_500, { at: ago(8) }));
+    // Vipps has neither: RESERVED was rejected (say, the sales unit was not active yet).
+    tx = await stored(env.transactions, { ...tx, vippsSync: { acknowledgedSeq: 0 } });
+    await vipps.initiatePayment(
+      {
+        pspTransactionId: tx.pspTransactionId,
+        merchantSerialNumber: MSN,
+        merchantOrderId: tx.merchantOrderId,
+        amount: tx.amount,
+        currency: 'NOK',
+        paymentText: tx.paymentText,
+        pspRedirectUrl: tx.redirectUrl,
+        makePaymentUrl: 'https://psp.example/vipps/make-payment',
+        makePaymentToken: 'token',
+        isApp: false,
+      },
+      tx.pspTransactionId,
+    );
+    const dead: string[] = [];
+    const updater = (messages: Awaited<ReturnType<typeof env.queued>>) =>
+      syncStatus(messages, {
+        transactions: env.transactions,
+        vipps,
+        deadLetterQueue: { send: (_body, reason) => Promise.resolve(void dead.push(reason)) },
+        clock: { now: () => new Date() },
+        log: env.deps.log,
+      });
+    // Two refusals: the call [RESERVED, CAPTURED], then RESERVED on its own (the split).
+    simulator.faults.failNext('updatestatus', {
+      status: 400,
+      times: 2,
+      errors: [{ errorCode: '21', errorMessage: 'Not active' }],
+    });
+    await env.statusQueue.enqueue(statusUpdatesToSend(tx)[0]!);
+    await updater(await env.queued());
+    expect(dead).toEqual([expect.stringContaining('21 Not active')]);
+    expect((await env.transactions.get(tx.pspTransactionId))!.vippsSync).toMatchObject({
+      acknowledgedSeq: 0,
+      rejectedSeq: 1,
+    });
+
+    // The cause is fixed; the sweep re-sends the rejected RESERVED (past SQS's dedup window).
+    const later = new Date(now.getTime() + RESEND_EVERY_MS);
+    const sweep = await reconcile(env.deps, { now: later, limit: 50 });
+    expect(sweep.counts).toEqual({ resent: 1 });
+    const resent = (await env.queued()).filter((m) => m.update.pspTransactionId === tx.pspTransactionId);
+    await updater(resent);
+    const received = simulator.statusUpdates.filter(
+      (u) => u.transaction.pspTransactionId === tx.pspTransactionId,
+    );
+    expect(received.map((u) => [u.transaction.status, u.transaction.amount])).toEqual([
+      ['RESERVED', 5_000],
+      ['CAPTURED', 1_500],
+    ]);
+    // In order, each once (this fixture never went through makePayment at the simulator).
+    const orderProblems = received.flatMap((u) => u.problems).filter((p) => !p.includes('makePayment'));
+    expect(orderProblems).toEqual([]);
+    expect((await env.transactions.get(tx.pspTransactionId))!.vippsSync.acknowledgedSeq).toBe(2);
   });
 
   it('resolves a stale pending capture with the same operationId: captured once, Vipps told', async () => {

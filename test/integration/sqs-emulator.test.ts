@@ -10,6 +10,7 @@ import {
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
+  ListMessageMoveTasksCommand,
   ListQueuesCommand,
   type Message,
   PurgeQueueCommand,
@@ -17,6 +18,7 @@ import {
   SQSClient,
   SendMessageBatchCommand,
   SendMessageCommand,
+  StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -532,5 +534,134 @@ describe('FIFO queue', () => {
     await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: h1!.ReceiptHandle! }));
     expect(bodies(await polling)).toEqual(['H2']);
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
+
+describe('dead-letter queue redrive (StartMessageMoveTask, ListMessageMoveTasks)', () => {
+  async function fifoWithDlq() {
+    const dlqUrl = await createFifo(uniqueName('redrive-dlq', true));
+    const dlqArn = (await attributes(dlqUrl)).QueueArn!;
+    const url = await createFifo(uniqueName('redrive-main', true), {
+      VisibilityTimeout: '5',
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 1 }),
+    });
+    return { url, arn: (await attributes(url)).QueueArn!, dlqUrl, dlqArn };
+  }
+
+  async function tasks(sourceArn: string, max = 10) {
+    const out = await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: sourceArn, MaxResults: max }));
+    return out.Results ?? [];
+  }
+
+  async function completed(sourceArn: string) {
+    for (let i = 0; i < 100; i++) {
+      const [latest] = await tasks(sourceArn, 1);
+      if (latest?.Status !== 'RUNNING') return latest;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error('move task still running');
+  }
+
+  it('moves every message of the DLQ to the destination, in order, with group and attributes, as new messages', async () => {
+    const q = await fifoWithDlq();
+    // One dead-lettered by the redrive policy, two sent to the DLQ directly (as our updater does).
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: q.url,
+        MessageBody: 'A1',
+        MessageGroupId: 'A',
+        MessageDeduplicationId: 'a1',
+      }),
+    );
+    expect(bodies(await receive(q.url))).toEqual(['A1']);
+    advance(5);
+    expect(await receive(q.url)).toHaveLength(0);
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: q.dlqUrl,
+        MessageBody: 'A2',
+        MessageGroupId: 'A',
+        MessageDeduplicationId: 'a2',
+        MessageAttributes: { deadLetterReason: { DataType: 'String', StringValue: 'HTTP 400' } },
+      }),
+    );
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: q.dlqUrl,
+        MessageBody: 'B1',
+        MessageGroupId: 'B',
+        MessageDeduplicationId: 'b1',
+      }),
+    );
+
+    const { TaskHandle } = await sqs.send(
+      new StartMessageMoveTaskCommand({ SourceArn: q.dlqArn, DestinationArn: q.arn }),
+    );
+    expect(TaskHandle).toEqual(expect.any(String));
+    const task = await completed(q.dlqArn);
+    expect(task).toMatchObject({
+      Status: 'COMPLETED',
+      SourceArn: q.dlqArn,
+      DestinationArn: q.arn,
+      ApproximateNumberOfMessagesMoved: 3,
+      ApproximateNumberOfMessagesToMove: 3,
+      StartedTimestamp: clock.ms,
+    });
+    expect((await attributes(q.dlqUrl)).ApproximateNumberOfMessages).toBe('0');
+
+    // Back on the main queue in DLQ order per group, even though a1 is still in its dedup window.
+    const moved = await receive(q.url);
+    expect(bodies(moved)).toEqual(['A1', 'A2', 'B1']);
+    expect(moved.map((m) => m.Attributes?.MessageGroupId)).toEqual(['A', 'A', 'B']);
+    expect(moved[1]?.MessageAttributes?.deadLetterReason?.StringValue).toBe('HTTP 400');
+    expect(moved.every((m) => m.Attributes?.ApproximateReceiveCount === '1')).toBe(true);
+  });
+
+  it('without a destination, returns each message to the queue it was dead-lettered from', async () => {
+    const q = await fifoWithDlq();
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: q.url,
+        MessageBody: 'C1',
+        MessageGroupId: 'C',
+        MessageDeduplicationId: 'c1',
+      }),
+    );
+    await receive(q.url);
+    advance(5);
+    await receive(q.url);
+    await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: q.dlqArn }));
+    expect(await completed(q.dlqArn)).toMatchObject({
+      Status: 'COMPLETED',
+      ApproximateNumberOfMessagesMoved: 1,
+    });
+    expect((await completed(q.dlqArn))?.DestinationArn).toBeUndefined();
+    expect(bodies(await receive(q.url))).toEqual(['C1']);
+  });
+
+  it('lists the latest tasks first, and refuses what SQS refuses', async () => {
+    const q = await fifoWithDlq();
+    await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: q.dlqArn, DestinationArn: q.arn }));
+    await completed(q.dlqArn);
+    advance(1);
+    await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: q.dlqArn, DestinationArn: q.arn }));
+    await completed(q.dlqArn);
+    const listed = await tasks(q.dlqArn);
+    expect(listed.map((t) => t.StartedTimestamp)).toEqual([clock.ms, clock.ms - 1000]);
+    expect(await tasks(q.dlqArn, 1)).toHaveLength(1);
+
+    const fail = (input: { SourceArn: string; DestinationArn?: string }) =>
+      sqs.send(new StartMessageMoveTaskCommand(input)).then(
+        () => undefined,
+        (e: Error) => e.name,
+      );
+    expect(await fail({ SourceArn: `${q.dlqArn}-missing` })).toBe('ResourceNotFoundException');
+    expect(await fail({ SourceArn: q.arn, DestinationArn: q.dlqArn })).toBe('InvalidParameterValue');
+    const standard = await createQueue(uniqueName('standard'));
+    const standardArn = (await attributes(standard)).QueueArn!;
+    expect(await fail({ SourceArn: q.dlqArn, DestinationArn: standardArn })).toBe('InvalidParameterValue');
+    expect(await fail({ SourceArn: q.dlqArn, DestinationArn: `${q.arn}-missing` })).toBe(
+      'ResourceNotFoundException',
+    );
   });
 });

@@ -9,7 +9,9 @@ import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   type SQSClient,
+  ListMessageMoveTasksCommand,
   SendMessageCommand,
+  StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -89,6 +91,7 @@ function queues() {
   return {
     ...main,
     dlqUrl: dlq.queueUrl,
+    dlqArn: dlq.queueArn,
     statusQueue: new SqsStatusQueue({ client: sqs, queueUrl: main.queueUrl }),
     deadLetterQueue: new SqsDeadLetterQueue({ client: sqs, queueUrl: dlq.queueUrl }),
   };
@@ -509,7 +512,7 @@ describe('status updater', () => {
     expect((await store.get(good.pspTransactionId))!.vippsSync.acknowledgedSeq).toBe(1);
     const rejected = (await store.get(poison.pspTransactionId))!;
     expect(rejected.vippsSync).toMatchObject({
-      acknowledgedSeq: 1,
+      acknowledgedSeq: 0,
       rejected: [{ seq: 1, reason: expect.stringContaining('HTTP 400') }],
     });
     expect(paymentView(rejected).vippsSync.rejected).toHaveLength(1);
@@ -524,7 +527,7 @@ describe('status updater', () => {
     expect(await queueDepth(q.queueUrl)).toBe(0);
   });
 
-  it('after a rejected RESERVED, the same payment’s later CAPTURED still reaches Vipps', async () => {
+  it('a rejected RESERVED stays owed: the later CAPTURED waits behind it and never reaches Vipps first', async () => {
     const q = queues();
     let tx = await payment();
     await enqueue(q, tx);
@@ -537,16 +540,91 @@ describe('status updater', () => {
     expect((await dlqMessages(q)).map((m) => m.reason)).toEqual([
       expect.stringContaining('42 Invalid status'),
     ]);
+    // Rejected is not acknowledged: the payment still owes Vipps its RESERVED.
+    expect((await store.get(tx.pspTransactionId))!.vippsSync).toMatchObject({
+      acknowledgedSeq: 0,
+      rejected: [{ seq: 1, reason: expect.stringContaining('42') }],
+    });
 
-    // The merchant captures; its update is sent (the rejected one is settled, not waited for).
+    // The merchant captures: its update waits behind the rejected one (in the DLQ, after it).
     const captured = capture(tx, 2_500, { at: new Date().toISOString() });
     tx = await store.apply((await store.get(tx.pspTransactionId))!, captured);
     await q.statusQueue.enqueue(captured.statusUpdate!);
     await poller.idle();
-    expect(receivedBy(tx.pspTransactionId).map((t) => t.status)).toEqual(['CAPTURED']);
+    expect(receivedBy(tx.pspTransactionId)).toEqual([]);
+    const dead = await dlqMessages(q);
+    expect(dead.map((m) => (JSON.parse(m.body) as { seq: number }).seq)).toEqual([1, 2]);
+    expect(dead[1]!.reason).toMatch(/waits behind status update 1/i);
+    const stored = (await store.get(tx.pspTransactionId))!;
+    expect(stored.vippsSync.acknowledgedSeq).toBe(0);
+    expect(paymentView(stored).vippsSync.inSync).toBe(false);
+  });
+
+  it('the runbook, as written: 4xx → DLQ → fix the cause → start-message-move-task → Vipps gets RESERVED then CAPTURED, each once', async () => {
+    const q = queues();
+    let tx = await payment();
+    await enqueue(q, tx);
+    // The cause: Vipps refuses this payment's updates (say, a sales unit not yet enabled).
+    simulator.faults.failNext('updatestatus', {
+      status: 400,
+      errors: [{ errorCode: '21', errorMessage: 'Merchant not available or active' }],
+    });
+    const { poller } = poll(q, createStatusUpdaterHandler(updaterDeps(q)));
+    await poller.idle();
+    const captured = capture(tx, 4_000, { at: new Date().toISOString() });
+    tx = await store.apply((await store.get(tx.pspTransactionId))!, captured);
+    await q.statusQueue.enqueue(captured.statusUpdate!);
+    await poller.idle();
+    expect(await queueDepth(q.dlqUrl)).toBe(2);
+    expect(receivedBy(tx.pspTransactionId)).toEqual([]);
+
+    // Fix the cause (Vipps accepts again), then the runbook's redrive, through the real SDK.
+    simulator.faults.clear();
+    await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: q.dlqArn, DestinationArn: q.queueArn }));
+    for (let i = 0; ; i++) {
+      const { Results = [] } = await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: q.dlqArn }));
+      if (Results[0]?.Status === 'COMPLETED') {
+        expect(Results[0].ApproximateNumberOfMessagesMoved).toBe(2);
+        break;
+      }
+      expect(i).toBeLessThan(100);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await poller.idle();
+
+    expect(receivedBy(tx.pspTransactionId).map((t) => [t.status, t.amount])).toEqual([
+      ['RESERVED', 10_000],
+      ['CAPTURED', 4_000],
+    ]);
+    expect(orderProblems()).toEqual([]);
+    const stored = (await store.get(tx.pspTransactionId))!;
+    expect(paymentView(stored).vippsSync).toMatchObject({ acknowledgedSeq: 2, inSync: true });
+    expect(await queueDepth(q.dlqUrl)).toBe(0);
+    expect(await queueDepth(q.queueUrl)).toBe(0);
+  });
+
+  it('a redrive before the cause is fixed puts the rejected update and the one behind it back in the DLQ', async () => {
+    const q = queues();
+    let tx = await payment();
+    await enqueue(q, tx);
+    simulator.faults.failNext('updatestatus', { status: 400, times: 100 });
+    const { poller } = poll(q, createStatusUpdaterHandler(updaterDeps(q)));
+    await poller.idle();
+    const captured = capture(tx, 1_000, { at: new Date().toISOString() });
+    tx = await store.apply((await store.get(tx.pspTransactionId))!, captured);
+    await q.statusQueue.enqueue(captured.statusUpdate!);
+    await poller.idle();
+
+    // Redriven at once (well inside SQS's 5-minute deduplication window); Vipps still refuses.
+    await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: q.dlqArn, DestinationArn: q.queueArn }));
+    await new Promise((r) => setTimeout(r, 50));
+    await poller.idle();
+    expect(receivedBy(tx.pspTransactionId)).toEqual([]);
+    const dead = await dlqMessages(q);
+    expect(dead.map((m) => (JSON.parse(m.body) as { seq: number }).seq)).toEqual([1, 2]);
     expect((await store.get(tx.pspTransactionId))!.vippsSync).toMatchObject({
-      acknowledgedSeq: 2,
-      rejected: [{ seq: 1, reason: expect.stringContaining('42') }],
+      acknowledgedSeq: 0,
+      rejectedSeq: 1,
     });
   });
 
@@ -578,7 +656,7 @@ describe('status updater', () => {
     expect((await store.get(tx.pspTransactionId))!.vippsSync.acknowledgedSeq).toBe(2);
   });
 
-  it('the crash window, honestly: if the redelivered batch differs, Vipps gets those entries once more (bounded)', async () => {
+  it('the crash window: a redelivered batch is the first attempt again even when more updates joined, so no entry is duplicated', async () => {
     const q = queues();
     let tx = await payment();
     await enqueue(q, tx);
@@ -601,12 +679,16 @@ describe('status updater', () => {
     });
     await poller.idle();
 
-    // RESERVED reached Vipps twice — once per failed acknowledgement, never more — then in sync.
-    expect(receivedBy(tx.pspTransactionId).map((t) => t.status)).toEqual([
-      'RESERVED',
-      'RESERVED',
-      'CAPTURED',
+    // The stored composition [RESERVED] is replayed (same entries, same Idempotency-Key), then
+    // CAPTURED goes in a call of its own: Vipps applied each entry once.
+    expect(receivedBy(tx.pspTransactionId).map((t) => t.status)).toEqual(['RESERVED', 'CAPTURED']);
+    const calls = simulator.requests.filter((r) => r.endpoint === 'updatestatus');
+    expect(calls.map((r) => [r.status, Boolean(r.replayed)])).toEqual([
+      [200, false],
+      [200, true],
+      [200, false],
     ]);
+    expect(calls[1]!.headers['idempotency-key']).toBe(calls[0]!.headers['idempotency-key']);
     expect((await store.get(tx.pspTransactionId))!.vippsSync.acknowledgedSeq).toBe(2);
   });
 });

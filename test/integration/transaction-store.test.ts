@@ -375,27 +375,54 @@ describe('Vipps sync bookkeeping', () => {
     expect(await rawItem(id)).toBeUndefined();
   });
 
-  it('records rejections, raising the acknowledged sequence so later updates proceed', async () => {
+  it('records a rejection as still owed: acknowledgedSeq stays, rejectedSeq blocks, each sequence listed once', async () => {
     const tx = await created();
     await store.recordVippsAck(tx.pspTransactionId, 1, at(1));
+    const batch = {
+      batchKey: 'k2',
+      merchantSerialNumber: tx.merchantSerialNumber,
+      updates: [],
+      composedAt: at(2),
+    };
+    await store.recordVippsSending(tx.pspTransactionId, batch);
+    expect((await store.get(tx.pspTransactionId))!.vippsSync.sending).toEqual(batch);
 
     await store.recordVippsRejection(tx.pspTransactionId, 2, '400 invalid amount', at(2));
     let stored = (await store.get(tx.pspTransactionId))!;
     expect(stored.vippsSync).toEqual({
-      acknowledgedSeq: 2,
+      acknowledgedSeq: 1,
       lastSyncAt: at(1),
+      rejectedSeq: 2,
       rejected: [{ seq: 2, reason: '400 invalid amount', at: at(2) }],
     });
 
-    // An older rejection arriving late is still recorded, but never lowers the sequence.
-    await store.recordVippsRejection(tx.pspTransactionId, 1, 'late', at(3));
+    // Rejected again (a redrive before the cause was fixed): not listed twice, the call is cleared.
+    await store.recordVippsSending(tx.pspTransactionId, { ...batch, batchKey: 'k2-again' });
+    await store.recordVippsRejection(tx.pspTransactionId, 2, '400 still invalid', at(3));
     stored = (await store.get(tx.pspTransactionId))!;
-    expect(stored.vippsSync.acknowledgedSeq).toBe(2);
-    expect(stored.vippsSync.rejected?.map((r) => r.seq)).toEqual([2, 1]);
+    expect(stored.vippsSync.rejected).toEqual([{ seq: 2, reason: '400 invalid amount', at: at(2) }]);
+    expect(stored.vippsSync).not.toHaveProperty('sending');
     expect(stored.version).toBe(tx.version);
 
-    expect(await store.recordVippsAck(tx.pspTransactionId, 2, at(4))).toBe(false);
-    expect(await store.recordVippsAck(tx.pspTransactionId, 3, at(4))).toBe(true);
+    // Delivered once the cause is fixed: acknowledged past the rejection.
+    expect(await store.recordVippsAck(tx.pspTransactionId, 2, at(4))).toBe(true);
+    expect((await store.get(tx.pspTransactionId))!.vippsSync).toMatchObject({
+      acknowledgedSeq: 2,
+      rejectedSeq: 2,
+    });
+  });
+
+  it('refuses to store a call for an unknown payment', async () => {
+    const id = randomUUID();
+    await expect(
+      store.recordVippsSending(id, {
+        batchKey: 'k',
+        merchantSerialNumber: '1',
+        updates: [],
+        composedAt: at(1),
+      }),
+    ).rejects.toBeInstanceOf(PaymentNotFoundError);
+    expect(await rawItem(id)).toBeUndefined();
   });
 
   it('refuses to record a rejection for an unknown payment', async () => {

@@ -10,7 +10,7 @@
  */
 import { ConcurrentUpdateError, PaymentNotFoundError } from '../../lambdas/core/errors.js';
 import type { MerchantOrderClaim, TransactionStore } from '../../lambdas/core/ports.js';
-import type { Transaction, Transition } from '../../lambdas/core/transaction.js';
+import type { StatusBatch, Transaction, Transition } from '../../lambdas/core/transaction.js';
 
 type Change = Pick<Transition, 'changes' | 'history'>;
 
@@ -142,14 +142,22 @@ export class InMemoryTransactionStore implements TransactionStore {
     return Promise.resolve(true);
   }
 
+  recordVippsSending(pspTransactionId: string, batch: StatusBatch): Promise<void> {
+    const tx = this.#items.get(pspTransactionId);
+    if (!tx) return Promise.reject(new PaymentNotFoundError(pspTransactionId));
+    tx.vippsSync = { ...tx.vippsSync, sending: copy(batch) };
+    return Promise.resolve();
+  }
+
+  /** Rejected is not acknowledged: it stays owed (rejectedSeq); the first rejection of a seq is kept for ops. */
   recordVippsRejection(pspTransactionId: string, seq: number, reason: string, at: string): Promise<void> {
     const tx = this.#items.get(pspTransactionId);
     if (!tx) return Promise.reject(new PaymentNotFoundError(pspTransactionId));
-    tx.vippsSync = {
-      ...tx.vippsSync,
-      acknowledgedSeq: Math.max(tx.vippsSync.acknowledgedSeq, seq),
-      rejected: [...(tx.vippsSync.rejected ?? []), { seq, reason, at }],
-    };
+    const { sending: _answered, ...sync } = tx.vippsSync;
+    const first = sync.rejectedSeq === undefined || sync.rejectedSeq < seq;
+    tx.vippsSync = first
+      ? { ...sync, rejectedSeq: seq, rejected: [...(sync.rejected ?? []), { seq, reason, at }] }
+      : sync;
     return Promise.resolve();
   }
 }

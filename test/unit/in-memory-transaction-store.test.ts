@@ -48,8 +48,19 @@ describe('InMemoryTransactionStore', () => {
     const id = initiatedPayment().pspTransactionId;
     expect(await store.recordVippsAck(id, 2, at)).toBe(true);
     expect(await store.recordVippsAck(id, 1, at)).toBe(false);
+    await store.recordVippsSending(id, {
+      batchKey: 'k',
+      merchantSerialNumber: '123456',
+      updates: [],
+      composedAt: at,
+    });
     await store.recordVippsRejection(id, 3, 'HTTP 400', at);
-    expect(store.peek(id)).toMatchObject({ version: 1, vippsSync: { acknowledgedSeq: 3 } });
+    await store.recordVippsRejection(id, 3, 'HTTP 400 again', at);
+    // Rejected is not acknowledged: it stays owed, recorded once, and the stored call is gone.
+    const sync = store.peek(id)!.vippsSync;
+    expect(store.peek(id)).toMatchObject({ version: 1, vippsSync: { acknowledgedSeq: 2, rejectedSeq: 3 } });
+    expect(sync.rejected).toHaveLength(1);
+    expect(sync.sending).toBeUndefined();
     await expect(store.recordVippsRejection('nope', 1, 'x', at)).rejects.toBeInstanceOf(PaymentNotFoundError);
   });
 

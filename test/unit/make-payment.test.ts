@@ -69,6 +69,9 @@ class MemoryTransactions implements TransactionStore {
   findByMerchantOrder() {
     return Promise.resolve(undefined);
   }
+  recordVippsSending(): Promise<never> {
+    return Promise.reject(new Error('makePayment never sends status updates itself'));
+  }
   claimMerchantOrder(): Promise<never> {
     return Promise.reject(new Error('makePayment never claims an order id'));
   }

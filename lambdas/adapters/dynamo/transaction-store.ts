@@ -8,7 +8,7 @@ import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError, PaymentNotFoundError } from '../../core/errors.js';
 import type { MerchantOrderClaim, TransactionStore } from '../../core/ports.js';
-import type { Transaction, Transition } from '../../core/transaction.js';
+import type { StatusBatch, Transaction, Transition } from '../../core/transaction.js';
 import { dynamoCall, getItem, putNew } from './dynamo-call.js';
 import {
   DUE_AT,
@@ -139,14 +139,30 @@ export class DynamoTransactionStore implements TransactionStore {
     );
   }
 
+  async recordVippsSending(pspTransactionId: string, batch: StatusBatch): Promise<void> {
+    const update = new UpdateCommand({
+      TableName: this.tableName,
+      Key: transactionKey(pspTransactionId),
+      UpdateExpression: 'SET #vippsSync.#sending = :batch',
+      ConditionExpression: 'attribute_exists(#vippsSync)',
+      ExpressionAttributeNames: placeholders('vippsSync', 'sending'),
+      ExpressionAttributeValues: { ':batch': withoutUndefined(batch) },
+    });
+    await dynamoCall(
+      'UpdateItem',
+      () => this.client.send(update),
+      () => {
+        throw new PaymentNotFoundError(pspTransactionId);
+      },
+    );
+  }
+
   /**
-   * Appends {seq, reason, at} to vippsSync.rejected and, when acknowledgedSeq is lower than seq,
-   * raises it to seq: a rejected update is settled (it goes to the DLQ with its reason), so later
-   * updates of the same payment must not wait for it and the reconciler must not re-send it.
-   * DynamoDB has no max(), so this is one conditional write that does both, and, if acknowledgedSeq
-   * was already ≥ seq, a second write that only appends. Recording the same rejection twice appends
-   * it twice (harmless for ops). Throws PaymentNotFoundError for an unknown id rather than
-   * letting UpdateItem create a stray item.
+   * Never touches acknowledgedSeq: a rejected update is still owed. The first rejection of a
+   * sequence appends {seq, reason, at} to vippsSync.rejected and raises rejectedSeq, in one
+   * conditional write; a repeated one (a redrive or re-send rejected again) only removes the
+   * stored call. Updates are rejected in sequence order (later ones wait), so rejectedSeq is
+   * what makes "first rejection of this sequence" checkable in a condition.
    */
   async recordVippsRejection(
     pspTransactionId: string,
@@ -154,36 +170,35 @@ export class DynamoTransactionStore implements TransactionStore {
     reason: string,
     at: string,
   ): Promise<void> {
-    const appendRejection =
-      '#vippsSync.#rejected = list_append(if_not_exists(#vippsSync.#rejected, :none), :entry)';
     const common = { TableName: this.tableName, Key: transactionKey(pspTransactionId) };
-    const entry = { ':entry': [{ seq, reason, at }], ':none': [] };
-    const appendAndRaise = new UpdateCommand({
+    const first = new UpdateCommand({
       ...common,
-      UpdateExpression: `SET ${appendRejection}, #vippsSync.#acknowledgedSeq = :seq`,
-      ExpressionAttributeNames: placeholders('vippsSync', 'rejected', 'acknowledgedSeq'),
-      ConditionExpression: '#vippsSync.#acknowledgedSeq < :seq',
-      ExpressionAttributeValues: { ...entry, ':seq': seq },
+      UpdateExpression:
+        'SET #vippsSync.#rejected = list_append(if_not_exists(#vippsSync.#rejected, :none), :entry), ' +
+        '#vippsSync.#rejectedSeq = :seq REMOVE #vippsSync.#sending',
+      ConditionExpression:
+        'attribute_exists(#vippsSync) AND (attribute_not_exists(#vippsSync.#rejectedSeq) OR #vippsSync.#rejectedSeq < :seq)',
+      ExpressionAttributeNames: placeholders('vippsSync', 'rejected', 'rejectedSeq', 'sending'),
+      ExpressionAttributeValues: { ':entry': [{ seq, reason, at }], ':none': [], ':seq': seq },
     });
-    const raised = await dynamoCall(
+    const appended = await dynamoCall(
       'UpdateItem',
       async () => {
-        await this.client.send(appendAndRaise);
+        await this.client.send(first);
         return true;
       },
       () => false,
     );
-    if (raised) return;
-    const appendOnly = new UpdateCommand({
+    if (appended) return;
+    const again = new UpdateCommand({
       ...common,
-      UpdateExpression: `SET ${appendRejection}`,
+      UpdateExpression: 'REMOVE #vippsSync.#sending',
       ConditionExpression: 'attribute_exists(#vippsSync)',
-      ExpressionAttributeNames: placeholders('vippsSync', 'rejected'),
-      ExpressionAttributeValues: entry,
+      ExpressionAttributeNames: placeholders('vippsSync', 'sending'),
     });
     await dynamoCall(
       'UpdateItem',
-      () => this.client.send(appendOnly),
+      () => this.client.send(again),
       () => {
         throw new PaymentNotFoundError(pspTransactionId);
       },

@@ -27,17 +27,20 @@ export class SqsDeadLetterQueue {
 
   /**
    * `groupId` keeps dead letters of one payment together and in order. The deduplication id is
-   * the body's hash, so a poison message that is dead-lettered twice (a retried invocation) is
-   * stored once.
+   * the hash of the body and the source message id, so a poison message that is dead-lettered
+   * twice (a retried invocation) is stored once, but one rejected again after a redrive (a new
+   * message id, within SQS's 5-minute window) is stored again rather than silently dropped.
    */
-  async send(body: string, reason: string, groupId: string): Promise<void> {
+  async send(body: string, reason: string, groupId: string, sourceMessageId = ''): Promise<void> {
     const text = reason.trim() || 'unspecified';
     await this.sqs.send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,
         MessageBody: body,
         MessageGroupId: groupId,
-        MessageDeduplicationId: createHash('sha256').update(body, 'utf8').digest('hex'),
+        MessageDeduplicationId: createHash('sha256')
+          .update(`${sourceMessageId}\n${body}`, 'utf8')
+          .digest('hex'),
         MessageAttributes: {
           [DEAD_LETTER_REASON_ATTRIBUTE]: {
             DataType: 'String',

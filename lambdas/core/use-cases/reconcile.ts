@@ -1,6 +1,6 @@
 import { AcquirerRefusedError, InvalidTransitionError } from '../errors.js';
 import type { Acquirer, Log, StatusQueue, TransactionStore, VippsApi } from '../ports.js';
-import { oldestUnacknowledgedAt, statusUpdatesToSend } from '../status-sync.js';
+import { blockingRejectedSeq, oldestUnacknowledgedAt, statusUpdatesToSend } from '../status-sync.js';
 import {
   CHASE_AFTER_MS,
   RESEND_EVERY_MS,
@@ -285,7 +285,10 @@ async function settleOperation(
 /**
  * Status updates Vipps has not acknowledged after the grace period: enqueue them again. The
  * updater skips what Vipps acknowledged meanwhile, and FIFO deduplication (`${id}-${seq}`, 5 min)
- * drops a re-send of a message still in the queue, so this is harmless to repeat.
+ * drops a re-send of a message still in the queue, so this is harmless to repeat. A payment
+ * blocked by an update Vipps rejected gets only that one again: the updater then sends the rest
+ * from history behind it once Vipps takes it, and while the cause lasts each re-send adds one
+ * message to the DLQ instead of one per waiting update.
  */
 async function resendUnacknowledged(
   tx: Transaction,
@@ -296,10 +299,16 @@ async function resendUnacknowledged(
   const oldest = oldestUnacknowledgedAt(tx);
   if (!oldest || Date.parse(oldest) + CHASE_AFTER_MS > now.getTime()) return tx;
   if (tx.statusResentAt && Date.parse(tx.statusResentAt) + RESEND_EVERY_MS > now.getTime()) return tx;
-  const updates = statusUpdatesToSend(tx);
+  const rejectedSeq = blockingRejectedSeq(tx);
+  const owed = statusUpdatesToSend(tx);
+  const updates = rejectedSeq === undefined ? owed : owed.filter((u) => u.seq === rejectedSeq);
   await compareWithVipps(tx, deps);
   for (const update of updates) await deps.statusQueue.enqueue(update);
-  sweep.record('resent', { seqs: updates.map((u) => u.seq), acknowledgedSeq: tx.vippsSync.acknowledgedSeq });
+  sweep.record('resent', {
+    seqs: updates.map((u) => u.seq),
+    acknowledgedSeq: tx.vippsSync.acknowledgedSeq,
+    ...(rejectedSeq !== undefined ? { rejectedSeq } : {}),
+  });
   // Remember the re-send, so the next one waits RESEND_EVERY_MS (and dueAt moves with it).
   return commit(deps.transactions, tx, { changes: { statusResentAt: now.toISOString() }, history: [] });
 }

@@ -1,48 +1,21 @@
 import { VippsRejectedError } from '../errors.js';
-import type { Clock, DeadLetterQueue, Log, TransactionStore, VippsApi } from '../ports.js';
-import { missingStatusSeqs, statusBatchKey, statusChangedAt, statusUpdatesToSend } from '../status-sync.js';
-import type { StatusUpdate, Transaction } from '../transaction.js';
+import {
+  blockingRejectedSeq,
+  missingStatusSeqs,
+  statusBatchInDoubt,
+  statusBatchKey,
+  statusUpdatesToSend,
+} from '../status-sync.js';
+import type { StatusBatch, StatusUpdate, Transaction } from '../transaction.js';
+import {
+  type PaymentPlan,
+  type StatusMessage,
+  SyncOutcomes,
+  type SyncStatusDeps,
+  type SyncStatusResult,
+} from './sync-status-outcomes.js';
 
-/** One message of the status queue, parsed. `body` is kept verbatim for the dead-letter queue. */
-export interface StatusMessage {
-  messageId: string;
-  body: string;
-  update: StatusUpdate;
-}
-
-export interface SyncStatusDeps {
-  transactions: TransactionStore;
-  vipps: Pick<VippsApi, 'updateStatus'>;
-  deadLetterQueue: DeadLetterQueue;
-  clock: Clock;
-  log: Log;
-  /**
-   * How a status update is written as a queue message: used for an update rebuilt from history
-   * (no message of its own in this batch) that Vipps rejects, so the DLQ holds a redrivable body.
-   */
-  formatMessage?: (update: StatusUpdate) => string;
-}
-
-export interface SyncStatusResult {
-  /** Messages to report as batch item failures: redelivered after the visibility timeout. */
-  failedMessageIds: string[];
-  /** Entries Vipps acknowledged in this run; `lagSeconds` from the state change to now. */
-  acknowledged: Array<{ pspTransactionId: string; seq: number; lagSeconds?: number }>;
-  /** Entries Vipps rejected (4xx): each went to the DLQ and is recorded on the item. */
-  rejected: Array<{ pspTransactionId: string; seq: number; reason: string }>;
-  /** Messages whose update Vipps had already acknowledged (a redelivery): not sent again. */
-  alreadyAcknowledged: string[];
-  /** updatestatus calls made (one per MSN unless a 4xx made us look for the poison entry). */
-  vippsCalls: number;
-}
-
-/** What one payment contributes to the batch. */
-interface PaymentPlan {
-  tx: Transaction;
-  messages: StatusMessage[];
-  /** Unacknowledged updates up to the highest sequence in the batch, in sequence order. */
-  updates: StatusUpdate[];
-}
+export type { StatusMessage, SyncStatusDeps, SyncStatusResult } from './sync-status-outcomes.js';
 
 type CallOutcome = { kind: 'ok' } | { kind: 'rejected'; reason: string } | { kind: 'unavailable' };
 
@@ -52,17 +25,18 @@ type CallOutcome = { kind: 'ok' } | { kind: 'rejected'; reason: string } | { kin
  *
  * Per payment the item is the truth: updates Vipps already acknowledged are dropped (a redelivered
  * message is not sent twice) and earlier unacknowledged ones are filled in from history (order
- * per payment is sacred). Acknowledgements are recorded on the item BEFORE the handler returns,
- * i.e. before the messages are deleted. The one duplicate window is a crash between Vipps' 200
- * and that write: the redelivery sends those entries again. Each call carries a deterministic
- * Idempotency-Key (statusBatchKey), so an identical redelivered batch is a replay where Vipps
- * honours the key (the simulator does; Vipps documents none for updatestatus); a batch composed
- * differently reaches Vipps again — at most once more per failed acknowledgement.
+ * per payment is sacred). Every call is stored on the items of its payments BEFORE it is made
+ * (vippsSync.sending), and acknowledgements are recorded before the handler returns. So a crash
+ * between Vipps' 200 and the acknowledgement, or a 5xx/timeout, leaves the call in doubt, and the
+ * redelivery repeats it byte for byte (same entries, same Idempotency-Key) before composing
+ * anything new: Vipps can recognise it, and no entry reaches it in a second, different call.
  *
- * Outcomes: 2xx → acknowledged; 4xx → poison: the batch is split (per payment, then per entry)
- * to find the rejected entry, which goes to the DLQ with its reason and is recorded on the item,
- * so later updates of that payment go through; 5xx/timeout (after the client's own retries) →
- * those messages fail and are redelivered, and the queue's maxReceiveCount dead-letters them.
+ * Outcomes: 2xx → acknowledged; 4xx → the batch is split (per payment, then per entry) to find
+ * the rejected entry, which goes to the DLQ with its reason and is recorded on the item as still
+ * owed: the payment's later updates wait behind it (to the DLQ after it, in order) until a DLQ
+ * redrive or the reconciler's re-send gets it through; 5xx/timeout (after the client's own
+ * retries) → those messages fail and are redelivered, and the queue's maxReceiveCount
+ * dead-letters them.
  */
 export async function syncStatus(
   messages: ReadonlyArray<StatusMessage>,
@@ -80,23 +54,17 @@ export async function syncStatus(
 }
 
 class SyncRun {
-  private readonly failed = new Set<string>();
-  private readonly acknowledged: SyncStatusResult['acknowledged'] = [];
-  private readonly rejected: SyncStatusResult['rejected'] = [];
-  private readonly alreadyAcknowledged: string[] = [];
-  private vippsCalls = 0;
+  private readonly outcomes: SyncOutcomes;
 
-  constructor(private readonly deps: SyncStatusDeps) {}
+  constructor(private readonly deps: SyncStatusDeps) {
+    this.outcomes = new SyncOutcomes(deps);
+  }
 
   result(messages: ReadonlyArray<StatusMessage>): SyncStatusResult {
-    return {
-      failedMessageIds: messages.filter((m) => this.failed.has(m.messageId)).map((m) => m.messageId),
-      acknowledged: this.acknowledged,
-      rejected: this.rejected,
-      alreadyAcknowledged: this.alreadyAcknowledged,
-      vippsCalls: this.vippsCalls,
-    };
+    return this.outcomes.result(messages);
   }
+
+  // ── planning ───────────────────────────────────────────────────────────────────────────────
 
   /** Read each payment once and work out what Vipps still has to learn. */
   async plan(messages: ReadonlyArray<StatusMessage>): Promise<PaymentPlan[]> {
@@ -110,49 +78,81 @@ class SyncRun {
   }
 
   private async planPayment(id: string, messages: StatusMessage[]): Promise<PaymentPlan | undefined> {
-    const { log } = this.deps;
+    const tx = await this.read(id, messages);
+    if (!tx) return undefined;
+    const owed = this.dropAcknowledged(tx, messages);
+    const blockedBy = blockingRejectedSeq(tx);
+    // Only the rejected update itself (redriven, or re-sent by the reconciler) may try again.
+    if (blockedBy !== undefined && !owed.some((m) => m.update.seq <= blockedBy)) {
+      await this.outcomes.waitBehind(tx, owed, blockedBy);
+      return undefined;
+    }
+    const updates = this.owedUpdates(tx, owed);
+    const inDoubt = statusBatchInDoubt(tx);
+    return updates.length ? { tx, messages: owed, updates, ...(inDoubt ? { inDoubt } : {}) } : undefined;
+  }
+
+  /** The payment, or undefined when its messages were failed (read error) or dead-lettered (unknown). */
+  private async read(id: string, messages: StatusMessage[]): Promise<Transaction | undefined> {
     let tx: Transaction | undefined;
     try {
       tx = await this.deps.transactions.get(id);
     } catch (error) {
-      log.error('Could not read the payment; its status messages will be retried', {
+      this.deps.log.error('Could not read the payment; its status messages will be retried', {
         pspTransactionId: id,
         error: String(error),
       });
-      this.fail(messages);
+      this.outcomes.fail(messages);
       return undefined;
     }
     if (!tx) {
       // Nothing will ever make this message sendable: dead-letter it now rather than retry it.
       for (const message of messages) {
-        await this.deadLetter(message.body, 'Unknown payment: no such pspTransactionId', id, [message]);
+        await this.outcomes.deadLetter(message.body, 'Unknown payment: no such pspTransactionId', id, [
+          message,
+        ]);
       }
-      return undefined;
     }
+    return tx;
+  }
 
-    const acknowledgedSeq = tx.vippsSync.acknowledgedSeq;
-    // Send everything the payment has committed, not just up to this batch's messages: a later
-    // update already on the item rides along in this call, and its own message then finds it
-    // acknowledged (no call). Fewer, fuller updatestatus calls, and order is kept.
+  /** The messages Vipps has not acknowledged yet; the others are redeliveries, not sent again. */
+  private dropAcknowledged(tx: Transaction, messages: StatusMessage[]): StatusMessage[] {
+    const { acknowledgedSeq } = tx.vippsSync;
+    const owed: StatusMessage[] = [];
+    for (const message of messages) {
+      if (message.update.seq > acknowledgedSeq) {
+        owed.push(message);
+        continue;
+      }
+      this.outcomes.alreadyAcknowledged.push(message.messageId);
+      this.deps.log.info('Status update already acknowledged by Vipps; not sent again', {
+        pspTransactionId: tx.pspTransactionId,
+        seq: message.update.seq,
+        acknowledgedSeq,
+      });
+    }
+    return owed;
+  }
+
+  /**
+   * Everything the payment has committed and Vipps has not acknowledged, not just up to this
+   * batch's messages: a later update already on the item rides along in this call, and its own
+   * message then finds it acknowledged (no call). Fewer, fuller calls, and order is kept.
+   */
+  private owedUpdates(tx: Transaction, messages: StatusMessage[]): StatusUpdate[] {
+    const { log } = this.deps;
+    const id = tx.pspTransactionId;
     const upToSeq = Math.max(tx.statusSeq, ...messages.map((m) => m.update.seq));
     const bySeq = new Map(statusUpdatesToSend(tx, upToSeq).map((u) => [u.seq, u]));
-    for (const message of messages) {
-      const { seq } = message.update;
-      if (seq <= acknowledgedSeq) {
-        this.alreadyAcknowledged.push(message.messageId);
-        log.info('Status update already acknowledged by Vipps; not sent again', {
-          pspTransactionId: id,
-          seq,
-          acknowledgedSeq,
-        });
-      } else if (!bySeq.has(seq)) {
-        // Never expected: the history entry is written before the message is enqueued.
-        log.warn('Status message has no history entry; sending the message as it is', {
-          pspTransactionId: id,
-          seq,
-        });
-        bySeq.set(seq, { ...message.update, merchantSerialNumber: tx.merchantSerialNumber });
-      }
+    for (const { update } of messages) {
+      if (bySeq.has(update.seq)) continue;
+      // Never expected: the history entry is written before the message is enqueued.
+      log.warn('Status message has no history entry; sending the message as it is', {
+        pspTransactionId: id,
+        seq: update.seq,
+      });
+      bySeq.set(update.seq, { ...update, merchantSerialNumber: tx.merchantSerialNumber });
     }
     const missing = missingStatusSeqs(tx, upToSeq).filter((seq) => !bySeq.has(seq));
     if (missing.length) log.error('Status sequences missing from history', { pspTransactionId: id, missing });
@@ -166,19 +166,77 @@ class SyncRun {
         filled,
       });
     }
-    return updates.length ? { tx, messages, updates } : undefined;
+    return updates;
   }
 
-  /** One call for every payment of this MSN; on a 4xx look for the poison payment. */
+  // ── sending ────────────────────────────────────────────────────────────────────────────────
+
+  /** Calls in doubt first (exactly as stored), then one new call for what is left of this MSN. */
   async sendMsn(msn: string, plans: PaymentPlan[]): Promise<void> {
-    const outcome = await this.call(
+    const fresh: PaymentPlan[] = [];
+    const isolate: PaymentPlan[] = [];
+    const replayed = new Map<string, CallOutcome>();
+    for (const plan of plans) {
+      const batch = plan.inDoubt;
+      if (!batch) {
+        fresh.push(plan);
+        continue;
+      }
+      let outcome = replayed.get(batch.batchKey);
+      if (!outcome) {
+        outcome = await this.replay(batch, plans);
+        replayed.set(batch.batchKey, outcome);
+      }
+      if (outcome.kind === 'unavailable') this.outcomes.fail(plan.messages);
+      else if (outcome.kind === 'rejected') isolate.push(plan);
+      else if (plan.updates.length) fresh.push(plan);
+    }
+    for (const plan of isolate) await this.sendPayment(msn, plan);
+    if (fresh.length) await this.sendFresh(msn, fresh);
+  }
+
+  /**
+   * Repeat a stored call byte for byte. On 2xx every payment in it is acknowledged (also those
+   * whose messages are elsewhere: their own redelivery then finds nothing to send).
+   */
+  private async replay(batch: StatusBatch, plans: PaymentPlan[]): Promise<CallOutcome> {
+    this.deps.log.info('Repeating a status call whose outcome is unknown', {
+      merchantSerialNumber: batch.merchantSerialNumber,
+      batchKey: batch.batchKey,
+      entries: batch.updates.length,
+    });
+    const outcome = await this.call(batch);
+    if (outcome.kind !== 'ok') return outcome;
+    const byPayment = new Map<string, StatusUpdate[]>();
+    for (const u of batch.updates)
+      byPayment.set(u.pspTransactionId, [...(byPayment.get(u.pspTransactionId) ?? []), u]);
+    for (const [id, all] of byPayment) {
+      const plan = plans.find((p) => p.tx.pspTransactionId === id);
+      const updates = plan ? all.filter((u) => u.seq > plan.tx.vippsSync.acknowledgedSeq) : all;
+      if (!updates.length) continue;
+      if (!plan) {
+        await this.outcomes.acknowledgeElsewhere(id, updates);
+      } else if (await this.outcomes.acknowledge(plan, updates)) {
+        const done = Math.max(...updates.map((u) => u.seq));
+        plan.updates = plan.updates.filter((u) => u.seq > done);
+      } else {
+        plan.updates = [];
+      }
+    }
+    return outcome;
+  }
+
+  /** One new call for every payment of this MSN; on a 4xx look for the poison payment. */
+  private async sendFresh(msn: string, plans: PaymentPlan[]): Promise<void> {
+    const outcome = await this.composeAndCall(
       msn,
+      plans,
       plans.flatMap((p) => p.updates),
     );
     if (outcome.kind === 'ok') {
-      for (const plan of plans) await this.acknowledge(plan, plan.updates);
+      for (const plan of plans) await this.outcomes.acknowledge(plan, plan.updates);
     } else if (outcome.kind === 'unavailable') {
-      for (const plan of plans) this.fail(plan.messages);
+      for (const plan of plans) this.outcomes.fail(plan.messages);
     } else if (plans.length === 1) {
       await this.onPaymentRejected(msn, plans[0]!, outcome.reason);
     } else {
@@ -192,9 +250,9 @@ class SyncRun {
   }
 
   private async sendPayment(msn: string, plan: PaymentPlan): Promise<void> {
-    const outcome = await this.call(msn, plan.updates);
-    if (outcome.kind === 'ok') await this.acknowledge(plan, plan.updates);
-    else if (outcome.kind === 'unavailable') this.fail(plan.messages);
+    const outcome = await this.composeAndCall(msn, [plan], plan.updates);
+    if (outcome.kind === 'ok') await this.outcomes.acknowledge(plan, plan.updates);
+    else if (outcome.kind === 'unavailable') this.outcomes.fail(plan.messages);
     else await this.onPaymentRejected(msn, plan, outcome.reason);
   }
 
@@ -202,138 +260,84 @@ class SyncRun {
   private async onPaymentRejected(msn: string, plan: PaymentPlan, reason: string): Promise<void> {
     const [only] = plan.updates;
     if (plan.updates.length === 1 && only) {
-      if (!(await this.reject(plan, only, reason))) this.fail(plan.messages, only.seq);
+      await this.outcomes.rejectAndHoldBack(plan, only, reason);
       return;
     }
-    // Entry by entry, in order; stop at the first one Vipps cannot take now (5xx) to keep order.
+    // Entry by entry, in order; stop at the first one Vipps cannot take now, to keep order.
     for (const update of plan.updates) {
-      const outcome = await this.call(msn, [update]);
-      const settled =
-        outcome.kind === 'ok'
-          ? await this.acknowledge(plan, [update])
-          : outcome.kind === 'rejected'
-            ? await this.reject(plan, update, outcome.reason)
-            : false;
-      if (!settled) {
-        this.fail(plan.messages, update.seq);
+      const outcome = await this.composeAndCall(msn, [plan], [update]);
+      if (outcome.kind === 'rejected') {
+        await this.outcomes.rejectAndHoldBack(plan, update, outcome.reason);
+        return;
+      }
+      if (outcome.kind === 'unavailable' || !(await this.outcomes.acknowledge(plan, [update]))) {
+        this.outcomes.fail(plan.messages, update.seq);
         return;
       }
     }
   }
 
-  private async call(msn: string, updates: StatusUpdate[]): Promise<CallOutcome> {
-    const key = statusBatchKey(updates);
-    this.vippsCalls++;
+  /**
+   * Store the call on every payment in it, then make it. A call that cannot be stored is not
+   * made (its messages are retried): an unstored call could not be repeated exactly.
+   */
+  private async composeAndCall(
+    msn: string,
+    plans: PaymentPlan[],
+    updates: StatusUpdate[],
+  ): Promise<CallOutcome> {
+    const composedAt = this.deps.clock.now().toISOString();
+    const batch: StatusBatch = {
+      batchKey: statusBatchKey(updates, composedAt),
+      merchantSerialNumber: msn,
+      updates,
+      composedAt,
+    };
+    const ids = plans
+      .map((p) => p.tx.pspTransactionId)
+      .filter((id) => updates.some((u) => u.pspTransactionId === id));
+    const stored = await Promise.allSettled(
+      ids.map(async (id) => this.deps.transactions.recordVippsSending(id, batch)),
+    );
+    const failure = stored.find((r) => r.status === 'rejected');
+    if (!failure) return this.call(batch);
+    this.deps.log.error('Could not store a status call before making it; will retry', {
+      merchantSerialNumber: msn,
+      batchKey: batch.batchKey,
+      error: String(failure.reason),
+    });
+    await this.withdraw(batch, ids);
+    return { kind: 'unavailable' };
+  }
+
+  /**
+   * A call stored on only some of its payments is never made: replace it with an empty one, so a
+   * redelivery does not "repeat" it (carrying entries of payments that do not know it) but
+   * composes afresh. If this write fails too, the redelivery sends it as a first attempt.
+   */
+  private async withdraw(batch: StatusBatch, ids: string[]): Promise<void> {
+    const none: StatusBatch = { ...batch, batchKey: `${batch.batchKey}-withdrawn`, updates: [] };
+    await Promise.allSettled(ids.map(async (id) => this.deps.transactions.recordVippsSending(id, none)));
+  }
+
+  private async call(batch: StatusBatch): Promise<CallOutcome> {
+    const { merchantSerialNumber, updates, batchKey } = batch;
+    const context = { merchantSerialNumber, entries: updates.length, batchKey };
+    this.outcomes.vippsCalls++;
     try {
-      await this.deps.vipps.updateStatus(msn, updates, key);
-      this.deps.log.info('Vipps acknowledged status updates', {
-        merchantSerialNumber: msn,
-        entries: updates.length,
-        batchKey: key,
-      });
+      await this.deps.vipps.updateStatus(merchantSerialNumber, updates, batchKey);
+      this.deps.log.info('Vipps acknowledged status updates', context);
       return { kind: 'ok' };
     } catch (error) {
       if (error instanceof VippsRejectedError) {
-        this.deps.log.warn('Vipps rejected status updates', {
-          merchantSerialNumber: msn,
-          entries: updates.length,
-          batchKey: key,
-          reason: error.message,
-        });
+        this.deps.log.warn('Vipps rejected status updates', { ...context, reason: error.message });
         return { kind: 'rejected', reason: error.message };
       }
       this.deps.log.warn('Vipps unavailable for status updates; messages will be retried', {
-        merchantSerialNumber: msn,
-        entries: updates.length,
-        batchKey: key,
+        ...context,
         error: String(error),
       });
       return { kind: 'unavailable' };
     }
-  }
-
-  /** Record what Vipps took; if the write fails the messages are redelivered (and re-sent once). */
-  private async acknowledge(plan: PaymentPlan, updates: StatusUpdate[]): Promise<boolean> {
-    const { tx } = plan;
-    const at = this.deps.clock.now();
-    const seq = Math.max(...updates.map((u) => u.seq));
-    try {
-      await this.deps.transactions.recordVippsAck(tx.pspTransactionId, seq, at.toISOString());
-    } catch (error) {
-      this.deps.log.error('Vipps acknowledged but the acknowledgement was not recorded; will re-send', {
-        pspTransactionId: tx.pspTransactionId,
-        seq,
-        error: String(error),
-      });
-      this.fail(plan.messages, Math.min(...updates.map((u) => u.seq)));
-      return false;
-    }
-    for (const update of updates) {
-      const changedAt = statusChangedAt(tx, update.seq);
-      this.acknowledged.push({
-        pspTransactionId: tx.pspTransactionId,
-        seq: update.seq,
-        ...(changedAt ? { lagSeconds: Math.max(0, (at.getTime() - Date.parse(changedAt)) / 1000) } : {}),
-      });
-    }
-    return true;
-  }
-
-  /** A rejected entry: to the DLQ with the reason, then on the item (which lets later ones pass). */
-  private async reject(plan: PaymentPlan, update: StatusUpdate, reason: string): Promise<boolean> {
-    const id = update.pspTransactionId;
-    const own = plan.messages.filter((m) => m.update.seq === update.seq);
-    const body = own[0]?.body ?? (this.deps.formatMessage ?? JSON.stringify)(update);
-    if (!(await this.deadLetter(body, reason, id, own))) return false;
-    try {
-      await this.deps.transactions.recordVippsRejection(
-        id,
-        update.seq,
-        reason,
-        this.deps.clock.now().toISOString(),
-      );
-    } catch (error) {
-      // Redelivery sends it again; Vipps rejects it again and it is recorded then.
-      this.deps.log.error('Rejection not recorded on the payment; will retry', {
-        pspTransactionId: id,
-        seq: update.seq,
-        error: String(error),
-      });
-      this.fail(own);
-      return false;
-    }
-    this.rejected.push({ pspTransactionId: id, seq: update.seq, reason });
-    this.deps.log.error('Status update rejected by Vipps; moved to the dead-letter queue', {
-      pspTransactionId: id,
-      seq: update.seq,
-      status: update.status,
-      reason,
-    });
-    return true;
-  }
-
-  private async deadLetter(
-    body: string,
-    reason: string,
-    groupId: string,
-    own: StatusMessage[],
-  ): Promise<boolean> {
-    try {
-      await this.deps.deadLetterQueue.send(body, reason, groupId);
-      return true;
-    } catch (error) {
-      this.deps.log.error('Could not move a status message to the dead-letter queue; will retry', {
-        pspTransactionId: groupId,
-        reason,
-        error: String(error),
-      });
-      this.fail(own);
-      return false;
-    }
-  }
-
-  /** Fail these messages (those from `fromSeq` on, when given). */
-  private fail(messages: ReadonlyArray<StatusMessage>, fromSeq = -Infinity): void {
-    for (const message of messages) if (message.update.seq >= fromSeq) this.failed.add(message.messageId);
   }
 }

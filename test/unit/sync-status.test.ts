@@ -1,0 +1,442 @@
+/**
+ * The status-sync use cases on in-memory ports, so every branch runs fast and on demand: the
+ * updater's split on 4xx, rejected-but-owed updates and the later ones waiting behind them,
+ * stored calls repeated exactly after a 5xx or a lost acknowledgement, failed writes; and the
+ * reconciler's re-send. The real protocols (dynalite, SQS, the simulator) are covered in
+ * test/integration/status-updater.test.ts and reconciler.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  ConcurrentUpdateError,
+  PaymentNotFoundError,
+  VippsRejectedError,
+  VippsUnavailableError,
+} from '../../lambdas/core/errors.js';
+import type { Log, TransactionStore } from '../../lambdas/core/ports.js';
+import { statusBatchInDoubt, statusUpdatesToSend } from '../../lambdas/core/status-sync.js';
+import {
+  CHASE_AFTER_MS,
+  RESEND_EVERY_MS,
+  type StatusBatch,
+  type StatusUpdate,
+  type Transaction,
+  capture,
+  reserve,
+} from '../../lambdas/core/transaction.js';
+import { reconcile } from '../../lambdas/core/use-cases/reconcile.js';
+import {
+  type StatusMessage,
+  type SyncStatusDeps,
+  syncStatus,
+} from '../../lambdas/core/use-cases/sync-status.js';
+import { applied, initiatedPayment } from '../support/transactions.js';
+
+const NOW = new Date('2026-11-24T12:00:00.000Z');
+const silent: Log = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+/** What the DynamoDB store does, in memory: conditional on version for apply, none for vippsSync. */
+class MemoryTransactions implements TransactionStore {
+  readonly items = new Map<string, Transaction>();
+  failNext: Partial<
+    Record<'recordVippsAck' | 'recordVippsSending' | 'recordVippsRejection' | 'apply', Error>
+  > = {};
+
+  private take(method: keyof MemoryTransactions['failNext']) {
+    const error = this.failNext[method];
+    delete this.failNext[method];
+    if (error) throw error;
+  }
+
+  private must(id: string): Transaction {
+    const tx = this.items.get(id);
+    if (!tx) throw new PaymentNotFoundError(id);
+    return tx;
+  }
+
+  create(tx: Transaction) {
+    this.items.set(tx.pspTransactionId, structuredClone(tx));
+    return Promise.resolve();
+  }
+  get(id: string) {
+    const tx = this.items.get(id);
+    return Promise.resolve(tx && structuredClone(tx));
+  }
+  findByMerchantOrder(): Promise<Transaction | undefined> {
+    throw new Error('not used');
+  }
+  claimMerchantOrder(): Promise<never> {
+    throw new Error('not used');
+  }
+  apply(
+    current: Transaction,
+    t: Pick<Parameters<TransactionStore['apply']>[1], 'changes' | 'history'>,
+    remove: ReadonlyArray<keyof Transaction> = [],
+  ) {
+    this.take('apply');
+    const stored = this.must(current.pspTransactionId);
+    if (stored.version !== current.version) throw new ConcurrentUpdateError(current.pspTransactionId);
+    const next = {
+      ...stored,
+      ...t.changes,
+      history: [...stored.history, ...t.history],
+      version: stored.version + 1,
+    } as Transaction;
+    for (const name of remove) delete next[name];
+    this.items.set(next.pspTransactionId, next);
+    return Promise.resolve(structuredClone(next));
+  }
+  listDue(now: Date, limit: number) {
+    const due = [...this.items.values()].filter((tx) => tx.dueAt && tx.dueAt <= now.toISOString());
+    return Promise.resolve(due.slice(0, limit).map((tx) => structuredClone(tx)));
+  }
+  recordVippsAck(id: string, seq: number, at: string) {
+    this.take('recordVippsAck');
+    const sync = this.items.get(id)?.vippsSync;
+    if (!sync || sync.acknowledgedSeq >= seq) return Promise.resolve(false);
+    Object.assign(sync, { acknowledgedSeq: seq, lastSyncAt: at });
+    return Promise.resolve(true);
+  }
+  recordVippsSending(id: string, batch: StatusBatch) {
+    this.take('recordVippsSending');
+    this.must(id).vippsSync.sending = structuredClone(batch);
+    return Promise.resolve();
+  }
+  recordVippsRejection(id: string, seq: number, reason: string, at: string) {
+    this.take('recordVippsRejection');
+    const sync = this.must(id).vippsSync;
+    if (sync.rejectedSeq === undefined || sync.rejectedSeq < seq) {
+      sync.rejected = [...(sync.rejected ?? []), { seq, reason, at }];
+      sync.rejectedSeq = seq;
+    }
+    delete sync.sending;
+    return Promise.resolve();
+  }
+}
+
+type Answer = 'ok' | 'reject' | 'unavailable';
+
+/** Vipps as the updater sees it: answers per call (default ok), and what it applied. */
+function fakeVipps(store: MemoryTransactions, answers: Answer[] = []) {
+  const calls: Array<{ msn: string; key: string; entries: string[]; storedBefore: boolean }> = [];
+  const applied: string[] = [];
+  const answeredKeys = new Set<string>();
+  return {
+    calls,
+    applied,
+    answers,
+    vipps: {
+      updateStatus(msn: string, updates: ReadonlyArray<StatusUpdate>, key: string) {
+        const entries = updates.map((u) => `${u.pspTransactionId.slice(0, 2)}:${u.seq}:${u.status}`);
+        const storedBefore = updates.every(
+          (u) => store.items.get(u.pspTransactionId)?.vippsSync.sending?.batchKey === key,
+        );
+        calls.push({ msn, key, entries, storedBefore });
+        const answer = answers.shift() ?? 'ok';
+        if (answer === 'reject')
+          return Promise.reject(
+            new VippsRejectedError(400, [{ errorCode: '21', errorMessage: 'Not active' }]),
+          );
+        if (answer === 'unavailable') return Promise.reject(new VippsUnavailableError('HTTP 503'));
+        // Like Vipps where it honours Idempotency-Key: the same call again is not applied twice.
+        if (!answeredKeys.has(key)) applied.push(...entries);
+        answeredKeys.add(key);
+        return Promise.resolve();
+      },
+    },
+  };
+}
+
+function fakeDlq(failing = false) {
+  const sent: Array<{ seq: number; reason: string }> = [];
+  return {
+    sent,
+    queue: {
+      send(body: string, reason: string) {
+        if (failing) return Promise.reject(new Error('SQS unavailable'));
+        sent.push({ seq: (JSON.parse(body) as StatusUpdate).seq, reason });
+        return Promise.resolve();
+      },
+    },
+  };
+}
+
+/** A reserved payment (seq 1) with `captures` captures after it (seq 2, 3, …). */
+function payment(id: string, captures: number[] = [], overrides: Partial<Transaction> = {}): Transaction {
+  let tx = initiatedPayment({ pspTransactionId: id, ...overrides });
+  tx = applied(tx, reserve(tx, { at: '2026-11-24T11:00:00.000Z', acquirerReference: 'ref' }));
+  for (const [i, amount] of captures.entries()) {
+    tx = applied(tx, capture(tx, amount, { at: `2026-11-24T11:0${i + 1}:00.000Z` }));
+  }
+  return tx;
+}
+
+let messageCounter = 0;
+function messagesOf(tx: Transaction, from = 1, to = tx.statusSeq): StatusMessage[] {
+  return statusUpdatesToSend({ ...tx, vippsSync: { acknowledgedSeq: 0 } }, to)
+    .filter((u) => u.seq >= from)
+    .map((update) => ({ messageId: `m${++messageCounter}`, body: JSON.stringify(update), update }));
+}
+
+async function world(txs: Transaction[], answers: Answer[] = [], options: { dlqFails?: boolean } = {}) {
+  const store = new MemoryTransactions();
+  for (const tx of txs) await store.create(tx);
+  const vipps = fakeVipps(store, answers);
+  const dlq = fakeDlq(options.dlqFails);
+  const deps: SyncStatusDeps = {
+    transactions: store,
+    vipps: vipps.vipps,
+    deadLetterQueue: dlq.queue,
+    clock: { now: () => NOW },
+    log: silent,
+  };
+  const sync = (messages: StatusMessage[]) => syncStatus(messages, deps);
+  const ofPayment = (id: string) => store.items.get(id)!.vippsSync;
+  return { store, vipps, dlq, sync, ofPayment };
+}
+
+const A = 'aa'.padEnd(32, '0');
+const B = 'bb'.padEnd(32, '0');
+
+describe('syncStatus', () => {
+  it('sends a batch in one call, stored on every payment before it is made, and acknowledges it', async () => {
+    const a = payment(A, [2_000]);
+    const b = payment(B);
+    const w = await world([a, b]);
+    const result = await w.sync([...messagesOf(a), ...messagesOf(b)]);
+    expect(w.vipps.calls).toEqual([
+      {
+        msn: '123456',
+        key: expect.any(String),
+        entries: ['aa:1:RESERVED', 'aa:2:CAPTURED', 'bb:1:RESERVED'],
+        storedBefore: true,
+      },
+    ]);
+    expect(result).toMatchObject({ failedMessageIds: [], vippsCalls: 1 });
+    expect(result.acknowledged.map((e) => e.seq)).toEqual([1, 2, 1]);
+    expect(w.ofPayment(A).acknowledgedSeq).toBe(2);
+    expect(w.ofPayment(B).acknowledgedSeq).toBe(1);
+  });
+
+  it('on a rejected batch finds the poison payment; its update is dead-lettered and still owed', async () => {
+    const a = payment(A);
+    const b = payment(B);
+    const w = await world([a, b], ['reject', 'ok', 'reject']);
+    const result = await w.sync([...messagesOf(a), ...messagesOf(b)]);
+    expect(w.vipps.calls.map((c) => c.entries)).toEqual([
+      ['aa:1:RESERVED', 'bb:1:RESERVED'],
+      ['aa:1:RESERVED'],
+      ['bb:1:RESERVED'],
+    ]);
+    expect(w.vipps.calls.every((c) => c.storedBefore)).toBe(true);
+    expect(result.failedMessageIds).toEqual([]);
+    expect(result.rejected).toEqual([{ pspTransactionId: B, seq: 1, reason: expect.stringContaining('21') }]);
+    expect(w.dlq.sent).toEqual([{ seq: 1, reason: expect.stringContaining('HTTP 400') }]);
+    expect(w.ofPayment(A).acknowledgedSeq).toBe(1);
+    expect(w.ofPayment(B)).toMatchObject({ acknowledgedSeq: 0, rejectedSeq: 1, rejected: [{ seq: 1 }] });
+    expect(w.ofPayment(B)).not.toHaveProperty('sending');
+  });
+
+  it('splits a rejected payment entry by entry: acknowledged before, rejected, the rest wait behind it', async () => {
+    const a = payment(A, [1_000, 2_000]);
+    const w = await world([a], ['reject', 'ok', 'reject']);
+    const result = await w.sync(messagesOf(a));
+    expect(w.vipps.calls.map((c) => c.entries)).toEqual([
+      ['aa:1:RESERVED', 'aa:2:CAPTURED', 'aa:3:CAPTURED'],
+      ['aa:1:RESERVED'],
+      ['aa:2:CAPTURED'],
+    ]);
+    expect(w.vipps.applied).toEqual(['aa:1:RESERVED']);
+    expect(result.rejected.map((r) => r.seq)).toEqual([2]);
+    expect(result.waiting).toHaveLength(1);
+    expect(w.dlq.sent).toEqual([
+      { seq: 2, reason: expect.stringContaining('HTTP 400') },
+      { seq: 3, reason: expect.stringContaining('Waits behind status update 2') },
+    ]);
+    expect(w.ofPayment(A)).toMatchObject({ acknowledgedSeq: 1, rejectedSeq: 2 });
+  });
+
+  it('while an update is rejected, a later one waits (no call); the rejected one redriven delivers both in order', async () => {
+    let a = payment(A);
+    const w = await world([a], ['reject']);
+    const [reserved] = messagesOf(a);
+    await w.sync([reserved!]);
+    const rejectedKey = w.vipps.calls[0]!.key;
+
+    a = applied(w.store.items.get(A)!, capture(w.store.items.get(A)!, 3_000, { at: NOW.toISOString() }));
+    w.store.items.set(A, a);
+    const captured = messagesOf(a, 2);
+    const waiting = await w.sync(captured);
+    expect(waiting).toMatchObject({ vippsCalls: 0, failedMessageIds: [], waiting: [captured[0]!.messageId] });
+
+    // The cause is fixed; the redrive brings RESERVED (then CAPTURED) back.
+    const redriven = await w.sync([reserved!, ...captured]);
+    expect(w.vipps.calls.at(-1)!.entries).toEqual(['aa:1:RESERVED', 'aa:2:CAPTURED']);
+    expect(w.vipps.calls.at(-1)!.key).not.toBe(rejectedKey);
+    expect(redriven.acknowledged.map((e) => e.seq)).toEqual([1, 2]);
+    expect(w.vipps.applied).toEqual(['aa:1:RESERVED', 'aa:2:CAPTURED']);
+    expect(w.ofPayment(A).acknowledgedSeq).toBe(2);
+  });
+
+  it('rejected again on redrive: back to the DLQ, listed once on the item', async () => {
+    const a = payment(A);
+    const w = await world([a], ['reject', 'reject']);
+    const messages = messagesOf(a);
+    await w.sync(messages);
+    const again = await w.sync(messages);
+    expect(again.rejected).toHaveLength(1);
+    expect(w.dlq.sent).toHaveLength(2);
+    expect(w.ofPayment(A).rejected).toHaveLength(1);
+    expect(w.ofPayment(A).acknowledgedSeq).toBe(0);
+  });
+
+  it('after a 5xx the redelivery repeats the stored call exactly, then sends what joined meanwhile', async () => {
+    let a = payment(A);
+    const b = payment(B);
+    const w = await world([a, b], ['unavailable']);
+    const first = [...messagesOf(a), ...messagesOf(b)];
+    const failed = await w.sync(first);
+    expect(failed.failedMessageIds).toEqual(first.map((m) => m.messageId));
+
+    a = applied(w.store.items.get(A)!, capture(w.store.items.get(A)!, 3_000, { at: NOW.toISOString() }));
+    w.store.items.set(A, a);
+    // Redelivered: A's messages come back with the new capture, B's are in another batch.
+    await w.sync([first[0]!, ...messagesOf(a, 2)]);
+    const [original, repeat, fresh] = w.vipps.calls;
+    expect(repeat).toEqual({ ...original, storedBefore: true });
+    expect(fresh!.entries).toEqual(['aa:2:CAPTURED']);
+    // The repeat acknowledged B too: its own redelivery finds nothing to send.
+    expect(w.ofPayment(B).acknowledgedSeq).toBe(1);
+    const late = await w.sync([first[1]!]);
+    expect(late).toMatchObject({ vippsCalls: 0, alreadyAcknowledged: [first[1]!.messageId] });
+    expect(w.vipps.applied).toEqual(['aa:1:RESERVED', 'bb:1:RESERVED', 'aa:2:CAPTURED']);
+  });
+
+  it('an acknowledgement that cannot be written fails the messages; the redelivery repeats the call, not its entries', async () => {
+    const a = payment(A, [1_000]);
+    const w = await world([a]);
+    w.store.failNext.recordVippsAck = new Error('DynamoDB throttled');
+    const messages = messagesOf(a);
+    expect((await w.sync(messages)).failedMessageIds).toEqual(messages.map((m) => m.messageId));
+    await w.sync(messages);
+    expect(w.vipps.calls[1]!.key).toBe(w.vipps.calls[0]!.key);
+    expect(w.vipps.applied).toEqual(['aa:1:RESERVED', 'aa:2:CAPTURED']);
+    expect(w.ofPayment(A).acknowledgedSeq).toBe(2);
+  });
+
+  it('a call that cannot be stored first is not made', async () => {
+    const a = payment(A);
+    const w = await world([a]);
+    w.store.failNext.recordVippsSending = new Error('DynamoDB unavailable');
+    const messages = messagesOf(a);
+    expect(await w.sync(messages)).toMatchObject({
+      vippsCalls: 0,
+      failedMessageIds: [messages[0]!.messageId],
+    });
+  });
+
+  it('a call stored on only some of its payments is withdrawn: never repeated as if it had been sent', async () => {
+    const a = payment(A);
+    const b = payment(B);
+    const w = await world([a, b]);
+    const real = w.store.recordVippsSending.bind(w.store);
+    let calls = 0;
+    w.store.recordVippsSending = (id, batch) =>
+      ++calls === 2 ? Promise.reject(new Error('DynamoDB throttled')) : real(id, batch);
+    const messages = [...messagesOf(a), ...messagesOf(b)];
+    expect(await w.sync(messages)).toMatchObject({ vippsCalls: 0 });
+    // The next attempt composes afresh instead of "repeating" a call Vipps never got, which would
+    // carry B's entry while B's own messages compose another call.
+    expect(statusBatchInDoubt(w.store.items.get(A)!)).toBeUndefined();
+    expect(statusBatchInDoubt(w.store.items.get(B)!)).toBeUndefined();
+  });
+
+  it('a rejection that cannot be dead-lettered or recorded is retried, not lost', async () => {
+    const a = payment(A);
+    const noDlq = await world([a], ['reject'], { dlqFails: true });
+    const messages = messagesOf(a);
+    expect((await noDlq.sync(messages)).failedMessageIds).toEqual([messages[0]!.messageId]);
+    expect(noDlq.ofPayment(A)).not.toHaveProperty('rejectedSeq');
+
+    const noRecord = await world([a], ['reject']);
+    noRecord.store.failNext.recordVippsRejection = new Error('DynamoDB unavailable');
+    expect((await noRecord.sync(messages)).failedMessageIds).toEqual([messages[0]!.messageId]);
+  });
+
+  it('dead-letters messages of an unknown payment and retries when the payment cannot be read', async () => {
+    const a = payment(A);
+    const w = await world([]);
+    const messages = messagesOf(a);
+    expect(await w.sync(messages)).toMatchObject({ vippsCalls: 0, failedMessageIds: [] });
+    expect(w.dlq.sent).toEqual([{ seq: 1, reason: expect.stringContaining('Unknown payment') }]);
+
+    const failing = await world([a]);
+    failing.store.get = () => Promise.reject(new Error('DynamoDB unavailable'));
+    expect((await failing.sync(messages)).failedMessageIds).toEqual([messages[0]!.messageId]);
+  });
+});
+
+describe('reconcile: re-sending what Vipps has not acknowledged', () => {
+  const owedSince = new Date(NOW.getTime() - CHASE_AFTER_MS).toISOString();
+
+  async function reconciler(txs: Transaction[]) {
+    const store = new MemoryTransactions();
+    for (const tx of txs) await store.create({ ...tx, updatedAt: owedSince, dueAt: owedSince });
+    const enqueued: StatusUpdate[] = [];
+    const deps = {
+      transactions: store,
+      acquirer: {} as never,
+      statusQueue: { enqueue: (u: StatusUpdate) => Promise.resolve(void enqueued.push(u)) },
+      vipps: { getDetails: () => Promise.reject(new Error('Vipps unavailable')) },
+      log: silent,
+      acquirerBudgetMs: 10_000,
+    };
+    const sweep = (now = NOW) => reconcile(deps, { now, limit: 10 });
+    return { store, enqueued, sweep };
+  }
+
+  it('re-sends every owed update after the grace period, then waits the re-send interval', async () => {
+    const r = await reconciler([payment(A, [1_000])]);
+    // Due early, but the oldest owed update (RESERVED at 11:00) is not yet past the grace period.
+    r.store.items.get(A)!.dueAt = '2026-11-24T11:00:00.000Z';
+    const early = await r.sweep(new Date('2026-11-24T11:01:00.000Z'));
+    expect(early).toMatchObject({ examined: 1, failures: [] });
+    expect(early.counts.resent).toBeUndefined();
+    expect(r.enqueued).toEqual([]);
+    const first = await r.sweep();
+    expect(first.counts).toEqual({ resent: 1 });
+    expect(r.enqueued.map((u) => u.seq)).toEqual([1, 2]);
+    expect((await r.sweep(new Date(NOW.getTime() + RESEND_EVERY_MS - 1))).examined).toBe(0);
+    await r.sweep(new Date(NOW.getTime() + RESEND_EVERY_MS));
+    expect(r.enqueued.map((u) => u.seq)).toEqual([1, 2, 1, 2]);
+  });
+
+  it('for a payment blocked by a rejected update, re-sends only that one: the updater sends the rest behind it', async () => {
+    const tx = payment(A, [1_000]);
+    const r = await reconciler([
+      {
+        ...tx,
+        vippsSync: {
+          acknowledgedSeq: 0,
+          rejectedSeq: 1,
+          rejected: [{ seq: 1, reason: 'HTTP 400', at: owedSince }],
+        },
+      },
+    ]);
+    const result = await r.sweep();
+    expect(result.actions).toEqual([
+      expect.objectContaining({
+        action: 'resent',
+        detail: expect.objectContaining({ seqs: [1], rejectedSeq: 1 }),
+      }),
+    ]);
+    expect(r.enqueued.map((u) => [u.seq, u.status])).toEqual([[1, 'RESERVED']]);
+  });
+
+  it('a merchant write racing the re-send: reads again and records the re-send once', async () => {
+    const r = await reconciler([payment(A)]);
+    r.store.failNext.apply = new ConcurrentUpdateError(A);
+    const result = await r.sweep();
+    expect(result.failures).toEqual([]);
+    expect(r.store.items.get(A)!.statusResentAt).toBe(NOW.toISOString());
+  });
+});

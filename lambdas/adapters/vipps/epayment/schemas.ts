@@ -34,8 +34,12 @@ const AnswerAmount = z.object({ currency: z.string(), value: z.int() });
 
 export const CardType = z.enum(['VISA_DEBIT', 'VISA_CREDIT', 'MC_DEBIT', 'MC_CREDIT', 'DANKORT']);
 
-const httpsUrl = (what: string) =>
-  z.string().check(z.regex(/^https:\/\/[^\s]+$/, `${what} must be an https:// URL`));
+/**
+ * Vipps calls only https URLs; http:// to this machine is let through for the local stack (whose
+ * Vipps is the simulator, which warns about it) — a deployed stack's URLs are never loopback.
+ */
+const CALLABLE_URL = /^(https:\/\/\S+|http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/\S*)?)$/;
+const httpsUrl = (what: string) => z.string().check(z.regex(CALLABLE_URL, `${what} must be an https:// URL`));
 
 // ── POST /epayment/v1/payments ──────────────────────────────────────────────────────────────
 

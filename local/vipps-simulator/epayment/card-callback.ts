@@ -187,6 +187,8 @@ export async function runCardApproval(
   report.exchanges.push(first);
   report.outcome = outcomeOf(first);
   const softDeclineUrl = (first.response as { softDeclineUrl?: unknown } | undefined)?.softDeclineUrl;
+  // Without a softDeclineUrl the app has nowhere to go: the attempt fails.
+  if (report.outcome === 'SOFT_DECLINE' && typeof softDeclineUrl !== 'string') report.outcome = 'FAIL';
   if (report.outcome === 'SOFT_DECLINE' && typeof softDeclineUrl === 'string') {
     report.threeDs = await followThreeDs(
       { fetch: deps.fetch, timeoutMs: deps.callbackTimeoutMs },

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CardCallbackRequest } from '../../lambdas/adapters/vipps/epayment/card-callback-schemas.js';
 import { createEPaymentClient } from '../../lambdas/adapters/vipps/epayment/epayment-client.js';
 import { EPaymentRetryLaterError, type EPaymentCreateRequest } from '../../lambdas/core/epayment-port.js';
 import type { CardApprovalReport } from '../../local/vipps-simulator/epayment/index.js';
@@ -142,6 +143,8 @@ describe('ePayment simulator: the card callback', () => {
       },
     });
     expect(body.authorizationAttemptId).toBe(report.authorizationAttemptId);
+    // What the simulator sends is what our handler's schema reads.
+    expect(CardCallbackRequest.safeParse(body).success).toBe(true);
     expect(JSON.stringify(report)).not.toContain('5226603115488031');
     expect(sim.epayment.payments.get(reference)).toMatchObject({ state: 'AUTHORIZED', authorized: 2200 });
   });

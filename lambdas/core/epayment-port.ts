@@ -55,8 +55,8 @@ export interface EPaymentAggregate {
 /** Vipps' view of a payment (GET, and the answer to every modification). */
 export interface EPaymentView {
   reference: string;
-  /** The state stays AUTHORIZED after captures, refunds and cancels: read `aggregate`. */
-  state: string;
+  /** Stays AUTHORIZED after captures, refunds and cancels (read `aggregate`); new states are kept. */
+  state: EPaymentState | (string & {});
   aggregate: EPaymentAggregate;
   amount?: ReportedAmount;
   pspReference?: string;

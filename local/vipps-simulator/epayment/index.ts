@@ -25,7 +25,7 @@ import {
 } from './store.js';
 import { WebhookDispatcher } from './webhooks.js';
 
-export type { CardApprovalReport, CardCallbackExchange } from './card-callback.js';
+export type { CardApprovalReport } from './card-callback.js';
 export type { EPaymentRecord, WebhookDelivery, WebhookRegistrationRecord } from './store.js';
 export type { SimulateApproval } from './admin-routes.js';
 

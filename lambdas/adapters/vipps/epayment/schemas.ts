@@ -75,8 +75,6 @@ export const CreatePaymentResponse = z.object({
 export const ModificationRequest = z.strictObject({ modificationAmount: Amount });
 export type ModificationRequest = z.infer<typeof ModificationRequest>;
 
-export const CancelRequest = z.strictObject({ cancelTransactionOnly: z.optional(z.boolean()) });
-
 const Aggregate = z.object({
   authorizedAmount: AnswerAmount,
   capturedAmount: AnswerAmount,

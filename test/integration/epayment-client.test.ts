@@ -311,12 +311,24 @@ describe('ePayment client: Vipps’ errors', () => {
     expect(await rejection(c.cancel(MSN, reference, randomUUID()))).toMatchObject({ errorCode: '6040' });
   });
 
-  it('answers a reused Idempotency-Key with another body as a rejection (409), not a retry', async () => {
+  it('refuses to reuse an Idempotency-Key for another body, before sending', async () => {
     const { c, reference } = await authorised();
     const key = randomUUID();
     await c.capture(MSN, reference, { currency: 'NOK', value: 100 }, key);
     const since = lastSeq();
-    const error = await rejection(c.capture(MSN, reference, { currency: 'NOK', value: 200 }, key));
+    await expect(c.capture(MSN, reference, { currency: 'NOK', value: 200 }, key)).rejects.toThrow(
+      /Idempotency-Key was already used for another request; nothing was sent/,
+    );
+    await expect(c.refund(MSN, reference, { currency: 'NOK', value: 100 }, key)).rejects.toThrow(TypeError);
+    expect(requestsTo(/capture$|refund$/, since)).toHaveLength(0);
+  });
+
+  it('maps Vipps’ 409 for a key reused with another body (by another process) to a rejection, not a retry', async () => {
+    const { c, reference } = await authorised();
+    const key = randomUUID();
+    await c.capture(MSN, reference, { currency: 'NOK', value: 100 }, key);
+    const since = lastSeq();
+    const error = await rejection(client().capture(MSN, reference, { currency: 'NOK', value: 200 }, key));
     expect(error).toMatchObject({ httpStatus: 409, errorCode: '4010' });
     expect(requestsTo(/capture$/, since)).toHaveLength(1);
   });

@@ -11,7 +11,7 @@ import { type Clock, type Log, systemClock } from '../../../core/ports.js';
 import { type VippsCredentials, type VippsSession, createAccessTokenSource } from '../access-token.js';
 import { formatIssues } from '../issues.js';
 import { type RetryPolicy, type VippsHttpResponse, createVippsHttp, defaultRetry } from '../vipps-http.js';
-import { MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency-key.js';
+import { IdempotencyKeyLedger, MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency-key.js';
 import { errorFor } from './problem.js';
 import { MerchantSerialNumber } from './schemas.js';
 
@@ -153,9 +153,18 @@ export function createEPaymentTransport(options: EPaymentClientOptions): (reques
     return response;
   }
 
+  const keys = new IdempotencyKeyLedger();
+
   /** One logical call: checks, token, retries, error mapping. Returns the parsed JSON. */
   async function call(request: Call): Promise<unknown> {
     checkCall(request);
+    if (request.idempotencyKey !== undefined) {
+      const { method, path, merchantSerialNumber, body } = request;
+      const what = JSON.stringify([method, path, merchantSerialNumber, body]);
+      if (!keys.claim(request.idempotencyKey, what)) {
+        refuse(request.label, 'this Idempotency-Key was already used for another request');
+      }
+    }
     let response: VippsHttpResponse;
     try {
       response = await exchange(request);

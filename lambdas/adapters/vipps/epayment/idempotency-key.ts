@@ -22,3 +22,27 @@ export function ePaymentIdempotencyKey(
   const digest = createHash('sha256').update(`${reference}\n${operation}\n${sequence}`).digest('base64url');
   return `${operation}-${sequence}-${digest.slice(0, 32)}`.slice(0, MAX_IDEMPOTENCY_KEY_LENGTH);
 }
+
+/**
+ * Which request each recent Idempotency-Key carried, so that reusing a key for another request
+ * (a bug Vipps would answer 409, and a capture that would never be recorded) is refused before
+ * it is sent. Per process and bounded — the oldest keys are forgotten — so it is a safety net
+ * for the caller's deterministic keys, not a replacement for them.
+ */
+export class IdempotencyKeyLedger {
+  readonly #requests = new Map<string, string>();
+
+  constructor(private readonly capacity = 10_000) {}
+
+  /** False when `key` was already used for a request other than `request`. */
+  claim(key: string, request: string): boolean {
+    const fingerprint = createHash('sha256').update(request).digest('base64url');
+    const earlier = this.#requests.get(key);
+    if (earlier !== undefined) return earlier === fingerprint;
+    this.#requests.set(key, fingerprint);
+    if (this.#requests.size > this.capacity) {
+      this.#requests.delete(this.#requests.keys().next().value!);
+    }
+    return true;
+  }
+}

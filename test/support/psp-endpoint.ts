@@ -76,7 +76,10 @@ export async function startPspEndpoint(options: {
           : {}),
       };
       received.push(request);
-      const answer = await options.answer(request, baseUrl);
+      // A test's answer function that throws must show up as a 500, not as a hung request.
+      const answer = await Promise.resolve()
+        .then(() => options.answer(request, baseUrl))
+        .catch((error: unknown): Answer => ({ status: 500, json: { error: String(error) } }));
       res.writeHead(answer.status, {
         ...(answer.json !== undefined ? { 'Content-Type': 'application/json' } : {}),
         ...answer.headers,

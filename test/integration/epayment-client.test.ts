@@ -348,6 +348,35 @@ describe('ePayment client: Vipps’ errors', () => {
   });
 });
 
+describe('ePayment client: surprising answers', () => {
+  it('reports an answer without the fields we need as "retry later", naming the field', async () => {
+    const { reference } = await authorised();
+    const lying: typeof fetch = async (url, init) =>
+      String(url).endsWith('/events')
+        ? new Response('[{"name":"CAPTURED"}]', { status: 200 })
+        : fetch(url, init);
+    const error = await rejection(client({ fetch: lying }).getEvents(MSN, reference));
+    expect(error).toBeInstanceOf(EPaymentRetryLaterError);
+    expect((error as Error).message).toMatch(
+      /Unexpected answer from Vipps events: 0\.reference: is required/,
+    );
+  });
+
+  it('reports a redirect as "retry later" and accepts a bare array as the webhook list', async () => {
+    sim.epayment.faults.failNext('get', { status: 302 });
+    await expect(client().getPayment(MSN, `pay-${randomUUID()}`)).rejects.toThrow(/unexpected HTTP 302/);
+    const bare: typeof fetch = async () =>
+      new Response(JSON.stringify([{ id: 'w1', url: 'https://psp.example/w', events: ['e'] }]), {
+        status: 200,
+      });
+    const tokenFirst: typeof fetch = async (url, init) =>
+      String(url).includes('/webhooks/') ? bare(url, init) : fetch(url, init);
+    await expect(client({ fetch: tokenFirst }).list()).resolves.toEqual([
+      { id: 'w1', url: 'https://psp.example/w', events: ['e'] },
+    ]);
+  });
+});
+
 describe('ePayment client: retries', () => {
   it('retries 500 and 503 with the same Idempotency-Key and Vipps applies the capture once', async () => {
     const { c, reference } = await authorised();

@@ -15,6 +15,7 @@ import { type Clock, systemClock } from '../../lambdas/core/ports.js';
 import { type ApproveDeps, type ApproveResult, type SimulateOptions, runApproval } from './approve-flow.js';
 import { handleApprove, handleLanding, handleLandingApprove } from './approve-route.js';
 import { type AuthOptions, type SimulatorCredentials, issueToken } from './auth.js';
+import { type EPaymentSimulator, createEPaymentSide } from './epayment/index.js';
 import { FaultQueue, type VippsSimulatorFaults } from './faults.js';
 import { type SimRequest, type SimResponse, json, vippsErrors } from './http-util.js';
 import { handleDetails, handleInit, handleUpdateStatus } from './payments-routes.js';
@@ -30,6 +31,7 @@ import {
 export type { ApproveResult, MakePaymentExchange, SimulateOptions } from './approve-flow.js';
 export type { SimulatorCredentials } from './auth.js';
 export type { Fault, VippsSimulatorFaults } from './faults.js';
+export type { EPaymentSimulator } from './epayment/index.js';
 export type { ThreeDsResult } from './three-ds-follower.js';
 export type {
   MobileInterceptVisit,
@@ -69,6 +71,8 @@ export interface VippsSimulatorOptions {
   makePaymentTimeoutMs?: number;
   /** The base URL in vippsRedirectUrl and operations URLs; default http://{host}:{port}. */
   publicBaseUrl?: string;
+  /** ePayment: the HMAC key of card callbacks (the PSP's client secret; default credentials.clientSecret or "secret"). */
+  cardCallbackSecret?: string;
 }
 
 export interface VippsSimulator {
@@ -98,6 +102,8 @@ export interface VippsSimulator {
    * we sent it; tests need it to call our makePaymentUrl directly, as Vipps would.
    */
   makePaymentToken(pspTransactionId: string): string | undefined;
+  /** The ePayment side: payments, test approve, webhooks, faults (epayment/index.ts). */
+  epayment: EPaymentSimulator;
 }
 
 const MAX_BODY = 1024 * 1024;
@@ -186,6 +192,15 @@ export async function startVippsSimulator(options: VippsSimulatorOptions = {}): 
       };
       hangs.add(entry);
     });
+  const epayment = createEPaymentSide({
+    state,
+    auth,
+    clock,
+    fetch: options.fetch ?? globalThis.fetch,
+    baseUrl: () => deps.baseUrl,
+    signingSecret: options.cardCallbackSecret ?? options.credentials?.clientSecret ?? 'secret',
+    callbackTimeoutMs: 20_000,
+  });
 
   async function route(req: SimRequest, api: ReturnType<typeof endpointOf>): Promise<SimResponse> {
     const path = req.url.pathname;
@@ -216,6 +231,8 @@ export async function startVippsSimulator(options: VippsSimulatorOptions = {}): 
       });
       return { status: 200, html: '<!doctype html><title>Vipps</title><p>Back in the Vipps app.</p>' };
     }
+    const ePaymentAnswer = await epayment.route(req);
+    if (ePaymentAnswer) return ePaymentAnswer;
     if (req.method === 'GET' && path === '/landing') return handleLanding(state, req);
     if (req.method === 'POST' && path === '/landing/approve') return handleLandingApprove(state, deps, req);
     if (req.method === 'GET' && path === '/_simulator/payments') return json(200, simulator.payments.list());
@@ -316,6 +333,7 @@ export async function startVippsSimulator(options: VippsSimulatorOptions = {}): 
         h.cancel();
       }
       hangs.clear();
+      epayment.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -361,6 +379,7 @@ export async function startVippsSimulator(options: VippsSimulatorOptions = {}): 
     faults,
     clearRecords: () => state.clearRecords(),
     makePaymentToken: (id) => state.payments.get(id)?.makePaymentToken,
+    epayment: epayment.handle,
   };
   return simulator;
 }

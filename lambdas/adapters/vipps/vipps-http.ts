@@ -16,7 +16,7 @@ export interface RetryPolicy {
 export const defaultRetry: RetryPolicy = { attempts: 3, baseDelayMs: 200 };
 
 export interface VippsHttpRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   url: string;
   headers: Record<string, string>;
   body?: string;
@@ -39,6 +39,8 @@ export interface VippsHttpOptions {
   log?: Log;
   /** Injected in tests to avoid real waiting; defaults to setTimeout. */
   sleep?: (ms: number) => Promise<void>;
+  /** Answers worth another try besides 5xx (ePayment: 423 Locked). Default: none. */
+  retryStatuses?: readonly number[];
 }
 
 export type VippsHttp = (request: VippsHttpRequest) => Promise<VippsHttpResponse>;
@@ -75,7 +77,8 @@ export function createVippsHttp(options: VippsHttpOptions): VippsHttp {
         });
         // Read the body under the same deadline: a server that stalls mid-body is a timeout too.
         const text = await response.text();
-        if (response.status < 500) return { status: response.status, text };
+        const retryable = response.status >= 500 || options.retryStatuses?.includes(response.status);
+        if (!retryable) return { status: response.status, text };
         lastProblem = `HTTP ${response.status}`;
       } catch (error) {
         lastProblem = describeFailure(error);

@@ -6,6 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxAcquirer } from '../../lambdas/adapters/acquirer/sandbox-acquirer.js';
 import { getDependencies } from '../../lambdas/wiring.js';
 import { type LocalStack, bootLocalStack, merchantClient, reservedPayment } from '../support/local-stack.js';
+import { motoDisagreement } from '../support/test-aws.js';
+
+// moto disagrees with AWS here (README, Tests; test/integration/emulator-agreement.test.ts).
+const motoRaces = motoDisagreement('conditional writes are not atomic under concurrent load');
 
 let stack: LocalStack;
 beforeAll(async () => {
@@ -128,7 +132,8 @@ describe('concurrency and retries', () => {
     expect(stack.ledger.balance(id).captured).toBe(captured);
   });
 
-  it('concurrent captures that fit all succeed', async () => {
+  it('concurrent captures that fit all succeed', async ({ skip }) => {
+    skip(motoRaces.skip, motoRaces.reason);
     const merchant = merchantClient(stack);
     const id = await reservedPayment(stack, 10_000);
     const answers = await Promise.all([1, 2, 3, 4].map(() => merchant.capture(id, 2_500)));

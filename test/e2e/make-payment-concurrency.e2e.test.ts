@@ -16,6 +16,10 @@ import {
   stackStores,
   tokenRequest,
 } from '../support/make-payment.js';
+import { motoDisagreement } from '../support/test-aws.js';
+
+// moto disagrees with AWS here (README, Tests; test/integration/emulator-agreement.test.ts).
+const motoRaces = motoDisagreement('conditional writes are not atomic under concurrent load');
 
 let stack: LocalStack;
 let stores: ReturnType<typeof stackStores>;
@@ -51,7 +55,8 @@ describe('the same request sent concurrently', () => {
     expect(statusUpdatesFor(id)).toEqual(['RESERVED']);
   });
 
-  it('five times at once → five identical answers, one authorisation', async () => {
+  it('five times at once → five identical answers, one authorisation', async ({ skip }) => {
+    skip(motoRaces.skip, motoRaces.reason);
     const id = await createPayment(stack, 30_000);
     const request = tokenRequest(stack, id, 30_000);
     const answers = await times(5, () => postMakePayment(stack, request));
@@ -102,7 +107,10 @@ describe('Vipps retries after our answer', () => {
 });
 
 describe('different requests for the same payment at once', () => {
-  it('two different cryptograms at once → one is authorised (OK), the other gets 85; one authorisation', async () => {
+  it('two different cryptograms at once → one is authorised (OK), the other gets 85; one authorisation', async ({
+    skip,
+  }) => {
+    skip(motoRaces.skip, motoRaces.reason);
     const id = await createPayment(stack, 12_000);
     const token = testTokenForAmount(12_000);
     const one = tokenRequest(stack, id, 12_000);
@@ -127,7 +135,10 @@ describe('different requests for the same payment at once', () => {
 
   // A reservation landing between cancelPayment's read and write used to be marked CANCELLED
   // without a void at the acquirer; the retry now takes the void path.
-  it('the merchant cancels while Vipps’ makePayment runs → whichever wins, the customer is not left charged', async () => {
+  it('the merchant cancels while Vipps’ makePayment runs → whichever wins, the customer is not left charged', async ({
+    skip,
+  }) => {
+    skip(motoRaces.skip, motoRaces.reason);
     for (let round = 0; round < 4; round++) {
       const id = await createPayment(stack, 11_000);
       const [answer, cancelled] = await Promise.all([

@@ -23,3 +23,14 @@ export function testAws(env: NodeJS.ProcessEnv = process.env): ExternalAws | und
 
 /** Test files share one moto server: each names its tables and queues apart. */
 export const uniqueResourcePrefix = () => `t${randomUUID().slice(0, 8)}-`;
+
+/**
+ * Under `npm run test:moto`, a test that meets a documented moto disagreement (README, "Tests")
+ * is skipped with the reason in its title instead of failing the cross-check run.
+ * TEST_MOTO_DISAGREEMENTS=1 runs them anyway (to see whether a newer moto still disagrees).
+ */
+export function motoDisagreement(reason: string): { skip: boolean; reason: string; note: string } {
+  const onMoto = Boolean(testAws()) && !process.env.TEST_MOTO_DISAGREEMENTS;
+  const why = `moto disagrees with AWS: ${reason} (README, Tests)`;
+  return { skip: onMoto, reason: why, note: onMoto ? ` [skipped: ${why}]` : '' };
+}

@@ -6,7 +6,8 @@
  *   RECONCILER_EVERY_SECONDS (default 60)
  * Another Vipps instead of the simulator (README: "Run against Vipps' test environment"):
  *   VIPPS_BASE_URL + VIPPS_CLIENT_ID, VIPPS_CLIENT_SECRET, VIPPS_SUBSCRIPTION_KEY, VIPPS_PSP_ID;
- *   PUBLIC_BASE_URL (the tunnel Vipps calls back through)
+ *   PUBLIC_BASE_URL (the tunnel Vipps calls back through); LOCAL_MERCHANT_SERIAL_NUMBER (the demo
+ *   merchant's MSN, default 123456: use the test sales unit Vipps gave you)
  * Another DynamoDB / SQS / KMS instead of the embedded one (a real account, moto, …):
  *   AWS_ENDPOINT_URL_DYNAMODB / _SQS / _KMS + AWS_REGION (+ AWS_ACCESS_KEY_ID/SECRET, or the
  *   default chain); LOCAL_RESOURCE_PREFIX names the tables and queues created there
@@ -28,6 +29,9 @@ const stack = await startLocalStack({
   port,
   reconcilerEveryMs: reconcilerEverySeconds * 1000,
   external,
+  ...(process.env.LOCAL_MERCHANT_SERIAL_NUMBER
+    ? { merchantSerialNumber: process.env.LOCAL_MERCHANT_SERIAL_NUMBER }
+    : {}),
   ...(process.env.LOCAL_MERCHANT_API_KEY ? { merchantApiKey: process.env.LOCAL_MERCHANT_API_KEY } : {}),
   ...(process.env.LOCAL_DATA_DIR ? { dataDir: process.env.LOCAL_DATA_DIR } : {}),
 });

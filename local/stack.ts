@@ -71,6 +71,8 @@ export interface LocalStackOptions {
   env?: Record<string, string>;
   /** Another Vipps, public base URL or AWS endpoints instead of the embedded parts. */
   external?: ExternalServices;
+  /** The demo merchant's MSN instead of 123456 (a sales unit Vipps' test environment knows). */
+  merchantSerialNumber?: string;
 }
 
 /** `vipps` is the embedded simulator, absent when an external Vipps is in use. */
@@ -117,6 +119,9 @@ export async function startLocalStack(
       : { credentials: EMBEDDED_CREDENTIALS }),
   });
   const prefix = external.resourcePrefix ?? '';
+  const demoMerchant = options.merchantSerialNumber
+    ? { ...DEMO_MERCHANT, merchantSerialNumbers: [options.merchantSerialNumber] }
+    : DEMO_MERCHANT;
   try {
     const dynamo = aws?.dynamodb
       ? { endpoint: aws.dynamodb }
@@ -156,7 +161,7 @@ export async function startLocalStack(
     const vipps = external.vipps
       ? undefined
       : await startVippsSimulator({
-          merchants: DEMO_MERCHANT.merchantSerialNumbers,
+          merchants: demoMerchant.merchantSerialNumbers,
           credentials: VIPPS_CREDENTIALS,
           cardDataPublicKeyPem: async () =>
             (await import('./public-key.js')).publicKeyPem(kms.endpoint, 'alias/vipps-card-data'),
@@ -210,7 +215,7 @@ export async function startLocalStack(
       client: createDynamoDbDocumentClient(awsClient(dynamo.endpoint)),
       tableName: tables.payments,
     });
-    await merchants.put(DEMO_MERCHANT, sha256Hex(merchantApiKey));
+    await merchants.put(demoMerchant, sha256Hex(merchantApiKey));
 
     const poller = startSqsPoller({
       sqs: createSqsClient(awsClient(sqs.endpoint)),
@@ -256,7 +261,7 @@ export async function startLocalStack(
     const stack: LocalStack<VippsSimulator | undefined> = {
       baseUrl: host.baseUrl,
       merchantApiKey,
-      merchantSerialNumber: DEMO_MERCHANT.merchantSerialNumbers[0]!,
+      merchantSerialNumber: demoMerchant.merchantSerialNumbers[0]!,
       vipps,
       statusQueueUrl: queue.queueUrl,
       statusDlqUrl: dlq.queueUrl,
@@ -288,7 +293,7 @@ export async function startLocalStack(
           'close' in kms
             ? `KMS               emulator ${kms.endpoint}`
             : `KMS               EXTERNAL ${kms.endpoint}   (AWS_ENDPOINT_URL_KMS; ${KEYS.map((k) => k.alias).join(', ')})`,
-          `Demo merchant     ${DEMO_MERCHANT.name}, MSN ${DEMO_MERCHANT.merchantSerialNumbers[0]}`,
+          `Demo merchant     ${demoMerchant.name}, MSN ${demoMerchant.merchantSerialNumbers[0]}`,
         ];
       },
       stop: async () => {

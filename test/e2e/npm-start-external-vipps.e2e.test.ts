@@ -16,6 +16,8 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 const API_KEY = 'demo_external_vipps_test_key_0123456789';
 const CREDENTIALS = { clientId: 'mt-client', clientSecret: 'mt-secret', subscriptionKey: 'mt-subscription' };
 const PSP_ID = 'mt-psp-id';
+/** A sales unit the external Vipps knows, not the embedded default 123456. */
+const MSN = '777001';
 
 let externalVipps: VippsSimulator;
 let tunnel: { server: Server; baseUrl: string; paths: string[]; target?: string };
@@ -69,7 +71,7 @@ function startNpmStart(env: Record<string, string>): Promise<void> {
 
 beforeAll(async () => {
   externalVipps = await startVippsSimulator({
-    merchants: ['123456'],
+    merchants: [MSN],
     credentials: CREDENTIALS,
     pspId: PSP_ID,
   });
@@ -81,6 +83,7 @@ beforeAll(async () => {
     VIPPS_SUBSCRIPTION_KEY: CREDENTIALS.subscriptionKey,
     VIPPS_PSP_ID: PSP_ID,
     PUBLIC_BASE_URL: tunnel.baseUrl,
+    LOCAL_MERCHANT_SERIAL_NUMBER: MSN,
   });
   stackUrl = /Merchant API\s+(http:\/\/\S+)\/v1\/payments/.exec(banner)![1]!;
   tunnel.target = stackUrl;
@@ -105,7 +108,7 @@ async function createPayment() {
       'Idempotency-Key': 'ext-1',
     },
     body: JSON.stringify({
-      merchantSerialNumber: '123456',
+      merchantSerialNumber: MSN,
       merchantOrderId: 'ext-order-1',
       amount: 10_000,
       currency: 'NOK',
@@ -121,13 +124,14 @@ describe('npm start with VIPPS_BASE_URL and PUBLIC_BASE_URL', () => {
     expect(banner).toContain(`Vipps             EXTERNAL ${externalVipps.baseUrl}`);
     expect(banner).toContain('the simulator is not running');
     expect(banner).toContain(`makePaymentUrl    ${tunnel.baseUrl}/vipps/make-payment`);
+    expect(banner).toContain(`MSN ${MSN}`);
     expect(banner).not.toContain(CREDENTIALS.clientSecret);
     expect(banner).not.toContain(CREDENTIALS.subscriptionKey);
   });
 
   it('sends every Vipps call there, and Vipps calls back through PUBLIC_BASE_URL', async () => {
     const created = await createPayment();
-    expect(created.status).toBe(201);
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
     const id = created.body.pspTransactionId;
     const initiated = externalVipps.payments.get(id);
     expect(initiated?.makePaymentUrl).toBe(`${tunnel.baseUrl}/vipps/make-payment`);

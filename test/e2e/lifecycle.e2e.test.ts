@@ -121,7 +121,10 @@ describe('bad operations: a specific problem and nothing changes', () => {
 });
 
 describe('concurrency and retries', () => {
-  it('two concurrent captures that together exceed the reservation: exactly one succeeds and reaches the acquirer', async () => {
+  it('two concurrent captures that together exceed the reservation: exactly one succeeds and reaches the acquirer', async ({
+    skip,
+  }) => {
+    skip(motoRaces.skip, motoRaces.reason);
     const merchant = merchantClient(stack);
     const id = await reservedPayment(stack, 10_000);
     const answers = await Promise.all([merchant.capture(id, 7_000), merchant.capture(id, 6_000)]);

@@ -12,12 +12,12 @@
  *   AWS_ENDPOINT_URL_DYNAMODB / _SQS / _KMS + AWS_REGION (+ AWS_ACCESS_KEY_ID/SECRET, or the
  *   default chain); LOCAL_RESOURCE_PREFIX names the tables and queues created there
  */
-import { externalServicesFromEnv } from '../local/external-services.js';
+import { type ExternalServices, externalServicesFromEnv } from '../local/external-services.js';
 import { startLocalStack } from '../local/stack.js';
 
 const port = Number(process.env.PORT ?? 3000);
 const reconcilerEverySeconds = Number(process.env.RECONCILER_EVERY_SECONDS ?? 60);
-let external;
+let external: ExternalServices;
 try {
   external = externalServicesFromEnv(process.env);
 } catch (error) {

@@ -108,15 +108,12 @@ export async function startLocalStack(
   const aws = external.aws;
   // The stack's own clients: the external region/credentials when any AWS service is external
   // (our emulators check neither), dummy ones for a wholly embedded stack.
+  const credentials = aws ? aws.credentials : EMBEDDED_CREDENTIALS;
   const awsClient = (endpoint: string): AwsClientOptions => ({
     endpoint,
     counter: false,
     region: aws?.region ?? EMBEDDED_REGION,
-    ...(aws
-      ? aws.credentials
-        ? { credentials: aws.credentials }
-        : {}
-      : { credentials: EMBEDDED_CREDENTIALS }),
+    ...(credentials ? { credentials } : {}),
   });
   const prefix = external.resourcePrefix ?? '';
   const demoMerchant = options.merchantSerialNumber
@@ -176,7 +173,7 @@ export async function startLocalStack(
     const environment: Record<string, string> = {
       STAGE: 'local',
       AWS_REGION: aws?.region ?? EMBEDDED_REGION,
-      ...(aws ? awsCredentialVariables(aws.credentials) : awsCredentialVariables(EMBEDDED_CREDENTIALS)),
+      ...awsCredentialVariables(credentials),
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
       AWS_ENDPOINT_URL_KMS: kms.endpoint,

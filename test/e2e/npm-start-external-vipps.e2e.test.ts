@@ -4,7 +4,7 @@
  * for Vipps' test environment — and never starts its own. PUBLIC_BASE_URL is a tunnel stand-in
  * (a forwarding HTTP server), so Vipps' makePayment call must come back through it.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { type Server, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -152,5 +152,23 @@ describe('npm start with VIPPS_BASE_URL and PUBLIC_BASE_URL', () => {
         expect.stringMatching(/^POST \/psp\/v3\/psppayments\/updatestatus/),
       ]),
     );
+  });
+});
+
+describe('npm start with an incomplete Vipps setting', () => {
+  it('stops at once (exit 2) naming what is missing, before starting anything', () => {
+    const run = spawnSync(
+      process.execPath,
+      [path.join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), 'bin/local.ts'],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, PORT: '0', VIPPS_BASE_URL: 'https://apitest.vipps.no', VIPPS_CLIENT_ID: 'id' },
+        encoding: 'utf8',
+        timeout: 20_000,
+      },
+    );
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('VIPPS_PSP_ID, VIPPS_CLIENT_SECRET, VIPPS_SUBSCRIPTION_KEY must be set too');
+    expect(run.stdout).not.toContain('local stack is up');
   });
 });

@@ -3,19 +3,29 @@
  * sandbox acquirer and an API Gateway stand-in serving the real Lambda handler modules, plus an
  * SQS poller (the status updater's event-source mapping) and a scheduler (the reconciler's
  * EventBridge rule). Everything listens on 127.0.0.1; one stack per process.
+ * `external` swaps the simulator for another Vipps and any of DynamoDB/SQS/KMS for another
+ * endpoint (./external-services.ts); tables, queues and keys are created there when missing.
  */
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ScheduledEvent } from 'aws-lambda';
 import { sandboxLedger } from '../lambdas/adapters/acquirer/sandbox-acquirer.js';
-import { createDynamoDbDocumentClient, createSqsClient } from '../lambdas/adapters/aws-clients.js';
+import {
+  type AwsClientOptions,
+  createDynamoDbClient,
+  createDynamoDbDocumentClient,
+  createSqsClient,
+} from '../lambdas/adapters/aws-clients.js';
+import { createKmsClient } from '../lambdas/adapters/kms/kms-client.js';
 import { DynamoMerchantStore } from '../lambdas/adapters/dynamo/merchant-store.js';
 import { sha256Hex } from '../lambdas/core/secrets.js';
 import { type FunctionName, functions } from '../lambdas/routes.js';
 import { resetDependencies } from '../lambdas/wiring.js';
 import { type AnyHandler, type HandlerTable, startApiHost } from './api-host.js';
-import { createTables, localDynamoDbClient, startDynalite } from './dynalite.js';
+import { ensureKeys, ensureStatusQueues } from './aws-resources.js';
+import { createTables, startDynalite } from './dynalite.js';
+import type { AwsCredentials, ExternalServices } from './external-services.js';
 import { startKmsEmulator } from './kms-emulator.js';
 import { lambdaContext } from './lambda-context.js';
 import { startScheduler } from './scheduler.js';
@@ -39,6 +49,12 @@ const VIPPS_CREDENTIALS = {
 };
 const STATUS_QUEUE = 'vipps-status-updates.fifo';
 const STATUS_DLQ = 'vipps-status-updates-dlq.fifo';
+const KEYS = [
+  { keySpec: 'RSA_2048', alias: 'alias/vipps-card-data', description: 'ENCRYPTEDCARD' },
+  { keySpec: 'SYMMETRIC_DEFAULT', alias: 'alias/envelope', description: '3-D Secure session secrets' },
+] as const;
+const EMBEDDED_REGION = 'eu-north-1';
+const EMBEDDED_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 export interface LocalStackOptions {
   /** API port; 0 picks a free one. */
@@ -53,13 +69,18 @@ export interface LocalStackOptions {
   maxReceiveCount?: number;
   /** Extra environment for the handlers (e.g. ACQUIRER_BUDGET_MS, PAYMENT_TTL_SECONDS). */
   env?: Record<string, string>;
+  /** Another Vipps, public base URL or AWS endpoints instead of the embedded parts. */
+  external?: ExternalServices;
+  /** The demo merchant's MSN instead of 123456 (a sales unit Vipps' test environment knows). */
+  merchantSerialNumber?: string;
 }
 
-export interface LocalStack {
+/** `vipps` is the embedded simulator, absent when an external Vipps is in use. */
+export interface LocalStack<Simulator extends VippsSimulator | undefined = VippsSimulator> {
   baseUrl: string;
   merchantApiKey: string;
   merchantSerialNumber: string;
-  vipps: VippsSimulator;
+  vipps: Simulator;
   statusQueueUrl: string;
   statusDlqUrl: string;
   endpoints: { dynamodb: string; sqs: string; kms: string; vipps: string };
@@ -72,57 +93,87 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+export function startLocalStack(
+  options: LocalStackOptions & { external: { vipps: object } },
+): Promise<LocalStack<undefined>>;
+export function startLocalStack(
+  options?: LocalStackOptions & { external?: { vipps?: undefined } },
+): Promise<LocalStack>;
+export function startLocalStack(options: LocalStackOptions): Promise<LocalStack<VippsSimulator | undefined>>;
+export async function startLocalStack(
+  options: LocalStackOptions = {},
+): Promise<LocalStack<VippsSimulator | undefined>> {
   const closers: Array<() => Promise<void>> = [];
+  const external = options.external ?? {};
+  const aws = external.aws;
+  // The stack's own clients: the external region/credentials when any AWS service is external
+  // (our emulators check neither), dummy ones for a wholly embedded stack.
+  const credentials = aws ? aws.credentials : EMBEDDED_CREDENTIALS;
+  const awsClient = (endpoint: string): AwsClientOptions => ({
+    endpoint,
+    counter: false,
+    region: aws?.region ?? EMBEDDED_REGION,
+    ...(credentials ? { credentials } : {}),
+  });
+  const prefix = external.resourcePrefix ?? '';
+  const demoMerchant = options.merchantSerialNumber
+    ? { ...DEMO_MERCHANT, merchantSerialNumbers: [options.merchantSerialNumber] }
+    : DEMO_MERCHANT;
   try {
-    const dynamo = await startDynalite(options.dataDir ? { path: options.dataDir } : {});
-    closers.push(() => dynamo.close());
-    const tables = { payments: 'payments', idempotency: 'idempotency' };
-    await createTables(localDynamoDbClient(dynamo.endpoint), tables);
+    const dynamo = aws?.dynamodb
+      ? { endpoint: aws.dynamodb }
+      : await startDynalite(options.dataDir ? { path: options.dataDir } : {});
+    if ('close' in dynamo) closers.push(() => dynamo.close());
+    const tables = { payments: `${prefix}payments`, idempotency: `${prefix}idempotency` };
+    const tableClient = createDynamoDbClient(awsClient(dynamo.endpoint));
+    await createTables(tableClient, tables).finally(() => tableClient.destroy());
 
-    const sqs = await startSqsEmulator();
-    closers.push(() => sqs.close());
-    const dlq = sqs.createQueue(STATUS_DLQ, { FifoQueue: 'true' });
-    const updaterTimeout = functions.statusUpdater.timeoutSeconds;
-    const queue = sqs.createQueue(STATUS_QUEUE, {
-      FifoQueue: 'true',
-      VisibilityTimeout: String(options.statusQueueVisibilitySeconds ?? 6 * updaterTimeout),
-      RedrivePolicy: JSON.stringify({
-        deadLetterTargetArn: dlq.queueArn,
-        maxReceiveCount: options.maxReceiveCount ?? 5,
-      }),
-    });
+    const sqs = aws?.sqs
+      ? { endpoint: aws.sqs }
+      : await startSqsEmulator({ region: aws?.region ?? EMBEDDED_REGION });
+    if ('close' in sqs) closers.push(() => sqs.close());
+    const queueClient = createSqsClient(awsClient(sqs.endpoint));
+    const { queue, dlq } = await ensureStatusQueues(queueClient, {
+      queueName: `${prefix}${STATUS_QUEUE}`,
+      dlqName: `${prefix}${STATUS_DLQ}`,
+      visibilityTimeoutSeconds:
+        options.statusQueueVisibilitySeconds ?? 6 * functions.statusUpdater.timeoutSeconds,
+      maxReceiveCount: options.maxReceiveCount ?? 5,
+    }).finally(() => queueClient.destroy());
 
-    const kms = await startKmsEmulator({
-      // With a data directory the keys survive restarts too: stored 3DS secrets stay readable.
-      ...(options.dataDir ? { dataFile: join(options.dataDir, 'kms-keys.json') } : {}),
-      keys: [
-        { keySpec: 'RSA_2048', aliases: ['alias/vipps-card-data'], description: 'ENCRYPTEDCARD' },
-        {
-          keySpec: 'SYMMETRIC_DEFAULT',
-          aliases: ['alias/envelope'],
-          description: '3-D Secure session secrets',
-        },
-      ],
-    });
-    closers.push(() => kms.close());
+    const kms = aws?.kms
+      ? { endpoint: aws.kms }
+      : await startKmsEmulator({
+          region: aws?.region ?? EMBEDDED_REGION,
+          // With a data directory the keys survive restarts too: stored 3DS secrets stay readable.
+          ...(options.dataDir ? { dataFile: join(options.dataDir, 'kms-keys.json') } : {}),
+        });
+    if ('close' in kms) closers.push(() => kms.close());
+    const keyClient = createKmsClient(awsClient(kms.endpoint));
+    await ensureKeys(keyClient, [...KEYS]).finally(() => keyClient.destroy());
 
     const host = await startApiHost({ port: options.port ?? 0 });
     closers.push(() => host.close());
 
-    const vipps = await startVippsSimulator({
-      merchants: DEMO_MERCHANT.merchantSerialNumbers,
-      credentials: VIPPS_CREDENTIALS,
-      cardDataPublicKeyPem: async () =>
-        (await import('./public-key.js')).publicKeyPem(kms.endpoint, 'alias/vipps-card-data'),
-    });
-    closers.push(() => vipps.close());
+    const vipps = external.vipps
+      ? undefined
+      : await startVippsSimulator({
+          merchants: demoMerchant.merchantSerialNumbers,
+          credentials: VIPPS_CREDENTIALS,
+          cardDataPublicKeyPem: async () =>
+            (await import('./public-key.js')).publicKeyPem(kms.endpoint, 'alias/vipps-card-data'),
+        });
+    if (vipps) closers.push(() => vipps.close());
+    const vippsSettings = external.vipps ?? {
+      baseUrl: vipps!.baseUrl,
+      pspId: 'local-psp-id',
+      ...VIPPS_CREDENTIALS,
+    };
 
     const environment: Record<string, string> = {
       STAGE: 'local',
-      AWS_REGION: 'eu-north-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_REGION: aws?.region ?? EMBEDDED_REGION,
+      ...awsCredentialVariables(credentials),
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
       AWS_ENDPOINT_URL_KMS: kms.endpoint,
@@ -134,12 +185,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // On locally so the checklist can run Vipps' legacy ENCRYPTEDCARD scenarios; off by default.
       ENCRYPTED_CARD_ENABLED: 'true',
       ENVELOPE_KEY_ID: 'alias/envelope',
-      PUBLIC_BASE_URL: host.baseUrl,
-      VIPPS_BASE_URL: vipps.baseUrl,
-      VIPPS_PSP_ID: 'local-psp-id',
-      VIPPS_CLIENT_ID: VIPPS_CREDENTIALS.clientId,
-      VIPPS_CLIENT_SECRET: VIPPS_CREDENTIALS.clientSecret,
-      VIPPS_SUBSCRIPTION_KEY: VIPPS_CREDENTIALS.subscriptionKey,
+      PUBLIC_BASE_URL: external.publicBaseUrl ?? host.baseUrl,
+      VIPPS_BASE_URL: vippsSettings.baseUrl,
+      VIPPS_PSP_ID: vippsSettings.pspId,
+      VIPPS_CLIENT_ID: vippsSettings.clientId,
+      VIPPS_CLIENT_SECRET: vippsSettings.clientSecret,
+      VIPPS_SUBSCRIPTION_KEY: vippsSettings.subscriptionKey,
       ACQUIRER: 'sandbox',
       POWERTOOLS_METRICS_DISABLED: 'true',
       ...options.env,
@@ -160,13 +211,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const merchantApiKey = options.merchantApiKey ?? `demo_${randomBytes(24).toString('base64url')}`;
     const merchants = new DynamoMerchantStore({
-      client: createDynamoDbDocumentClient({ endpoint: dynamo.endpoint, counter: false }),
+      client: createDynamoDbDocumentClient(awsClient(dynamo.endpoint)),
       tableName: tables.payments,
     });
-    await merchants.put(DEMO_MERCHANT, sha256Hex(merchantApiKey));
+    await merchants.put(demoMerchant, sha256Hex(merchantApiKey));
 
     const poller = startSqsPoller({
-      sqs: createSqsClient({ endpoint: sqs.endpoint, counter: false }),
+      sqs: createSqsClient(awsClient(sqs.endpoint)),
       queueUrl: queue.queueUrl,
       queueArn: queue.queueArn,
       batchSize:
@@ -206,30 +257,44 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       closers.push(() => scheduler.stop());
     }
 
-    const stack: LocalStack = {
+    const stack: LocalStack<VippsSimulator | undefined> = {
       baseUrl: host.baseUrl,
       merchantApiKey,
-      merchantSerialNumber: DEMO_MERCHANT.merchantSerialNumbers[0]!,
+      merchantSerialNumber: demoMerchant.merchantSerialNumbers[0]!,
       vipps,
       statusQueueUrl: queue.queueUrl,
       statusDlqUrl: dlq.queueUrl,
-      endpoints: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint, kms: kms.endpoint, vipps: vipps.baseUrl },
+      endpoints: {
+        dynamodb: dynamo.endpoint,
+        sqs: sqs.endpoint,
+        kms: kms.endpoint,
+        vipps: vippsSettings.baseUrl,
+      },
       environment,
       ledger: sandboxLedger,
       statusQueueIdle: () => poller.idle(),
       runReconciler,
-      describe: () => [
-        `Merchant API      ${host.baseUrl}/v1/payments   (Authorization: Bearer ${merchantApiKey})`,
-        `makePaymentUrl    ${host.baseUrl}/vipps/make-payment`,
-        `3-D Secure pages  ${host.baseUrl}/3ds/{sessionId}`,
-        `Vipps simulator   ${vipps.baseUrl}   (approve: POST /psp/v3/integration-test/psppayments/{id}/approve)`,
-        `DynamoDB (dynalite) ${dynamo.endpoint}${options.dataDir ? `  data: ${options.dataDir}` : '  (in memory)'}`,
-        `SQS emulator      ${sqs.endpoint}   status queue ${queue.queueUrl}`,
-        // What the runbook's redrive needs: aws --endpoint-url <SQS emulator> sqs start-message-move-task …
-        `  DLQ redrive       --source-arn ${dlq.queueArn} --destination-arn ${queue.queueArn}`,
-        `KMS emulator      ${kms.endpoint}`,
-        `Demo merchant     ${DEMO_MERCHANT.name}, MSN ${DEMO_MERCHANT.merchantSerialNumbers[0]}`,
-      ],
+      describe: () => {
+        const publicBase = environment.PUBLIC_BASE_URL!;
+        return [
+          `Merchant API      ${host.baseUrl}/v1/payments   (Authorization: Bearer ${merchantApiKey})`,
+          `makePaymentUrl    ${publicBase}/vipps/make-payment${publicBase === host.baseUrl ? '' : `   (PUBLIC_BASE_URL → ${host.baseUrl})`}`,
+          `3-D Secure pages  ${publicBase}/3ds/{sessionId}`,
+          vipps
+            ? `Vipps             the embedded simulator ${vipps.baseUrl}   (approve: POST /psp/v3/integration-test/psppayments/{id}/approve)`
+            : `Vipps             EXTERNAL ${vippsSettings.baseUrl}   (VIPPS_BASE_URL; PSP id ${vippsSettings.pspId}; the simulator is not running)`,
+          'close' in dynamo
+            ? `DynamoDB          dynalite ${dynamo.endpoint}${options.dataDir ? `  data: ${options.dataDir}` : '  (in memory)'}`
+            : `DynamoDB          EXTERNAL ${dynamo.endpoint}   (AWS_ENDPOINT_URL_DYNAMODB; tables ${tables.payments}, ${tables.idempotency})`,
+          'close' in sqs
+            ? `SQS               emulator ${sqs.endpoint}   status queue ${queue.queueUrl}`
+            : `SQS               EXTERNAL ${sqs.endpoint}   (AWS_ENDPOINT_URL_SQS; status queue ${queue.queueUrl})`,
+          'close' in kms
+            ? `KMS               emulator ${kms.endpoint}`
+            : `KMS               EXTERNAL ${kms.endpoint}   (AWS_ENDPOINT_URL_KMS; ${KEYS.map((k) => k.alias).join(', ')})`,
+          `Demo merchant     ${demoMerchant.name}, MSN ${demoMerchant.merchantSerialNumbers[0]}`,
+        ];
+      },
       stop: async () => {
         for (const close of closers.reverse()) await close().catch(() => undefined);
       },
@@ -239,4 +304,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     for (const close of closers.reverse()) await close().catch(() => undefined);
     throw error;
   }
+}
+
+/** Absent credentials: set none, so the SDK's default chain (profile, SSO) finds them. */
+function awsCredentialVariables(credentials: AwsCredentials | undefined): Record<string, string> {
+  if (!credentials) return {};
+  return {
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    ...(credentials.sessionToken ? { AWS_SESSION_TOKEN: credentials.sessionToken } : {}),
+  };
 }

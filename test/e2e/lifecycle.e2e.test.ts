@@ -6,6 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxAcquirer } from '../../lambdas/adapters/acquirer/sandbox-acquirer.js';
 import { getDependencies } from '../../lambdas/wiring.js';
 import { type LocalStack, bootLocalStack, merchantClient, reservedPayment } from '../support/local-stack.js';
+import { motoDisagreement } from '../support/test-aws.js';
+
+// moto disagrees with AWS here (README, Tests; test/integration/emulator-agreement.test.ts).
+const motoRaces = motoDisagreement('conditional writes are not atomic under concurrent load');
 
 let stack: LocalStack;
 beforeAll(async () => {
@@ -118,7 +122,10 @@ describe('bad operations: a specific problem and nothing changes', () => {
 });
 
 describe('concurrency and retries', () => {
-  it('two concurrent captures that together exceed the reservation: exactly one succeeds and reaches the acquirer', async () => {
+  it('two concurrent captures that together exceed the reservation: exactly one succeeds and reaches the acquirer', async ({
+    skip,
+  }) => {
+    skip(motoRaces.skip, motoRaces.reason);
     const merchant = merchantClient(stack);
     const id = await reservedPayment(stack, 10_000);
     const answers = await Promise.all([merchant.capture(id, 7_000), merchant.capture(id, 6_000)]);
@@ -129,7 +136,8 @@ describe('concurrency and retries', () => {
     expect(stack.ledger.balance(id).captured).toBe(captured);
   });
 
-  it('concurrent captures that fit all succeed', async () => {
+  it('concurrent captures that fit all succeed', async ({ skip }) => {
+    skip(motoRaces.skip, motoRaces.reason);
     const merchant = merchantClient(stack);
     const id = await reservedPayment(stack, 10_000);
     const answers = await Promise.all([1, 2, 3, 4].map(() => merchant.capture(id, 2_500)));

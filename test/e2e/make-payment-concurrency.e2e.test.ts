@@ -16,6 +16,10 @@ import {
   stackStores,
   tokenRequest,
 } from '../support/make-payment.js';
+import { motoDisagreement } from '../support/test-aws.js';
+
+// moto disagrees with AWS here (README, Tests; test/integration/emulator-agreement.test.ts).
+const motoRaces = motoDisagreement('conditional writes are not atomic under concurrent load');
 
 let stack: LocalStack;
 let stores: ReturnType<typeof stackStores>;
@@ -33,7 +37,10 @@ const statusUpdatesFor = (id: string) =>
     .map((u) => u.transaction.status);
 
 describe('the same request sent concurrently', () => {
-  it('twice at once → identical OK answers and exactly ONE authorisation, ONE RESERVED update to Vipps', async () => {
+  it('twice at once → identical OK answers and exactly ONE authorisation, ONE RESERVED update to Vipps', async ({
+    skip,
+  }) => {
+    skip(motoRaces.skip, motoRaces.reason);
     const id = await createPayment(stack, 20_000);
     const request = tokenRequest(stack, id, 20_000);
     const [a, b] = await Promise.all([postMakePayment(stack, request), postMakePayment(stack, request)]);
@@ -51,7 +58,8 @@ describe('the same request sent concurrently', () => {
     expect(statusUpdatesFor(id)).toEqual(['RESERVED']);
   });
 
-  it('five times at once → five identical answers, one authorisation', async () => {
+  it('five times at once → five identical answers, one authorisation', async ({ skip }) => {
+    skip(motoRaces.skip, motoRaces.reason);
     const id = await createPayment(stack, 30_000);
     const request = tokenRequest(stack, id, 30_000);
     const answers = await times(5, () => postMakePayment(stack, request));
@@ -60,7 +68,8 @@ describe('the same request sent concurrently', () => {
     expect(stack.ledger.authorisations(id)).toHaveLength(1);
   });
 
-  it('a decline sent twice at once → the same 82 twice, the issuer asked once', async () => {
+  it('a decline sent twice at once → the same 82 twice, the issuer asked once', async ({ skip }) => {
+    skip(motoRaces.skip, motoRaces.reason);
     const id = await createPayment(stack, 10_082);
     const request = tokenRequest(stack, id, 10_082);
     const [a, b] = await Promise.all([postMakePayment(stack, request), postMakePayment(stack, request)]);
@@ -70,7 +79,10 @@ describe('the same request sent concurrently', () => {
     expect(stack.ledger.events(id).map((e) => e.type)).toEqual(['DECLINE']);
   });
 
-  it('a soft decline sent twice at once → the same SOFT_DECLINE and url3dSecure, one 3-D Secure session', async () => {
+  it('a soft decline sent twice at once → the same SOFT_DECLINE and url3dSecure, one 3-D Secure session', async ({
+    skip,
+  }) => {
+    skip(motoRaces.skip, motoRaces.reason);
     const id = await createPayment(stack, 10_036);
     const request = tokenRequest(stack, id, 10_036);
     const [a, b] = await Promise.all([postMakePayment(stack, request), postMakePayment(stack, request)]);
@@ -102,7 +114,10 @@ describe('Vipps retries after our answer', () => {
 });
 
 describe('different requests for the same payment at once', () => {
-  it('two different cryptograms at once → one is authorised (OK), the other gets 85; one authorisation', async () => {
+  it('two different cryptograms at once → one is authorised (OK), the other gets 85; one authorisation', async ({
+    skip,
+  }) => {
+    skip(motoRaces.skip, motoRaces.reason);
     const id = await createPayment(stack, 12_000);
     const token = testTokenForAmount(12_000);
     const one = tokenRequest(stack, id, 12_000);
@@ -127,7 +142,10 @@ describe('different requests for the same payment at once', () => {
 
   // A reservation landing between cancelPayment's read and write used to be marked CANCELLED
   // without a void at the acquirer; the retry now takes the void path.
-  it('the merchant cancels while Vipps’ makePayment runs → whichever wins, the customer is not left charged', async () => {
+  it('the merchant cancels while Vipps’ makePayment runs → whichever wins, the customer is not left charged', async ({
+    skip,
+  }) => {
+    skip(motoRaces.skip, motoRaces.reason);
     for (let round = 0; round < 4; round++) {
       const id = await createPayment(stack, 11_000);
       const [answer, cancelled] = await Promise.all([

@@ -16,6 +16,9 @@ import {
   stackStores,
   tokenRequest,
 } from '../support/make-payment.js';
+import { motoDisagreement } from '../support/test-aws.js';
+// moto disagrees with AWS here (README, Tests; test/integration/emulator-agreement.test.ts).
+const motoRaces = motoDisagreement('conditional writes are not atomic under concurrent load');
 
 const BUDGET_MS = 300;
 /** Our answer must leave well inside Vipps' 15 s: budget + the store writes, with room for a busy CI. */
@@ -80,7 +83,10 @@ describe('the acquirer does not answer inside the budget', () => {
     expect(stack.ledger.authorisations(id)).toHaveLength(1);
   });
 
-  it('two identical requests at the same time → the same 85 for both and ONE authorisation at the acquirer', async () => {
+  it('two identical requests at the same time → the same 85 for both and ONE authorisation at the acquirer', async ({
+    skip,
+  }) => {
+    skip(motoRaces.skip, motoRaces.reason);
     const id = await createPayment(stack, NO_ANSWER);
     const request = tokenRequest(stack, id, NO_ANSWER);
     const [a, b] = await Promise.all([postMakePayment(stack, request), postMakePayment(stack, request)]);

@@ -17,8 +17,9 @@ const OTHER_KEY = 'other_merchant_key_0123456789abcdef';
 beforeAll(async () => {
   stack = await bootLocalStack();
   const documents = createDynamoDbDocumentClient({ endpoint: stack.endpoints.dynamodb, counter: false });
-  store = new DynamoTransactionStore({ client: documents, tableName: 'payments' });
-  await new DynamoMerchantStore({ client: documents, tableName: 'payments' }).put(
+  const tableName = stack.environment.TABLE_NAME!;
+  store = new DynamoTransactionStore({ client: documents, tableName });
+  await new DynamoMerchantStore({ client: documents, tableName }).put(
     {
       merchantId: 'other-merchant',
       name: 'Other AS',

@@ -32,15 +32,15 @@ import { syncStatus } from '../../lambdas/core/use-cases/sync-status.js';
 import { statusUpdatesToSend } from '../../lambdas/core/status-sync.js';
 import { createReconcilerHandler } from '../../lambdas/handlers/reconciler.js';
 import { createTables } from '../../local/dynalite.js';
-import { type SqsEmulator, startSqsEmulator } from '../../local/sqs-emulator.js';
 import { type VippsSimulator, startVippsSimulator } from '../../local/vipps-simulator/index.js';
 import { type TestDynamo, startTestDynamo } from '../support/dynalite.js';
+import { type TestSqs, startTestSqs } from '../support/sqs.js';
 
 const MSN = '123456';
 const BUDGET_MS = 300;
 
 let dynamo: TestDynamo;
-let sqsEmulator: SqsEmulator;
+let sqsEmulator: TestSqs;
 let sqs: SQSClient;
 let simulator: VippsSimulator;
 let vipps: VippsClient;
@@ -48,7 +48,7 @@ let vipps: VippsClient;
 beforeAll(async () => {
   [dynamo, sqsEmulator, simulator] = await Promise.all([
     startTestDynamo(),
-    startSqsEmulator(),
+    startTestSqs(),
     startVippsSimulator({ merchants: [MSN] }),
   ]);
   sqs = createSqsClient({ endpoint: sqsEmulator.endpoint, counter: false });
@@ -80,7 +80,7 @@ async function setup() {
     client: dynamo.documentClient,
     tableName: tables.payments,
   });
-  const { queueUrl } = sqsEmulator.createQueue(`status-${suffix}.fifo`, { FifoQueue: 'true' });
+  const { queueUrl } = await sqsEmulator.createQueue(`status-${suffix}.fifo`, { FifoQueue: 'true' });
   const statusQueue = new SqsStatusQueue({ client: sqs, queueUrl });
   const ledger = new SandboxLedger();
   const acquirer = new SandboxAcquirer({ ledger });

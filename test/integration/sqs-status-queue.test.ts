@@ -1,6 +1,6 @@
 /**
  * SqsStatusQueue, parseStatusUpdateMessage and SqsDeadLetterQueue through the real SQS SDK client
- * (made by our factory) against the local SQS emulator's FIFO queues.
+ * (made by our factory) against the local SQS emulator's FIFO queues (moto's under test:moto).
  */
 import { type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,9 +15,9 @@ import {
   parseStatusUpdateMessage,
 } from '../../lambdas/adapters/sqs/status-update-message.js';
 import type { StatusUpdate } from '../../lambdas/core/transaction.js';
-import { type SqsEmulator, startSqsEmulator } from '../../local/sqs-emulator.js';
+import { type TestSqs, startTestSqs } from '../support/sqs.js';
 
-let emulator: SqsEmulator;
+let emulator: TestSqs;
 let sqs: SQSClient;
 const counter = new AwsCallCounter();
 let statusUrl: string;
@@ -36,13 +36,15 @@ const update = (overrides: Partial<StatusUpdate> = {}): StatusUpdate => ({
 });
 
 beforeAll(async () => {
-  emulator = await startSqsEmulator();
-  const dlq = emulator.createQueue('status-dlq.fifo', { FifoQueue: 'true' });
+  emulator = await startTestSqs();
+  const dlq = await emulator.createQueue('status-dlq.fifo', { FifoQueue: 'true' });
   dlqUrl = dlq.queueUrl;
-  statusUrl = emulator.createQueue('status.fifo', {
-    FifoQueue: 'true',
-    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.queueArn, maxReceiveCount: 5 }),
-  }).queueUrl;
+  statusUrl = (
+    await emulator.createQueue('status.fifo', {
+      FifoQueue: 'true',
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.queueArn, maxReceiveCount: 5 }),
+    })
+  ).queueUrl;
   sqs = createSqsClient({ endpoint: emulator.endpoint, counter });
 });
 

@@ -38,17 +38,20 @@ import {
   createStatusUpdaterHandler,
   fifoFailures,
 } from '../../lambdas/handlers/status-updater.js';
-import { type SqsEmulator, startSqsEmulator } from '../../local/sqs-emulator.js';
 import { type SqsBatchHandler, type SqsPoller, startSqsPoller } from '../../local/sqs-poller.js';
 import { type VippsSimulator, startVippsSimulator } from '../../local/vipps-simulator/index.js';
 import { type TestDynamo, startTestDynamo } from '../support/dynalite.js';
+import { type TestSqs, startTestSqs } from '../support/sqs.js';
+import { motoDisagreement } from '../support/test-aws.js';
 
 const MSN = '123456';
 const OTHER_MSN = '654321';
 const MAX_RECEIVE_COUNT = 3;
+// moto disagrees with AWS here (README, Tests; test/integration/emulator-agreement.test.ts).
+const motoDlqOrder = motoDisagreement('a FIFO dead-letter queue receives a group’s messages out of order');
 
 let dynamo: TestDynamo;
-let sqsEmulator: SqsEmulator;
+let sqsEmulator: TestSqs;
 let sqs: SQSClient;
 let simulator: VippsSimulator;
 let vipps: VippsClient;
@@ -59,7 +62,7 @@ const silent: Log = { debug: () => {}, info: () => {}, warn: () => {}, error: ()
 beforeAll(async () => {
   [dynamo, sqsEmulator, simulator] = await Promise.all([
     startTestDynamo(),
-    startSqsEmulator(),
+    startTestSqs(),
     startVippsSimulator({ merchants: [MSN, OTHER_MSN] }),
   ]);
   store = new DynamoTransactionStore({ client: dynamo.documentClient, tableName: dynamo.tables.payments });
@@ -80,10 +83,10 @@ beforeEach(() => {
 // ── fixtures ────────────────────────────────────────────────────────────────────────────────
 
 /** A status queue with redrive to its own DLQ, the poller not yet started. */
-function queues() {
+async function queues() {
   const suffix = randomUUID().slice(0, 8);
-  const dlq = sqsEmulator.createQueue(`status-dlq-${suffix}.fifo`, { FifoQueue: 'true' });
-  const main = sqsEmulator.createQueue(`status-${suffix}.fifo`, {
+  const dlq = await sqsEmulator.createQueue(`status-dlq-${suffix}.fifo`, { FifoQueue: 'true' });
+  const main = await sqsEmulator.createQueue(`status-${suffix}.fifo`, {
     FifoQueue: 'true',
     VisibilityTimeout: '1',
     RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.queueArn, maxReceiveCount: MAX_RECEIVE_COUNT }),
@@ -97,7 +100,7 @@ function queues() {
   };
 }
 
-type Queues = ReturnType<typeof queues>;
+type Queues = Awaited<ReturnType<typeof queues>>;
 
 function metricsRecorder() {
   const metrics: Array<{ name: string; unit: string; value: number }> = [];
@@ -262,7 +265,7 @@ const processedCalls = () =>
 
 describe('status updater', () => {
   it('sends a batch of 10 messages from several payments in ONE updatestatus call, in order', async () => {
-    const q = queues();
+    const q = await queues();
     const p1 = await payment([{ capture: 2_000 }, { capture: 3_000 }, { refund: 1_000 }]);
     const p2 = await payment(['cancel'], { amount: 4_200 });
     const p3 = await payment([{ capture: 5_100 }], { amount: 5_100 });
@@ -317,7 +320,7 @@ describe('status updater', () => {
   });
 
   it('makes one call per Merchant-Serial-Number when a batch mixes sales units', async () => {
-    const q = queues();
+    const q = await queues();
     const a = await payment([{ capture: 1_000 }]);
     const b = await payment([], { msn: OTHER_MSN });
     await enqueue(q, a);
@@ -339,7 +342,7 @@ describe('status updater', () => {
   });
 
   it('a 5xx for one sales unit fails exactly that call’s messages; the other unit’s are deleted', async () => {
-    const q = queues();
+    const q = await queues();
     const a = await payment([{ capture: 1_000 }]);
     const b = await payment([], { msn: OTHER_MSN });
     await enqueue(q, a);
@@ -389,7 +392,7 @@ describe('status updater', () => {
   });
 
   it('does not send a redelivered message again, and fills a gap before a later update', async () => {
-    const q = queues();
+    const q = await queues();
     const tx = await payment([{ capture: 2_000 }, { capture: 3_000 }]);
     // Only seq 1 and 3 were enqueued (the message for seq 2 was lost): Vipps must still get 2 before 3.
     await enqueue(q, tx, 1, 1);
@@ -421,7 +424,7 @@ describe('status updater', () => {
   });
 
   it('sends every update already committed on the payment in the same call; their own messages then cost no call', async () => {
-    const q = queues();
+    const q = await queues();
     const tx = await payment([{ capture: 4_000 }, { refund: 1_000 }]);
     await enqueue(q, tx, 1, 1); // only RESERVED's message is on the queue so far
     const calls = processedCalls();
@@ -441,7 +444,7 @@ describe('status updater', () => {
   });
 
   it('retries a Vipps 500: once inside the client, and again on redelivery when it persists', async () => {
-    const q = queues();
+    const q = await queues();
     const a = await payment();
     const b = await payment();
     await enqueue(q, a);
@@ -465,8 +468,11 @@ describe('status updater', () => {
     expect(await dlqMessages(q)).toEqual([]);
   });
 
-  it('dead-letters messages after maxReceiveCount when Vipps stays unavailable; nothing is recorded as sent', async () => {
-    const q = queues();
+  it('dead-letters messages after maxReceiveCount when Vipps stays unavailable; nothing is recorded as sent', async ({
+    skip,
+  }) => {
+    skip(motoDlqOrder.skip, motoDlqOrder.reason);
+    const q = await queues();
     const tx = await payment([{ capture: 4_000 }]);
     await enqueue(q, tx);
     simulator.faults.failNext('updatestatus', { status: 503, times: 100 });
@@ -486,7 +492,7 @@ describe('status updater', () => {
   });
 
   it('sends a 4xx poison entry to the DLQ with its reason on the item; the rest of the batch and later updates go through', async () => {
-    const q = queues();
+    const q = await queues();
     const good = await payment();
     // A 40-character id: Vipps' schema allows 36, so the whole call is refused with 400.
     const poison = await payment([], { id: randomBytes(20).toString('hex'), knownToVipps: false });
@@ -528,7 +534,7 @@ describe('status updater', () => {
   });
 
   it('a rejected RESERVED stays owed: the later CAPTURED waits behind it and never reaches Vipps first', async () => {
-    const q = queues();
+    const q = await queues();
     let tx = await payment();
     await enqueue(q, tx);
     simulator.faults.failNext('updatestatus', {
@@ -561,7 +567,7 @@ describe('status updater', () => {
   });
 
   it('the runbook, as written: 4xx → DLQ → fix the cause → start-message-move-task → Vipps gets RESERVED then CAPTURED, each once', async () => {
-    const q = queues();
+    const q = await queues();
     let tx = await payment();
     await enqueue(q, tx);
     // The cause: Vipps refuses this payment's updates (say, a sales unit not yet enabled).
@@ -604,7 +610,7 @@ describe('status updater', () => {
   });
 
   it('a redrive before the cause is fixed puts the rejected update and the one behind it back in the DLQ', async () => {
-    const q = queues();
+    const q = await queues();
     let tx = await payment();
     await enqueue(q, tx);
     simulator.faults.failNext('updatestatus', { status: 400, times: 100 });
@@ -629,7 +635,7 @@ describe('status updater', () => {
   });
 
   it('an updater that dies after Vipps acknowledged but before recording it: redelivery, no duplicate at Vipps', async () => {
-    const q = queues();
+    const q = await queues();
     const tx = await payment([{ capture: 6_000 }]);
     await enqueue(q, tx);
 
@@ -657,7 +663,7 @@ describe('status updater', () => {
   });
 
   it('the crash window: a redelivered batch is the first attempt again even when more updates joined, so no entry is duplicated', async () => {
-    const q = queues();
+    const q = await queues();
     let tx = await payment();
     await enqueue(q, tx);
     let crashes = 1;

@@ -10,6 +10,9 @@ import type { ThreeDsAuthentication } from '../../lambdas/core/ports.js';
 import type { ThreeDsSessionStore } from '../../lambdas/core/three-ds-session.js';
 import type { ChallengeRecord } from '../../lambdas/core/use-cases/three-ds-challenge.js';
 import { TEST_TOKEN, type ThreeDsHarness, startThreeDsHarness } from '../support/three-ds-harness.js';
+import { motoDisagreement } from '../support/test-aws.js';
+// moto disagrees with AWS here (README, Tests; test/integration/emulator-agreement.test.ts).
+const motoRaces = motoDisagreement('conditional writes are not atomic under concurrent load');
 
 let h: ThreeDsHarness;
 
@@ -111,7 +114,8 @@ describe('complete (single use)', () => {
     expect(read?.authentication).toBeUndefined();
   });
 
-  it('lets exactly one of many concurrent completions win', async () => {
+  it('lets exactly one of many concurrent completions win', async ({ skip }) => {
+    skip(motoRaces.skip, motoRaces.reason);
     const session = await h.seedSession();
     const states = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'FAILED', 'SUCCEEDED', 'CANCELLED'] as const;
     const results = await Promise.all(

@@ -14,6 +14,9 @@ import {
 import { type Transaction, cancel, capture, refund, reserve } from '../../lambdas/core/transaction.js';
 import { createTables, localDynamoDbClient, startDynalite } from '../../local/dynalite.js';
 import { type TestDynamo, startTestDynamo } from '../support/dynalite.js';
+import { motoDisagreement } from '../support/test-aws.js';
+// moto disagrees with AWS here (README, Tests; test/integration/emulator-agreement.test.ts).
+const motoRaces = motoDisagreement('conditional writes are not atomic under concurrent load');
 
 let dynamo: TestDynamo;
 let store: DynamoTransactionStore;
@@ -229,7 +232,8 @@ describe('apply', () => {
     expect(stored).toEqual((won[0] as PromiseFulfilledResult<Transaction>).value);
   });
 
-  it('never captures more than was reserved, however many captures race', async () => {
+  it('never captures more than was reserved, however many captures race', async ({ skip }) => {
+    skip(motoRaces.skip, motoRaces.reason);
     const tx = await created({ amount: 10_000 });
     await store.apply(tx, reserve(tx, { at: at(1), acquirerReference: 'acq-1' }));
 

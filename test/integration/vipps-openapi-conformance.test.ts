@@ -5,22 +5,24 @@
  * (bodies built from the OpenAPI `example` values validate; removing a required field or using a
  * value outside an enum does not). Where we differ on purpose, `deliberate` says why.
  *
- * The YAML is not in this repository: CI has ../shared; a clone without it skips these checks.
+ * The YAML is not in this repository: CI has ../shared and fails without it (requireShared); a
+ * clone without it skips these checks and says so loudly.
  * The last block (our own leniency rules for makePayment) needs no YAML and always runs.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import * as z from 'zod/mini';
 import * as s from '../../lambdas/adapters/vipps/schemas.js';
 import { testCryptograms } from '../../local/vipps-simulator/test-tokens.js';
+import { requireShared } from '../support/shared.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const currentPath = path.resolve(repoRoot, '../shared/vipps/psp-api-v3.openapi.yaml');
-const legacyPath = path.resolve(repoRoot, '../shared/vipps/psp-api-v3-legacy-encryptedcard.openapi.yaml');
-const haveYaml = existsSync(currentPath) && existsSync(legacyPath);
+const shared = requireShared([
+  'vipps/psp-api-v3.openapi.yaml',
+  'vipps/psp-api-v3-legacy-encryptedcard.openapi.yaml',
+]);
+const [currentPath, legacyPath] = shared.paths as [string, string];
+const haveYaml = shared.available;
 
 interface OpenApiSchema {
   $ref?: string;
@@ -133,114 +135,109 @@ function openApiType(doc: OpenApi, raw: OpenApiSchema): string {
 const pspSchemas = haveYaml ? Object.keys(current!.components.schemas) : [];
 const objectSchemas = pspSchemas.filter((n) => modelled[n] && current!.components.schemas[n]?.properties);
 
-describe.skipIf(!haveYaml)(
-  `Vipps OpenAPI conformance${haveYaml ? '' : ' — skipped: ../shared/vipps/*.openapi.yaml not found beside the repository (CI has it)'}`,
-  () => {
-    it('models every schema of the OpenAPI, or says why not', () => {
-      const unaccounted = pspSchemas.filter((n) => !modelled[n] && !notUsed.has(n));
-      expect(unaccounted).toEqual([]);
+describe.skipIf(!haveYaml)(`Vipps OpenAPI conformance${shared.skipNote}`, () => {
+  it('models every schema of the OpenAPI, or says why not', () => {
+    const unaccounted = pspSchemas.filter((n) => !modelled[n] && !notUsed.has(n));
+    expect(unaccounted).toEqual([]);
+  });
+
+  describe.each(objectSchemas.filter((n) => !behaviourOnly.has(n)))('%s (static)', (name) => {
+    const openapi = () => current!.components.schemas[name]!;
+    const ours = () => jsonSchemaOf(modelled[name]!);
+
+    it('has the same properties and required fields', () => {
+      expect(Object.keys(ours().properties ?? {}).sort()).toEqual(
+        Object.keys(openapi().properties ?? {}).sort(),
+      );
+      expect([...(ours().required ?? [])].sort()).toEqual([...(openapi().required ?? [])].sort());
     });
 
-    describe.each(objectSchemas.filter((n) => !behaviourOnly.has(n)))('%s (static)', (name) => {
-      const openapi = () => current!.components.schemas[name]!;
-      const ours = () => jsonSchemaOf(modelled[name]!);
-
-      it('has the same properties and required fields', () => {
-        expect(Object.keys(ours().properties ?? {}).sort()).toEqual(
-          Object.keys(openapi().properties ?? {}).sort(),
-        );
-        expect([...(ours().required ?? [])].sort()).toEqual([...(openapi().required ?? [])].sort());
-      });
-
-      it('has the same enum values and basic types', () => {
-        for (const [prop, raw] of Object.entries(openapi().properties ?? {})) {
-          const mine = ours().properties?.[prop];
-          expect(mine, `${name}.${prop}`).toBeDefined();
-          const wanted = openApiType(current!, raw);
-          const types = ourTypes(mine!);
-          const typeOk = types.has(wanted) || (wanted === 'integer' && types.has('number'));
-          expect(typeOk, `${name}.${prop}: ${wanted} vs ${[...types].join('|')}`).toBe(true);
-          const expected = expectedEnum(name, prop);
-          if (deliberate[`${name}.${prop}`]) {
-            // Lenient on purpose: the published values must still be among what we accept.
-            expect(ourEnum(mine!) ?? []).toEqual(expect.arrayContaining(expected ?? []));
-            continue;
-          }
-          expect(ourEnum(mine!), `${name}.${prop}`).toEqual(expected);
+    it('has the same enum values and basic types', () => {
+      for (const [prop, raw] of Object.entries(openapi().properties ?? {})) {
+        const mine = ours().properties?.[prop];
+        expect(mine, `${name}.${prop}`).toBeDefined();
+        const wanted = openApiType(current!, raw);
+        const types = ourTypes(mine!);
+        const typeOk = types.has(wanted) || (wanted === 'integer' && types.has('number'));
+        expect(typeOk, `${name}.${prop}: ${wanted} vs ${[...types].join('|')}`).toBe(true);
+        const expected = expectedEnum(name, prop);
+        if (deliberate[`${name}.${prop}`]) {
+          // Lenient on purpose: the published values must still be among what we accept.
+          expect(ourEnum(mine!) ?? []).toEqual(expect.arrayContaining(expected ?? []));
+          continue;
         }
-      });
+        expect(ourEnum(mine!), `${name}.${prop}`).toEqual(expected);
+      }
+    });
+  });
+
+  it.each(['TokenType', 'PaymentInstrument'])(
+    'enum %s has the same values (current ∪ legacy revision)',
+    (name) => {
+      expect(ourEnum(jsonSchemaOf(modelled[name]!))).toEqual(expectedEnum(name, undefined));
+    },
+  );
+
+  describe.each(objectSchemas)('%s (behaviour)', (name) => {
+    const schema = () => modelled[name]!;
+    const openapi = () => current!.components.schemas[name]!;
+    const example = () => exampleOf(current!, openapi()) as Record<string, unknown>;
+
+    it('accepts a body built from the OpenAPI examples', () => {
+      const result = schema().safeParse(example());
+      expect(result.success, JSON.stringify(result.error?.issues)).toBe(true);
     });
 
-    it.each(['TokenType', 'PaymentInstrument'])(
-      'enum %s has the same values (current ∪ legacy revision)',
-      (name) => {
-        expect(ourEnum(jsonSchemaOf(modelled[name]!))).toEqual(expectedEnum(name, undefined));
-      },
-    );
+    it('refuses the body without each required field, and accepts it without each optional one', () => {
+      for (const prop of Object.keys(openapi().properties ?? {})) {
+        const { [prop]: _gone, ...rest } = example();
+        const required = (openapi().required ?? []).includes(prop) && !deliberate[`${name}.${prop}`];
+        expect(schema().safeParse(rest).success, `${name} without ${prop}`).toBe(!required);
+      }
+    });
 
-    describe.each(objectSchemas)('%s (behaviour)', (name) => {
-      const schema = () => modelled[name]!;
-      const openapi = () => current!.components.schemas[name]!;
-      const example = () => exampleOf(current!, openapi()) as Record<string, unknown>;
-
-      it('accepts a body built from the OpenAPI examples', () => {
-        const result = schema().safeParse(example());
-        expect(result.success, JSON.stringify(result.error?.issues)).toBe(true);
-      });
-
-      it('refuses the body without each required field, and accepts it without each optional one', () => {
-        for (const prop of Object.keys(openapi().properties ?? {})) {
-          const { [prop]: _gone, ...rest } = example();
-          const required = (openapi().required ?? []).includes(prop) && !deliberate[`${name}.${prop}`];
-          expect(schema().safeParse(rest).success, `${name} without ${prop}`).toBe(!required);
+    it('accepts every enum value and refuses one outside the enum', () => {
+      for (const [prop, raw] of Object.entries(openapi().properties ?? {})) {
+        const values = resolve(current!, raw).enum;
+        if (!values) continue;
+        for (const value of values) {
+          expect(
+            schema().safeParse({ ...example(), [prop]: value }).success,
+            `${name}.${prop}=${value}`,
+          ).toBe(true);
         }
-      });
+        const outside = schema().safeParse({ ...example(), [prop]: 'NOT_AN_ENUM_VALUE' }).success;
+        expect(outside, `${name}.${prop} outside the enum`).toBe(Boolean(deliberate[`${name}.${prop}`]));
+      }
+    });
+  });
 
-      it('accepts every enum value and refuses one outside the enum', () => {
-        for (const [prop, raw] of Object.entries(openapi().properties ?? {})) {
-          const values = resolve(current!, raw).enum;
-          if (!values) continue;
-          for (const value of values) {
-            expect(
-              schema().safeParse({ ...example(), [prop]: value }).success,
-              `${name}.${prop}=${value}`,
-            ).toBe(true);
-          }
-          const outside = schema().safeParse({ ...example(), [prop]: 'NOT_AN_ENUM_VALUE' }).success;
-          expect(outside, `${name}.${prop} outside the enum`).toBe(Boolean(deliberate[`${name}.${prop}`]));
-        }
-      });
+  describe('legacy ENCRYPTEDCARD revision', () => {
+    const legacyRequest = () => legacy!.components.schemas.MakePaymentRequest!;
+
+    it('documents cardData and the ENCRYPTEDCARD instrument', () => {
+      expect(legacyRequest().properties).toHaveProperty('cardData');
+      expect(legacyRequest().required).toContain('cardData');
+      expect(legacy!.components.schemas.PaymentInstrument?.enum).toContain('ENCRYPTEDCARD');
     });
 
-    describe('legacy ENCRYPTEDCARD revision', () => {
-      const legacyRequest = () => legacy!.components.schemas.MakePaymentRequest!;
-
-      it('documents cardData and the ENCRYPTEDCARD instrument', () => {
-        expect(legacyRequest().properties).toHaveProperty('cardData');
-        expect(legacyRequest().required).toContain('cardData');
-        expect(legacy!.components.schemas.PaymentInstrument?.enum).toContain('ENCRYPTEDCARD');
-      });
-
-      it('an ENCRYPTEDCARD body built from its examples validates, networkToken null or absent', () => {
-        const body = exampleOf(legacy!, legacyRequest()) as Record<string, unknown>;
-        const encrypted = { ...body, paymentInstrument: 'ENCRYPTEDCARD', networkToken: null };
-        const parsed = s.parseMakePaymentRequest(encrypted);
-        expect(parsed.success && parsed.data.outcome === 'ACCEPTED' && parsed.data.paymentInstrument).toBe(
-          'ENCRYPTEDCARD',
-        );
-        const { networkToken: _absent, ...withoutToken } = encrypted;
-        expect(s.parseMakePaymentRequest(withoutToken).success).toBe(true);
-        // As published (both card fields present, instrument TOKEN): the instrument decides.
-        const asPublished = s.parseMakePaymentRequest(body);
-        expect(
-          asPublished.success &&
-            asPublished.data.outcome === 'ACCEPTED' &&
-            asPublished.data.paymentInstrument,
-        ).toBe('TOKEN');
-      });
+    it('an ENCRYPTEDCARD body built from its examples validates, networkToken null or absent', () => {
+      const body = exampleOf(legacy!, legacyRequest()) as Record<string, unknown>;
+      const encrypted = { ...body, paymentInstrument: 'ENCRYPTEDCARD', networkToken: null };
+      const parsed = s.parseMakePaymentRequest(encrypted);
+      expect(parsed.success && parsed.data.outcome === 'ACCEPTED' && parsed.data.paymentInstrument).toBe(
+        'ENCRYPTEDCARD',
+      );
+      const { networkToken: _absent, ...withoutToken } = encrypted;
+      expect(s.parseMakePaymentRequest(withoutToken).success).toBe(true);
+      // As published (both card fields present, instrument TOKEN): the instrument decides.
+      const asPublished = s.parseMakePaymentRequest(body);
+      expect(
+        asPublished.success && asPublished.data.outcome === 'ACCEPTED' && asPublished.data.paymentInstrument,
+      ).toBe('TOKEN');
     });
-  },
-);
+  });
+});
 
 describe('MakePaymentRequest: our leniency and strictness rules', () => {
   const token = {

@@ -1,11 +1,13 @@
 /**
  * Integration-test helper: an in-memory dynalite on an ephemeral port with freshly named tables,
- * reached through the real AWS SDK v3 clients. Call close() in afterAll.
+ * reached through the real AWS SDK v3 clients — or, under `npm run test:moto`, moto's DynamoDB
+ * (test-aws.ts). Call close() in afterAll.
  */
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type TableNames, createTables, localDynamoDbClient, startDynalite } from '../../local/dynalite.js';
+import { testAws } from './test-aws.js';
 
 export interface TestDynamo {
   endpoint: string;
@@ -16,7 +18,8 @@ export interface TestDynamo {
 }
 
 export async function startTestDynamo(): Promise<TestDynamo> {
-  const dynalite = await startDynalite();
+  const elsewhere = testAws()?.dynamodb;
+  const dynalite = elsewhere ? { endpoint: elsewhere, close: async () => undefined } : await startDynalite();
   const client = localDynamoDbClient(dynalite.endpoint);
   const suffix = randomUUID().slice(0, 8);
   const tables = { payments: `payments-${suffix}`, idempotency: `idempotency-${suffix}` };

@@ -3,11 +3,20 @@
  * are process-wide) and talk to it over real HTTP, the way merchants and Vipps do.
  */
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack.js';
+import { testAws, uniqueResourcePrefix } from './test-aws.js';
 
 export type { LocalStack };
 
-export async function bootLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  return startLocalStack({ reconcilerEveryMs: 0, ...options });
+/** With the embedded Vipps simulator; on moto's DynamoDB and SQS under `npm run test:moto`. */
+export async function bootLocalStack(
+  options: LocalStackOptions & { external?: { vipps?: undefined } } = {},
+): Promise<LocalStack> {
+  const aws = testAws();
+  return startLocalStack({
+    reconcilerEveryMs: 0,
+    ...options,
+    ...(aws ? { external: { ...options.external, aws, resourcePrefix: uniqueResourcePrefix() } } : {}),
+  });
 }
 
 export interface HttpAnswer<T = Record<string, unknown>> {

@@ -18,7 +18,9 @@ import { type LocalStack, merchantClient } from './local-stack.js';
 /** The parts of the local stack the tests read directly (the same adapters production uses). */
 export function stackStores(stack: LocalStack) {
   const documents = createDynamoDbDocumentClient({ endpoint: stack.endpoints.dynamodb, counter: false });
-  const transactions = new DynamoTransactionStore({ client: documents, tableName: 'payments' });
+  // Named apart per stack on a shared server (test:moto), so read the name the stack used.
+  const tableName = stack.environment.TABLE_NAME!;
+  const transactions = new DynamoTransactionStore({ client: documents, tableName });
   return {
     transactions,
     /** The stored payment; fails the test if it does not exist. */
@@ -30,7 +32,7 @@ export function stackStores(stack: LocalStack) {
     /** The raw 3-D Secure session item, exactly as stored. */
     async threeDsItem(sessionId: string): Promise<Record<string, unknown> | undefined> {
       const out = await documents.send(
-        new GetCommand({ TableName: 'payments', Key: threeDsSessionKey(sessionId), ConsistentRead: true }),
+        new GetCommand({ TableName: tableName, Key: threeDsSessionKey(sessionId), ConsistentRead: true }),
       );
       return out.Item;
     },
@@ -40,7 +42,7 @@ export function stackStores(stack: LocalStack) {
       let start: Record<string, unknown> | undefined;
       do {
         const page = await documents.send(
-          new ScanCommand({ TableName: 'payments', ...(start ? { ExclusiveStartKey: start } : {}) }),
+          new ScanCommand({ TableName: tableName, ...(start ? { ExclusiveStartKey: start } : {}) }),
         );
         items.push(...(page.Items ?? []));
         start = page.LastEvaluatedKey;

@@ -77,6 +77,22 @@ const configSchema = z
     /** JSON file of BIN ranges → CREDIT/DEBIT for the sandbox card-funding lookup. */
     BIN_TABLE_PATH: z.optional(nonEmpty),
     FRAME_ANCESTORS: z.optional(frameAncestors),
+    /** The 3DS server: 3dsecure.io (https://service.sandbox.3dsecure.io, production) or the local simulator. */
+    THREE_DS_BASE_URL: z.optional(baseUrl),
+    /** Secrets Manager secret holding the 3dsecure.io API key (AWS). */
+    THREE_DS_API_KEY_SECRET_ID: z.optional(nonEmpty),
+    /** The API key as a plain variable (local only). */
+    THREE_DS_API_KEY: z.optional(nonEmpty),
+    /** Per call to the 3DS server; 3dsecure.io gives up on the DS after 10 s. */
+    THREE_DS_TIMEOUT_MS: positiveInt(8_000),
+    /** AReq merchant data: the acquirer's BIN and merchant id, MCC, ISO 3166 numeric country. */
+    THREE_DS_ACQUIRER_BIN: z._default(nonEmpty, '000000'),
+    THREE_DS_ACQUIRER_MERCHANT_ID: z._default(nonEmpty, 'local-merchant'),
+    THREE_DS_MCC: z._default(z.string().check(z.regex(/^\d{4}$/, 'must be a 4-digit MCC')), '5999'),
+    THREE_DS_MERCHANT_COUNTRY: z._default(
+      z.string().check(z.regex(/^\d{3}$/, 'must be ISO 3166 numeric')),
+      '578',
+    ),
   })
   .check(
     z.refine(
@@ -103,6 +119,14 @@ const configSchema = z
         path: ['FRAME_ANCESTORS'],
       },
     ),
+    z.refine((c) => c.STAGE !== 'production' || (c.THREE_DS_BASE_URL?.startsWith('https://') ?? false), {
+      message: 'production needs the 3DS server (3dsecure.io) as an https URL',
+      path: ['THREE_DS_BASE_URL'],
+    }),
+    z.refine((c) => c.STAGE !== 'production' || (c.THREE_DS_API_KEY_SECRET_ID && !c.THREE_DS_API_KEY), {
+      message: 'production reads the 3dsecure.io API key from Secrets Manager (not THREE_DS_API_KEY)',
+      path: ['THREE_DS_API_KEY_SECRET_ID'],
+    }),
     z.refine((c) => c.STAGE !== 'production' || c.ACQUIRER === 'http', {
       message: 'production must use the http acquirer, never the sandbox',
       path: ['ACQUIRER'],

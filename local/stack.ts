@@ -22,6 +22,7 @@ import { startScheduler } from './scheduler.js';
 import { startSqsEmulator } from './sqs-emulator.js';
 import { startSqsPoller } from './sqs-poller.js';
 import { startVippsSimulator, type VippsSimulator } from './vipps-simulator/index.js';
+import { type ThreeDsSimulator, startThreeDsSimulator } from './simulators/three-ds/index.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -60,6 +61,8 @@ export interface LocalStack {
   merchantApiKey: string;
   merchantSerialNumber: string;
   vipps: VippsSimulator;
+  /** The simulated 3DS server (3dsecure.io's API) and ACS; the production adapter talks to it. */
+  threeDs: ThreeDsSimulator;
   statusQueueUrl: string;
   statusDlqUrl: string;
   endpoints: { dynamodb: string; sqs: string; kms: string; vipps: string };
@@ -118,6 +121,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     closers.push(() => vipps.close());
 
+    const threeDs = await startThreeDsSimulator();
+    closers.push(() => threeDs.close());
+
     const environment: Record<string, string> = {
       STAGE: 'local',
       AWS_REGION: 'eu-north-1',
@@ -139,6 +145,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       VIPPS_CLIENT_SECRET: VIPPS_CREDENTIALS.clientSecret,
       VIPPS_SUBSCRIPTION_KEY: VIPPS_CREDENTIALS.subscriptionKey,
       ACQUIRER: 'sandbox',
+      THREE_DS_BASE_URL: threeDs.serverUrl,
+      THREE_DS_API_KEY: threeDs.apiKey,
       POWERTOOLS_METRICS_DISABLED: 'true',
       ...options.env,
     };
@@ -209,6 +217,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       merchantApiKey,
       merchantSerialNumber: DEMO_MERCHANT.merchantSerialNumbers[0]!,
       vipps,
+      threeDs,
       statusQueueUrl: queue.queueUrl,
       statusDlqUrl: dlq.queueUrl,
       endpoints: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint, kms: kms.endpoint, vipps: vipps.baseUrl },
@@ -221,6 +230,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         `makePaymentUrl    ${host.baseUrl}/vipps/make-payment`,
         `3-D Secure pages  ${host.baseUrl}/3ds/{sessionId}`,
         `Vipps simulator   ${vipps.baseUrl}   (approve: POST /psp/v3/integration-test/psppayments/{id}/approve)`,
+        `3DS server (sim)  ${threeDs.serverUrl}   ACS ${threeDs.acsUrl}   (code 1234)`,
         `DynamoDB (dynalite) ${dynamo.endpoint}${options.dataDir ? `  data: ${options.dataDir}` : '  (in memory)'}`,
         `SQS emulator      ${sqs.endpoint}   status queue ${queue.queueUrl}`,
         `KMS emulator      ${kms.endpoint}`,

@@ -1,8 +1,7 @@
-/** The acquirer (sandbox or ISO 8583 over HTTPS), the BIN funding lookup and the 3DS server. */
+/** The acquirer (sandbox or ISO 8583 over HTTPS) and the BIN funding lookup. */
 import { HttpAcquirer } from '../adapters/acquirer/http-acquirer.js';
 import { SandboxAcquirer } from '../adapters/acquirer/sandbox-acquirer.js';
 import { sandboxCardFundingLookup } from '../adapters/card-funding/sandbox-card-funding.js';
-import { SandboxThreeDsServer } from '../adapters/three-ds/sandbox-three-ds-server.js';
 import type { Acquirer, CardFundingLookup } from '../core/ports.js';
 import { config, once } from './context.js';
 
@@ -19,5 +18,3 @@ export const acquirer = /* @__PURE__ */ once((): Acquirer => {
 });
 
 export const cardFunding = (): CardFundingLookup => sandboxCardFundingLookup;
-
-export const threeDsServer = /* @__PURE__ */ once(() => new SandboxThreeDsServer());

@@ -60,12 +60,49 @@ describe('configuration', () => {
   });
 
   it('refuses the sandbox acquirer in production and an http acquirer without its URL', () => {
-    expect(problemsOf({ ...valid, STAGE: 'production' })).toEqual([
+    expect(problemsOf({ ...valid, STAGE: 'production' })).toContain(
       'ACQUIRER: production must use the http acquirer, never the sandbox',
-    ]);
+    );
     expect(problemsOf({ ...valid, ACQUIRER: 'http' })).toEqual([
       'ACQUIRER_BASE_URL: is required when ACQUIRER=http',
     ]);
+  });
+});
+
+describe('the 3DS server (3dsecure.io)', () => {
+  const production = {
+    ...valid,
+    STAGE: 'production',
+    ACQUIRER: 'http',
+    ACQUIRER_BASE_URL: 'https://acq.example',
+  };
+
+  it('production refuses to start without a configured 3DS server and its API key secret', () => {
+    expect(problemsOf(production)).toEqual([
+      'THREE_DS_BASE_URL: production needs the 3DS server (3dsecure.io) as an https URL',
+      'THREE_DS_API_KEY_SECRET_ID: production reads the 3dsecure.io API key from Secrets Manager (not THREE_DS_API_KEY)',
+    ]);
+    // The local simulator (plain http) or a key in a plain variable is refused too.
+    expect(
+      problemsOf({ ...production, THREE_DS_BASE_URL: 'http://127.0.0.1:4000', THREE_DS_API_KEY: 'k' }),
+    ).toHaveLength(2);
+    expect(
+      problemsOf({
+        ...production,
+        THREE_DS_BASE_URL: 'https://service.3dsecure.io',
+        THREE_DS_API_KEY_SECRET_ID: 'arn:aws:secretsmanager:eu-north-1:1:secret:3dsecureio',
+      }),
+    ).toEqual([]);
+  });
+
+  it('other stages may point it at the simulator with a plain key', () => {
+    const config = loadConfig({
+      ...valid,
+      THREE_DS_BASE_URL: 'http://127.0.0.1:4000/',
+      THREE_DS_API_KEY: 'k',
+    });
+    expect(config.THREE_DS_BASE_URL).toBe('http://127.0.0.1:4000');
+    expect(config.THREE_DS_MERCHANT_COUNTRY).toBe('578');
   });
 });
 

@@ -17,7 +17,7 @@ import { renderMethodPage } from '../adapters/three-ds/pages/method-page.js';
 import { renderBreakOut, renderMethodDone } from '../adapters/three-ds/pages/notification-pages.js';
 import type { RenderedPage } from '../adapters/three-ds/pages/page-parts.js';
 import type { PageProblem } from '../adapters/three-ds/pages/page-problem.js';
-import { securityHeaders } from '../adapters/three-ds/pages/security-headers.js';
+import { DEFAULT_FRAME_ANCESTORS, securityHeaders } from '../adapters/three-ds/pages/security-headers.js';
 import { type Language, pickLanguage } from '../adapters/three-ds/pages/texts.js';
 import type { Clock, Log, SecretVault } from '../core/ports.js';
 import type { ThreeDsServer } from '../core/three-ds-server.js';
@@ -66,7 +66,6 @@ type Route = 'page' | 'method' | 'challenge';
 
 /** Our form fields: seeing them in a GET's query means a form went the wrong way. */
 const FORM_FIELDS = ['csrf', 'step', 'cres', 'threeDSSessionData', 'threeDSMethodData'];
-const NOTIFICATION_FRAMING = ["'self'"];
 
 export function createThreeDsHandler(deps: ThreeDsHandlerDeps): Handler {
   const publicBaseUrl = deps.publicBaseUrl.replace(/\/+$/, '');
@@ -90,7 +89,10 @@ export function createThreeDsHandler(deps: ThreeDsHandlerDeps): Handler {
     const sessionId = event.pathParameters?.sessionId ?? '';
     const route = routeOf(event);
     const actionPath = `${basePath}${threeDsPath(encodeURIComponent(sessionId))}`;
-    const framing = route === 'page' ? deps.frameAncestors : NOTIFICATION_FRAMING;
+    // Notifications answer inside our own page's iframes: every ancestor (our page, and whoever
+    // frames it) must be allowed, so 'self' joins the page's list.
+    const pageFraming = deps.frameAncestors?.length ? deps.frameAncestors : DEFAULT_FRAME_ANCESTORS;
+    const framing = route === 'page' ? deps.frameAncestors : [...new Set(["'self'", ...pageFraming])];
     const send = (page: RenderedPage, extra: Record<string, string> = {}) => respond(page, framing, extra);
     const errorPage = (problem: PageProblem, extra: Record<string, string> = {}) =>
       send(

@@ -19,6 +19,8 @@ export const CORRECT_CODE = '1234';
 
 export async function handleAcs(state: SimState, request: IncomingMessage, response: ServerResponse) {
   const path = new URL(request.url ?? '/', 'http://acs').pathname;
+  // A GET (the PSP page checking that the ACS answers at all) gets an empty 204.
+  if (request.method === 'GET') return sendHtml(response, 204, '');
   if (request.method !== 'POST') return sendHtml(response, 405, 'POST only');
   const form = new URLSearchParams(await readBody(request));
   if (path === '/method') return method(state, form, response);

@@ -28,7 +28,10 @@ export interface SecurityHeaderOptions {
   formOrigins: readonly string[];
   /** This response's script nonce (base64, fresh per response); no script runs without it. */
   nonce?: string;
-  /** Origins the page frames: the 3DS Method URL's or the ACS's. */
+  /**
+   * Origins the page frames: the 3DS Method URL's or the ACS's. 'self' is always added when there
+   * are any: the ACS sends each frame back to our notification routes.
+   */
   frameOrigins?: readonly string[];
   /** Origins the page's script may reach (the ACS, to learn whether it is reachable). */
   connectOrigins?: readonly string[];
@@ -46,7 +49,7 @@ export function securityHeaders(options: SecurityHeaderOptions): Record<string, 
     "default-src 'none'",
     `style-src ${styleHash}`,
     ...(options.nonce ? [`script-src 'nonce-${options.nonce}'`] : []),
-    ...(options.frameOrigins?.length ? [`frame-src ${list(options.frameOrigins)}`] : []),
+    ...(options.frameOrigins?.length ? [`frame-src 'self' ${list(options.frameOrigins)}`] : []),
     ...(options.connectOrigins?.length ? [`connect-src ${list(options.connectOrigins)}`] : []),
     'img-src data:',
     `form-action ${formAction}`,

@@ -86,8 +86,8 @@ const configSchema = z
     /** Per call to the 3DS server; 3dsecure.io gives up on the DS after 10 s. */
     THREE_DS_TIMEOUT_MS: positiveInt(8_000),
     /** AReq merchant data: the acquirer's BIN and merchant id, MCC, ISO 3166 numeric country. */
-    THREE_DS_ACQUIRER_BIN: z._default(nonEmpty, '000000'),
-    THREE_DS_ACQUIRER_MERCHANT_ID: z._default(nonEmpty, 'local-merchant'),
+    THREE_DS_ACQUIRER_BIN: z.optional(z.string().check(z.regex(/^\d{6,11}$/, 'must be the acquirer BIN'))),
+    THREE_DS_ACQUIRER_MERCHANT_ID: z.optional(nonEmpty),
     THREE_DS_MCC: z._default(z.string().check(z.regex(/^\d{4}$/, 'must be a 4-digit MCC')), '5999'),
     THREE_DS_MERCHANT_COUNTRY: z._default(
       z.string().check(z.regex(/^\d{3}$/, 'must be ISO 3166 numeric')),
@@ -127,6 +127,13 @@ const configSchema = z
       message: 'production reads the 3dsecure.io API key from Secrets Manager (not THREE_DS_API_KEY)',
       path: ['THREE_DS_API_KEY_SECRET_ID'],
     }),
+    z.refine(
+      (c) => c.STAGE !== 'production' || (c.THREE_DS_ACQUIRER_BIN && c.THREE_DS_ACQUIRER_MERCHANT_ID),
+      {
+        message: 'production needs THREE_DS_ACQUIRER_BIN and THREE_DS_ACQUIRER_MERCHANT_ID for the AReq',
+        path: ['THREE_DS_ACQUIRER_BIN'],
+      },
+    ),
     z.refine((c) => c.STAGE !== 'production' || c.ACQUIRER === 'http', {
       message: 'production must use the http acquirer, never the sandbox',
       path: ['ACQUIRER'],

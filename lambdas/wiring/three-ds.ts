@@ -25,8 +25,9 @@ export const threeDsServer = /* @__PURE__ */ once(() => {
       ? secretsManagerApiKey(createSecretsManagerClient(), secretId)
       : () => Promise.resolve(localKey!),
     merchant: {
-      acquirerBin: c.THREE_DS_ACQUIRER_BIN,
-      acquirerMerchantId: c.THREE_DS_ACQUIRER_MERCHANT_ID,
+      // Outside production the simulator (and 3dsecure.io's sandbox) accept placeholders.
+      acquirerBin: c.THREE_DS_ACQUIRER_BIN ?? '000000',
+      acquirerMerchantId: c.THREE_DS_ACQUIRER_MERCHANT_ID ?? 'sandbox-merchant',
       mcc: c.THREE_DS_MCC,
       countryCode: c.THREE_DS_MERCHANT_COUNTRY,
       requestorUrl: c.PUBLIC_BASE_URL,

@@ -81,16 +81,19 @@ describe('the 3DS server (3dsecure.io)', () => {
     expect(problemsOf(production)).toEqual([
       'THREE_DS_BASE_URL: production needs the 3DS server (3dsecure.io) as an https URL',
       'THREE_DS_API_KEY_SECRET_ID: production reads the 3dsecure.io API key from Secrets Manager (not THREE_DS_API_KEY)',
+      'THREE_DS_ACQUIRER_BIN: production needs THREE_DS_ACQUIRER_BIN and THREE_DS_ACQUIRER_MERCHANT_ID for the AReq',
     ]);
     // The local simulator (plain http) or a key in a plain variable is refused too.
     expect(
       problemsOf({ ...production, THREE_DS_BASE_URL: 'http://127.0.0.1:4000', THREE_DS_API_KEY: 'k' }),
-    ).toHaveLength(2);
+    ).toHaveLength(3);
     expect(
       problemsOf({
         ...production,
         THREE_DS_BASE_URL: 'https://service.3dsecure.io',
         THREE_DS_API_KEY_SECRET_ID: 'arn:aws:secretsmanager:eu-north-1:1:secret:3dsecureio',
+        THREE_DS_ACQUIRER_BIN: '438309',
+        THREE_DS_ACQUIRER_MERCHANT_ID: 'psp-1',
       }),
     ).toEqual([]);
   });

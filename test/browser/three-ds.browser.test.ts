@@ -154,6 +154,19 @@ describe('EMV 3-D Secure in headless Chromium (PSP API v3)', () => {
     const resent = await vippsResends(pspTransactionId);
     expect(resent.outcome).toBe('OK');
     expect(resent.status).toBe('RESERVED');
+    // The acquirer got the token cryptogram with the issuer's 3-D Secure result (RReq).
+    const rreq = stack.threeDs
+      .transactions()
+      .find((t) => t.threeDSServerTransID === tx.threeDSServerTransID)!.rreq!;
+    expect(stack.ledger.authorisations(pspTransactionId).map((a) => a.threeDs)).toEqual([
+      {
+        eci: rreq.eci,
+        version: '2.2.0',
+        dsTransactionId: rreq.dsTransID,
+        withCavv: true,
+        withCryptogram: true,
+      },
+    ]);
   });
 
   it('a wrong code → 3dsfailure → the payment fails with 82', async () => {

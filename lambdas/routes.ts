@@ -77,8 +77,10 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
   threeDs: {
     entry: 'lambdas/handlers/three-ds.ts',
     handler: 'handler',
-    description: '3-D Secure step-up: the challenge page the Vipps app opens, and its return route',
-    timeoutSeconds: 10,
+    description: '3-D Secure step-up: the EMV 3DS page the Vipps app opens, and its notification routes',
+    // One 3DS server call per request (THREE_DS_TIMEOUT_MS, 11 s: past 3dsecure.io's own 10 s DS
+    // timeout, so its Erro arrives first) plus KMS and DynamoDB.
+    timeoutSeconds: 15,
     memoryMb: 512,
     access: { table: 'readWrite', envelopeKey: ['generateDataKey', 'decrypt'], threeDsApiKey: 'read' },
   },

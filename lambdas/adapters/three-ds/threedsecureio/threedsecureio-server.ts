@@ -41,7 +41,7 @@ export interface ThreeDSecureIoOptions {
   /** From Secrets Manager (cached by the caller) or a local variable. */
   apiKey: () => Promise<string>;
   merchant: MerchantData;
-  /** Per call; 3dsecure.io itself gives up on the DS after 10 s. */
+  /** Per call (default 11 s: 3dsecure.io itself gives up on the DS after 10 s and answers Erro). */
   timeoutMs?: number;
   fetch?: typeof fetch;
   /** Called with each call's duration (the dashboard's 3DS server latency). */
@@ -56,7 +56,7 @@ export class ThreeDSecureIoServer implements ThreeDsServer {
 
   constructor(private readonly options: ThreeDSecureIoOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.timeoutMs = options.timeoutMs ?? 8_000;
+    this.timeoutMs = options.timeoutMs ?? 11_000;
     this.fetch = options.fetch ?? globalThis.fetch;
   }
 

@@ -34,11 +34,6 @@ function attributes(tag: string): Record<string, string> {
   return attrs;
 }
 
-/** The first `<form method="post">` of the page, or undefined. */
-export function findPostForm(html: string): HtmlForm | undefined {
-  return findPostForms(html)[0];
-}
-
 /** Every `<form method="post">` of the page, in order. */
 export function findPostForms(html: string): HtmlForm[] {
   const forms: HtmlForm[] = [];

@@ -15,7 +15,7 @@ import {
 } from './http-util.js';
 import type { SimState, SimTransaction } from './state.js';
 
-export const CORRECT_CODE = '1234';
+const CORRECT_CODE = '1234';
 
 export async function handleAcs(state: SimState, request: IncomingMessage, response: ServerResponse) {
   const path = new URL(request.url ?? '/', 'http://acs').pathname;

@@ -10,7 +10,6 @@ import type { Scenario } from './scenarios.js';
 import { handleServer } from './server.js';
 import { type Endpoint, type Fault, SimState, type SimTransaction } from './state.js';
 
-export { CORRECT_CODE } from './acs.js';
 export type { Scenario } from './scenarios.js';
 
 export interface ThreeDsSimulator {

@@ -476,6 +476,30 @@ describe('bad input: a failure redirect, or 4xx with nothing changed, never a 50
     expect(h.sim.transactions().at(-1)!.areq).toBeUndefined();
   });
 
+  it('the browser data posted twice at once (a double tap) → one AReq, one challenge, the other refused', async () => {
+    const session = await h.seedSession();
+    const { csrf } = await methodStep(session);
+    const answers = await Promise.all([authenticate(session, csrf), authenticate(session, csrf)]);
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 403]);
+    const tx = h.sim.transactions().at(-1)!;
+    expect(tx.areq).toBeDefined();
+    expect(await h.store.get(session.sessionId)).toMatchObject({ state: 'PENDING', flow: { challenge: {} } });
+  });
+
+  it('FRAME_ANCESTORS frames the page, and the notification frames allow it plus ourselves', async () => {
+    const session = await h.seedSession();
+    const framed = pages(undefined, { frameAncestors: ['https://app.example.com'] });
+    const page = await framed(gatewayEvent({ method: 'GET', sessionId: session.sessionId }));
+    expect(directive(page, 'frame-ancestors')).toBe('https://app.example.com');
+    const tx = h.sim.transactions().at(-1)!;
+    const note = await post(
+      session.sessionId,
+      { threeDSMethodData: methodNotification(tx.threeDSServerTransID) },
+      { route: 'method', handler: framed },
+    );
+    expect(directive(note, 'frame-ancestors')).toBe("'self' https://app.example.com");
+  });
+
   it('form fields in a GET query → 405; other methods → 405; unknown or malformed ids → 404', async () => {
     const session = await h.seedSession();
     const query = await pages()(

@@ -130,6 +130,32 @@ export class DynamoThreeDsSessionStore implements ThreeDsChallengeStore {
     });
   }
 
+  async claimAuthentication(
+    sessionId: string,
+    claim: { serverTransactionId: string; pageTokenHash: string },
+    at: string,
+  ): Promise<boolean> {
+    return this.update(sessionId, {
+      set: '#flow.#authenticationClaimedAt = :at',
+      condition:
+        '#state = :pending AND #expiresAt > :at AND #flow.#serverTransactionId = :serverTransactionId' +
+        ' AND #flow.#pageTokenHash = :pageTokenHash AND attribute_not_exists(#flow.#authenticationClaimedAt)',
+      names: [
+        'flow',
+        'authenticationClaimedAt',
+        'state',
+        'expiresAt',
+        'serverTransactionId',
+        'pageTokenHash',
+      ],
+      values: {
+        ':serverTransactionId': claim.serverTransactionId,
+        ':pageTokenHash': claim.pageTokenHash,
+        ':at': at,
+      },
+    });
+  }
+
   async startChallenge(
     sessionId: string,
     change: {

@@ -55,6 +55,8 @@ export interface AuthenticationFlow {
   /** SHA-256 (hex) of the latest render's page token; the token itself is never stored. */
   pageTokenHash: string;
   startedAt: string;
+  /** When the one AReq of this transaction was claimed (a double submit must not send two). */
+  authenticationClaimedAt?: string;
   challenge?: ChallengeRecord;
 }
 
@@ -77,6 +79,15 @@ export interface ThreeDsChallengeStore extends ThreeDsSessionStore {
   get(sessionId: string): Promise<ChallengeSession | undefined>;
   /** A new flow (after preauth). Conditional on PENDING, not expired and no challenge started. */
   startFlow(sessionId: string, flow: AuthenticationFlow, at: string): Promise<boolean>;
+  /**
+   * Claim the transaction's one AReq. Conditional on PENDING, not expired, this transaction, the
+   * page token, and no earlier claim: of two racing posts of the browser data, one sends the AReq.
+   */
+  claimAuthentication(
+    sessionId: string,
+    claim: { serverTransactionId: string; pageTokenHash: string },
+    at: string,
+  ): Promise<boolean>;
   /** Conditional on PENDING, not expired, this transaction, no challenge yet, and the page token. */
   startChallenge(
     sessionId: string,
@@ -230,6 +241,10 @@ export async function submitBrowserData(
     );
   }
   return guarded(session, deps, 'authenticate', async () => {
+    const claim = { serverTransactionId: flow.serverTransactionId, pageTokenHash: flow.pageTokenHash };
+    if (!(await deps.sessions.claimAuthentication(session.sessionId, claim, now(deps)))) {
+      return lostRace(session.sessionId, deps, 'authenticate');
+    }
     const token = await openToken(session, deps);
     if (!token) return ended(await endInFailure(session, 'TOKEN_UNREADABLE', deps, 'authenticate'));
     const methodCompletion = flow.methodUrl ? (flow.methodCompletedAt ? 'Y' : 'N') : 'U';

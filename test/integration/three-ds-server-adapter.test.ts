@@ -181,6 +181,21 @@ describe('frictionless and the sandbox card numbers', () => {
     expect(sim.transactions().at(-1)!.areq).toMatchObject({ threeDSCompInd: 'U', browserColorDepth: '24' });
   });
 
+  it('message version 2.3.1 when the ACS speaks it (the AReq and ARes of 2.3.1)', async () => {
+    sim.setScenario({ versions: { start: '2.1.0', end: '2.3.1' }, ares: 'Y' });
+    const server = adapter();
+    const pre = await server.preauth({ cardNumber: '4895370013193500', methodNotificationUrl: NOTIFY });
+    expect(pre.messageVersion).toBe('2.3.1');
+    const ares = await server.authenticate(
+      areq(pre.serverTransactionId, pre.messageVersion, '4895370013193500'),
+    );
+    expect(ares).toMatchObject({ kind: 'RESULT', result: { authentication: { version: '2.3.1' } } });
+    expect(sim.transactions().at(-1)!.areq).toMatchObject({
+      messageVersion: '2.3.1',
+      browserJavascriptEnabled: true,
+    });
+  });
+
   it('N, R and U are not authenticated; A is (attempted)', async () => {
     const server = adapter();
     for (const [digits, expected] of [

@@ -220,13 +220,12 @@ function respond(
   frameAncestors: readonly string[] | undefined,
   extra: Record<string, string> = {},
 ): APIGatewayProxyResult {
-  const nonceFromHtml = page.nonce ?? /<script nonce="([^"]+)"/.exec(page.html)?.[1];
   return {
     statusCode: page.statusCode,
     headers: {
       ...securityHeaders({
         formOrigins: page.formOrigins,
-        ...(nonceFromHtml ? { nonce: nonceFromHtml } : {}),
+        ...(page.nonce ? { nonce: page.nonce } : {}),
         ...(page.frameOrigins ? { frameOrigins: page.frameOrigins } : {}),
         ...(page.connectOrigins ? { connectOrigins: page.connectOrigins } : {}),
         ...(frameAncestors ? { frameAncestors } : {}),

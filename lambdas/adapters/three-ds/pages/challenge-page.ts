@@ -64,5 +64,6 @@ ${csrf}
     formOrigins: [acs, ...view.redirectTargets.map(originOf)],
     frameOrigins: [acs],
     connectOrigins: [acs],
+    nonce: options.nonce,
   };
 }

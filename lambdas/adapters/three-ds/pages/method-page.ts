@@ -88,5 +88,6 @@ ${method}
     formOrigins: [...methodOrigin, ...view.redirectTargets.map(originOf)],
     frameOrigins: methodOrigin,
     connectOrigins: [],
+    nonce: options.nonce,
   };
 }

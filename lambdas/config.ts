@@ -90,8 +90,34 @@ const configSchema = z
     /** The PSP's BIN table file (JSON or CSV: from, to, funding); without it, the sandbox table. */
     BIN_TABLE_PATH: z.optional(nonEmpty),
     FRAME_ANCESTORS: z.optional(frameAncestors),
-    /** The 3-D Secure server: `simulator` (sandbox: shows the code, makes up the CAVV) for now. */
-    THREE_DS_SERVER: z._default(z.enum(['simulator']), 'simulator'),
+    /**
+     * Which 3-D Secure server THREE_DS_BASE_URL points at: `3dsecureio` (its sandbox or production)
+     * or `simulator` (the local 3dsecure.io + ACS simulator). The adapter is the same; production
+     * refuses the simulator.
+     */
+    THREE_DS_SERVER: z._default(z.enum(['3dsecureio', 'simulator']), 'simulator'),
+    /** The 3DS server: 3dsecure.io (https://service.sandbox.3dsecure.io, production) or the local simulator. */
+    THREE_DS_BASE_URL: z.optional(baseUrl),
+    /** Secrets Manager secret holding the 3dsecure.io API key (AWS). */
+    THREE_DS_API_KEY_SECRET_ID: z.optional(nonEmpty),
+    /** The API key as a plain variable (local only). */
+    THREE_DS_API_KEY: z.optional(nonEmpty),
+    /** Per call to the 3DS server; past 3dsecure.io's own 10 s DS timeout, inside the function's 15 s. */
+    THREE_DS_TIMEOUT_MS: z._default(
+      z.pipe(
+        z.coerce.number(),
+        z.int().check(z.positive(), z.lte(13_000, 'must leave room inside the 15 s function')),
+      ),
+      11_000,
+    ),
+    /** AReq merchant data: the acquirer's BIN and merchant id, MCC, ISO 3166 numeric country. */
+    THREE_DS_ACQUIRER_BIN: z.optional(z.string().check(z.regex(/^\d{6,11}$/, 'must be the acquirer BIN'))),
+    THREE_DS_ACQUIRER_MERCHANT_ID: z.optional(nonEmpty),
+    THREE_DS_MCC: z._default(z.string().check(z.regex(/^\d{4}$/, 'must be a 4-digit MCC')), '5999'),
+    THREE_DS_MERCHANT_COUNTRY: z._default(
+      z.string().check(z.regex(/^\d{3}$/, 'must be ISO 3166 numeric')),
+      '578',
+    ),
   })
   .check(
     z.refine(
@@ -119,6 +145,21 @@ const configSchema = z
       },
     ),
     // Production never runs a sandbox adapter: each rule names the setting to change.
+    z.refine((c) => c.STAGE !== 'production' || (c.THREE_DS_BASE_URL?.startsWith('https://') ?? false), {
+      message: 'production needs the 3DS server (3dsecure.io) as an https URL',
+      path: ['THREE_DS_BASE_URL'],
+    }),
+    z.refine((c) => c.STAGE !== 'production' || (c.THREE_DS_API_KEY_SECRET_ID && !c.THREE_DS_API_KEY), {
+      message: 'production reads the 3dsecure.io API key from Secrets Manager (not THREE_DS_API_KEY)',
+      path: ['THREE_DS_API_KEY_SECRET_ID'],
+    }),
+    z.refine(
+      (c) => c.STAGE !== 'production' || (c.THREE_DS_ACQUIRER_BIN && c.THREE_DS_ACQUIRER_MERCHANT_ID),
+      {
+        message: 'production needs THREE_DS_ACQUIRER_BIN and THREE_DS_ACQUIRER_MERCHANT_ID for the AReq',
+        path: ['THREE_DS_ACQUIRER_BIN'],
+      },
+    ),
     z.refine((c) => c.STAGE !== 'production' || c.ACQUIRER === 'http', {
       message: 'production must use the http acquirer, never the sandbox',
       path: ['ACQUIRER'],

@@ -14,6 +14,10 @@ export const metricNames = {
   acquirerLatency: 'AcquirerLatency',
   /** Count, dimension `result`: started | success | failure | cancel. */
   threeDsSession: 'ThreeDsSession',
+  /** Count, dimension `outcome`: frictionless | challenged | failed. */
+  threeDsAuthentication: 'ThreeDsAuthentication',
+  /** Milliseconds the 3DS server took per call, dimension `endpoint`. */
+  threeDsServerLatency: 'ThreeDsServerLatency',
   /** Count of status entries Vipps acknowledged. */
   statusUpdatesAcknowledged: 'StatusUpdatesAcknowledged',
   /** Count of status entries Vipps rejected (4xx → DLQ). */
@@ -28,4 +32,6 @@ export const metricDimensions = {
   errorId: 'errorId',
   result: 'result',
   action: 'action',
+  outcome: 'outcome',
+  endpoint: 'endpoint',
 } as const;

@@ -19,6 +19,8 @@ export interface FunctionAccess {
    */
   envelopeKey?: ReadonlyArray<'generateDataKey' | 'decrypt'>;
   vippsCredentials?: 'read';
+  /** The 3dsecure.io API key secret (THREE_DS_API_KEY_SECRET_ID). */
+  threeDsApiKey?: 'read';
 }
 
 export interface FunctionDefinition {
@@ -75,10 +77,12 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
   threeDs: {
     entry: 'lambdas/handlers/three-ds.ts',
     handler: 'handler',
-    description: '3-D Secure step-up: the challenge page the Vipps app opens, and its return route',
-    timeoutSeconds: 10,
+    description: '3-D Secure step-up: the EMV 3DS page the Vipps app opens, and its notification routes',
+    // One 3DS server call per request (THREE_DS_TIMEOUT_MS, 11 s: past 3dsecure.io's own 10 s DS
+    // timeout, so its Erro arrives first) plus KMS and DynamoDB.
+    timeoutSeconds: 15,
     memoryMb: 512,
-    access: { table: 'readWrite', envelopeKey: ['generateDataKey', 'decrypt'] },
+    access: { table: 'readWrite', envelopeKey: ['generateDataKey', 'decrypt'], threeDsApiKey: 'read' },
   },
   statusUpdater: {
     entry: 'lambdas/handlers/status-updater.ts',
@@ -190,8 +194,28 @@ export const routes: readonly RouteDefinition[] = [
     maxBodyBytes: 4 * 1024,
     bodyLimitAt: 'gateway',
   },
+  {
+    // The ACS's 3DS Method notification (threeDSMethodNotificationURL).
+    method: 'POST',
+    path: '/3ds/{sessionId}/method',
+    function: 'threeDs',
+    auth: 'none',
+    maxBodyBytes: 8 * 1024,
+    bodyLimitAt: 'gateway',
+  },
+  {
+    // The ACS's CRes (the AReq's notificationURL).
+    method: 'POST',
+    path: '/3ds/{sessionId}/challenge',
+    function: 'threeDs',
+    auth: 'none',
+    maxBodyBytes: 16 * 1024,
+    bodyLimitAt: 'gateway',
+  },
 ];
 
 /** The path Vipps calls; PUBLIC_BASE_URL + this is the makePaymentUrl we send at init. */
 export const MAKE_PAYMENT_PATH = '/vipps/make-payment';
 export const threeDsPath = (sessionId: string): string => `/3ds/${sessionId}`;
+export const threeDsMethodPath = (sessionId: string): string => `/3ds/${sessionId}/method`;
+export const threeDsChallengePath = (sessionId: string): string => `/3ds/${sessionId}/challenge`;

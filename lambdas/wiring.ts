@@ -4,12 +4,13 @@
  * the SDK clients it needs. The factories are memoised per container, so an object from here
  * shares its instances (e.g. the acquirer) with the handlers running in the same process.
  */
-import { acquirer, cardFunding, threeDsServer } from './wiring/acquirer.js';
+import { acquirer, cardFunding } from './wiring/acquirer.js';
 import { clock, config, lazyDependencies, type Resolved } from './wiring/context.js';
 import { idempotency } from './wiring/idempotency.js';
 import { cardData, vault } from './wiring/keys.js';
 import { deadLetterQueue, statusQueue } from './wiring/queues.js';
 import { merchants, threeDsSessions, transactions } from './wiring/storage.js';
+import { threeDsServer } from './wiring/three-ds.js';
 import { makePaymentUrl, threeDsUrl, vipps } from './wiring/vipps.js';
 
 export { resetDependencies } from './wiring/context.js';

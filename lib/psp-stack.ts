@@ -12,7 +12,7 @@ import { PspApi } from './constructs/api.js';
 import { PspFunctions } from './constructs/functions.js';
 import { PspKeys } from './constructs/keys.js';
 import { PspMonitoring } from './constructs/monitoring.js';
-import { VippsCredentials } from './constructs/secrets.js';
+import { ThreeDsApiKey, VippsCredentials } from './constructs/secrets.js';
 import { StatusQueues } from './constructs/status-sync.js';
 import { PaymentTables } from './constructs/storage.js';
 import type { StageConfig } from './stage-config.js';
@@ -50,6 +50,7 @@ export class PspStack extends Stack {
       consumerTimeout: statusQueueConsumerTimeout(),
     });
     this.vippsCredentials = new VippsCredentials(this, 'VippsCredentials', { stage: config.stage });
+    const threeDsApiKey = new ThreeDsApiKey(this, 'ThreeDsApiKey', { stage: config.stage });
     this.api = new PspApi(this, 'Api', { config });
     this.functions = new PspFunctions(this, 'Functions', {
       config,
@@ -60,6 +61,7 @@ export class PspStack extends Stack {
         queues: this.statusQueues,
         keys: this.keys,
         vippsCredentials: this.vippsCredentials.secret,
+        threeDsApiKey: threeDsApiKey.secret,
       },
     });
     this.api.addRoutes(this.functions.byName, Duration.seconds(config.authorizerCacheTtlSeconds));
@@ -84,6 +86,10 @@ export class PspStack extends Stack {
     new CfnOutput(this, 'VippsCredentialsSecretArn', {
       description: 'Put {clientId, clientSecret, subscriptionKey} from the Vipps portal here',
       value: this.vippsCredentials.secret.secretArn,
+    });
+    new CfnOutput(this, 'ThreeDsApiKeySecretArn', {
+      description: 'Put the 3dsecure.io API key here (a plain string)',
+      value: threeDsApiKey.secret.secretArn,
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.alarmTopic.topicArn });
   }

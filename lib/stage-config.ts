@@ -4,7 +4,8 @@
  * `cdk synth` works offline and the stack stays environment-agnostic.
  *
  * Context keys: stage, vippsBaseUrl, vippsPspId, acquirerBaseUrl, acquirerMerchantId,
- * acquirerBudgetMs, cardDataOaepHash, encryptedCardEnabled, binTablePath, customDomain ({domainName, certificateArn}, as an object in
+ * threeDsBaseUrl, threeDsAcquirerBin, threeDsAcquirerMerchantId, acquirerBudgetMs, cardDataOaepHash,
+ * encryptedCardEnabled, binTablePath, customDomain ({domainName, certificateArn}, as an object in
  * cdk.json or a JSON string on the command line), wafWebAclArn, bodyLimitFirewall, alarmEmail,
  * throttleRateLimit, throttleBurstLimit, authorizerCacheTtlSeconds.
  */
@@ -30,6 +31,11 @@ export interface StageConfig {
   /** sandbox: the deterministic sandbox acquirer; production: the HTTP acquirer (never the sandbox). */
   acquirer: 'sandbox' | 'http';
   acquirerBaseUrl?: string;
+  /** 3dsecure.io: the sandbox host outside production; required for production. */
+  threeDsBaseUrl: string;
+  /** AReq merchant data (acquirerBIN, acquirerMerchantID); required for production. */
+  threeDsAcquirerBin?: string;
+  threeDsAcquirerMerchantId?: string;
   acquirerMerchantId?: string;
   /** How long makePayment waits for the acquirer; must leave room inside the function timeout. */
   acquirerBudgetMs: number;
@@ -98,6 +104,9 @@ const contextSchema = z
     vippsPspId: z.optional(nonEmpty),
     acquirerBaseUrl: z.optional(httpsUrl),
     acquirerMerchantId: z.optional(nonEmpty),
+    threeDsBaseUrl: z.optional(httpsUrl),
+    threeDsAcquirerBin: z.optional(z.string().check(z.regex(/^\d{6,11}$/, 'must be the acquirer BIN'))),
+    threeDsAcquirerMerchantId: z.optional(nonEmpty),
     acquirerBudgetMs: z._default(intFrom(1_000, 12_000), 10_000),
     cardDataOaepHash: z._default(z.enum(['SHA_256', 'SHA_1']), 'SHA_256'),
     encryptedCardEnabled: z._default(bool, false),
@@ -131,7 +140,18 @@ const contextSchema = z
       message: 'is required for production (the HTTP acquirer)',
       path: ['acquirerBaseUrl'],
     }),
+    z.refine((c) => c.stage !== 'production' || c.threeDsBaseUrl !== undefined, {
+      message: 'is required for production (3dsecure.io)',
+      path: ['threeDsBaseUrl'],
+    }),
+    z.refine((c) => c.stage !== 'production' || (c.threeDsAcquirerBin && c.threeDsAcquirerMerchantId), {
+      message: 'threeDsAcquirerBin and threeDsAcquirerMerchantId are required for production (the AReq)',
+      path: ['threeDsAcquirerBin'],
+    }),
   );
+
+/** 3dsecure.io's sandbox (its docs: service.sandbox.3dsecure.io). */
+export const THREE_DS_SANDBOX_URL = 'https://service.sandbox.3dsecure.io';
 
 export class StageConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -164,6 +184,9 @@ export function parseStageConfig(raw: Record<string, unknown>): StageConfig {
     acquirer: c.stage === 'production' ? 'http' : 'sandbox',
     acquirerBaseUrl: c.acquirerBaseUrl,
     acquirerMerchantId: c.acquirerMerchantId,
+    threeDsBaseUrl: c.threeDsBaseUrl ?? THREE_DS_SANDBOX_URL,
+    threeDsAcquirerBin: c.threeDsAcquirerBin,
+    threeDsAcquirerMerchantId: c.threeDsAcquirerMerchantId,
     acquirerBudgetMs: c.acquirerBudgetMs,
     cardDataOaepHash: c.cardDataOaepHash,
     encryptedCardEnabled: c.encryptedCardEnabled,

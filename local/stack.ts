@@ -32,6 +32,7 @@ import { startScheduler } from './scheduler.js';
 import { startSqsEmulator } from './sqs-emulator.js';
 import { startSqsPoller } from './sqs-poller.js';
 import { startVippsSimulator, type VippsSimulator } from './vipps-simulator/index.js';
+import { type ThreeDsSimulator, startThreeDsSimulator } from './simulators/three-ds/index.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -81,6 +82,8 @@ export interface LocalStack<Simulator extends VippsSimulator | undefined = Vipps
   merchantApiKey: string;
   merchantSerialNumber: string;
   vipps: Simulator;
+  /** The simulated 3DS server (3dsecure.io's API) and ACS; the production adapter talks to it. */
+  threeDs: ThreeDsSimulator;
   statusQueueUrl: string;
   statusDlqUrl: string;
   endpoints: { dynamodb: string; sqs: string; kms: string; vipps: string };
@@ -170,6 +173,9 @@ export async function startLocalStack(
       ...VIPPS_CREDENTIALS,
     };
 
+    const threeDs = await startThreeDsSimulator();
+    closers.push(() => threeDs.close());
+
     const environment: Record<string, string> = {
       STAGE: 'local',
       AWS_REGION: aws?.region ?? EMBEDDED_REGION,
@@ -192,6 +198,8 @@ export async function startLocalStack(
       VIPPS_CLIENT_SECRET: vippsSettings.clientSecret,
       VIPPS_SUBSCRIPTION_KEY: vippsSettings.subscriptionKey,
       ACQUIRER: 'sandbox',
+      THREE_DS_BASE_URL: threeDs.serverUrl,
+      THREE_DS_API_KEY: threeDs.apiKey,
       POWERTOOLS_METRICS_DISABLED: 'true',
       ...options.env,
     };
@@ -262,6 +270,7 @@ export async function startLocalStack(
       merchantApiKey,
       merchantSerialNumber: demoMerchant.merchantSerialNumbers[0]!,
       vipps,
+      threeDs,
       statusQueueUrl: queue.queueUrl,
       statusDlqUrl: dlq.queueUrl,
       endpoints: {
@@ -283,12 +292,15 @@ export async function startLocalStack(
           vipps
             ? `Vipps             the embedded simulator ${vipps.baseUrl}   (approve: POST /psp/v3/integration-test/psppayments/{id}/approve)`
             : `Vipps             EXTERNAL ${vippsSettings.baseUrl}   (VIPPS_BASE_URL; PSP id ${vippsSettings.pspId}; the simulator is not running)`,
+          `3DS server        simulator ${threeDs.serverUrl}   ACS ${threeDs.acsUrl}   (code 1234)`,
           'close' in dynamo
             ? `DynamoDB          dynalite ${dynamo.endpoint}${options.dataDir ? `  data: ${options.dataDir}` : '  (in memory)'}`
             : `DynamoDB          EXTERNAL ${dynamo.endpoint}   (AWS_ENDPOINT_URL_DYNAMODB; tables ${tables.payments}, ${tables.idempotency})`,
           'close' in sqs
             ? `SQS               emulator ${sqs.endpoint}   status queue ${queue.queueUrl}`
             : `SQS               EXTERNAL ${sqs.endpoint}   (AWS_ENDPOINT_URL_SQS; status queue ${queue.queueUrl})`,
+          // What the runbook's redrive needs: aws --endpoint-url <SQS> sqs start-message-move-task …
+          `  DLQ redrive       --source-arn ${dlq.queueArn} --destination-arn ${queue.queueArn}`,
           'close' in kms
             ? `KMS               emulator ${kms.endpoint}`
             : `KMS               EXTERNAL ${kms.endpoint}   (AWS_ENDPOINT_URL_KMS; ${KEYS.map((k) => k.alias).join(', ')})`,

@@ -168,8 +168,12 @@ export type CardCredentials =
 export interface ThreeDsAuthentication {
   cavv: string;
   eci: string;
+  /** dsTransID of the authentication. */
   threeDsTransactionId: string;
+  /** EMV 3DS message version. */
   version: string;
+  /** The issuer's transStatus: Y authenticated, A attempted. */
+  transStatus?: 'Y' | 'A';
 }
 
 export interface AuthorisationRequest {

@@ -1,142 +1,124 @@
 /**
- * The 3DS Server port: what our challenge page needs from a 3-D Secure provider.
+ * The 3DS Server port: an EMV 3-D Secure 2.x browser authentication, shaped like 3dsecure.io's
+ * API (DESIGN.md "3-D Secure step-up"):
  *
- * Modelled on 3dsecure.io's 3DS Server API (EMVCo 3-D Secure 2.2, browser channel), which wraps
- * the EMVCo messages in three calls plus the browser leg:
+ *   preauth()          ↔ POST /preauth: a new threeDSServerTransID, the message version both we and
+ *                         the ACS speak, and the ACS's 3DS Method URL when it has one
+ *   the 3DS Method     ↔ the browser posts `threeDSMethodData` to that URL in a hidden iframe; the
+ *                         ACS posts it back to our method notification route (readMethodNotification)
+ *   authenticate()     ↔ POST /auth (AReq → ARes): frictionless Y/A/N/R/U, or C → a challenge
+ *   the challenge      ↔ the browser posts `creq` to the ACS in an iframe; the ACS posts `cres` to
+ *                         our challenge notification route (readChallengeResponse)
+ *   challengeResult()  ↔ POST /postauth: the RReq the ACS sent through the DS (the authoritative
+ *                         result: transStatus, authenticationValue, ECI)
  *
- *   prepare()           ↔ POST /preauth  (PReq/PRes "card range data"): protocol version, the
- *                          ACS's 3DS Method URL, and a new threeDSServerTransID
- *   authenticate()      ↔ POST /auth     (AReq → ARes): frictionless result (transStatus Y/A/N/U/R)
- *                          or a challenge (transStatus C + acsURL, acsTransID, dsTransID)
- *   the challenge       ↔ the browser POSTs a base64url CReq to acsURL as `creq` (with our
- *                          `threeDSSessionData`); the ACS POSTs the CRes back to our
- *                          notificationURL as `cres` (+ `threeDSSessionData`)
- *   completeChallenge() ↔ POST /postauth (the RReq the ACS sent through the DS): the final
- *                          transStatus, authenticationValue (CAVV), ECI, challengeCancel
- *
- * Other providers (Netcetera's 3DS Server, Adyen MPI, …) expose the same four steps under other
- * names, so an adapter is a thin HTTP client. The sandbox (adapters/three-ds/) is a simulated ACS
- * whose one-time-code form we render on our own page instead of redirecting to an issuer.
- *
- * Nothing here is persisted or logged with card data: the card number only travels in
- * `AuthenticationRequest.card`, and `ThreeDsAuthentication.cavv` is sealed by the session store.
+ * The card number (here: the network token number) travels only in the preauth and AReq; results
+ * carry the CAVV, which the session store seals. Errors of the server (its `Erro` messages, HTTP
+ * failures, timeouts, answers we cannot read) are thrown as ThreeDsServerError: the use case ends
+ * the session in failure.
  */
 import type { Currency, MinorUnits } from './money.js';
 import type { ThreeDsAuthentication, TokenType } from './ports.js';
 
-/** EMVCo browser information (AReq `browser*` fields), read from the request that opened the page. */
-export interface BrowserInfo {
+/** The EMV 3DS message versions we speak, oldest first. */
+export const MESSAGE_VERSIONS = ['2.1.0', '2.2.0', '2.3.1'] as const;
+export type MessageVersion = (typeof MESSAGE_VERSIONS)[number];
+
+/** What the page measured in the browser (AReq `browser*`); the request's headers fill the rest. */
+export interface BrowserData {
   acceptHeader: string;
   userAgent: string;
-  ip?: string;
-  language?: string;
-  /**
-   * Our page runs no JavaScript (strict CSP), so screen size, colour depth and time zone are not
-   * known; EMVCo 2.2 makes them conditional on browserJavascriptEnabled = true.
-   */
-  javascriptEnabled: false;
+  ip: string;
+  language: string;
+  javascriptEnabled: boolean;
+  /** Present when JavaScript ran (EMVCo makes them conditional on it). */
+  screen?: {
+    colorDepth: number;
+    height: number;
+    width: number;
+    /** Minutes, UTC minus local (JavaScript's getTimezoneOffset). */
+    timeZoneOffset: number;
+    javaEnabled: boolean;
+  };
 }
 
-export interface PrepareRequest {
+export interface PreauthRequest {
+  /** acctNumber: the network token number (Vipps sends a token, never the PAN). */
   cardNumber: string;
-  scheme: TokenType;
+  /** Where the ACS posts the 3DS Method completion (threeDSMethodNotificationURL). */
+  methodNotificationUrl: string;
 }
 
-export interface PrepareResponse {
-  /** threeDSServerTransID: the provider's id for this authentication. */
+export interface Preauth {
   serverTransactionId: string;
-  /** The protocol version both the ACS and the DS support (e.g. "2.2.0"). */
-  protocolVersion: string;
-  /**
-   * threeDSMethodURL, when the ACS wants device data first. We do not run the 3DS Method: a soft
-   * decline means the issuer mandates a challenge, and the Method only helps frictionless risk
-   * scoring; we report threeDSCompInd = "N" (or "U" when there is no URL).
-   */
-  methodUrl?: string;
+  messageVersion: MessageVersion;
+  /** When the ACS has a 3DS Method: where the hidden iframe posts, and what (threeDSMethodData). */
+  method?: { url: string; data: string };
 }
+
+/** EMV challengeWindowSize: 01 250×400 · 02 390×400 · 03 500×600 · 04 600×400 · 05 full screen. */
+export type ChallengeWindowSize = '01' | '02' | '03' | '04' | '05';
 
 export interface AuthenticationRequest {
   serverTransactionId: string;
-  protocolVersion: string;
-  /** The network token goes where the PAN would (payTokenInd = true); no CVC is needed. */
-  card: {
-    number: string;
-    expiryMonth: string;
-    expiryYear: string;
-    scheme: TokenType;
-    isNetworkToken: true;
-  };
-  purchase: {
-    amount: MinorUnits;
-    currency: Currency;
-    /** ISO time; the adapter formats purchaseDate (YYYYMMDDHHMMSS, UTC). */
-    date: string;
-    merchantName: string;
-  };
-  /** threeDSRequestorChallengeInd "04": challenge mandated (the issuer soft-declined for SCA). */
-  challengeIndicator: '04';
-  /** threeDSCompInd: whether the 3DS Method ran ("Y"), did not ("N"), or had no URL ("U"). */
+  messageVersion: MessageVersion;
+  card: { number: string; expiryMonth: string; expiryYear: string; scheme: TokenType };
+  purchase: { amount: MinorUnits; currency: Currency; /** ISO time */ date: string; merchantName: string };
+  /** threeDSCompInd: the 3DS Method completed (Y), timed out (N), or there was none (U). */
   methodCompletion: 'Y' | 'N' | 'U';
-  /** Where the ACS posts the CRes: our return route (POST /3ds/{sessionId}). */
+  /** Where the ACS posts the CRes (our challenge notification route). */
   notificationUrl: string;
-  /** threeDSRequestorTransID-like reference for the provider's logs (never the session id). */
-  reference: string;
-  browser: BrowserInfo;
+  browser: BrowserData;
+  challengeWindowSize: ChallengeWindowSize;
 }
-
-/** How the user meets the challenge. */
-export type ChallengeStep =
-  /** A real ACS: our page POSTs `creq` to `acsUrl` (top-level, challengeWindowSize "05"). */
-  | { kind: 'ACS_REDIRECT'; acsUrl: string; creq: string }
-  /** The sandbox's simulated ACS: a one-time-code form rendered on our own page. */
-  | {
-      kind: 'ONE_TIME_CODE';
-      /** A test environment shows the code (there is no real SMS). */ testCode?: string;
-    };
 
 export type AuthenticationResponse =
   | { kind: 'RESULT'; result: ThreeDsResult }
   | {
       kind: 'CHALLENGE';
+      acsUrl: string;
       acsTransactionId: string;
       dsTransactionId: string;
-      step: ChallengeStep;
+      messageVersion: MessageVersion;
+      /** The CReq, encoded for the browser to post as `creq`. */
+      creq: string;
     };
 
-/** What the browser brought back from the challenge. */
-export type ChallengeAnswer =
-  /** From a real ACS: the CRes it posted to our notification URL. */
-  | { kind: 'CRES'; cres: string }
-  /** From the sandbox form on our page. */
-  | { kind: 'ONE_TIME_CODE'; code: string }
-  /** The user pressed Cancel on our page (EMVCo challengeCancel "01"). */
-  | { kind: 'CANCEL' };
-
-export interface CompleteChallengeRequest {
-  serverTransactionId: string;
-  acsTransactionId: string;
-  dsTransactionId: string;
-  protocolVersion: string;
-  answer: ChallengeAnswer;
-}
-
-/** The outcome of an authentication (RReq / ARes transStatus and challengeCancel). */
+/** The outcome of an authentication (ARes or RReq transStatus, and challengeCancel). */
 export type ThreeDsResult =
-  /** transStatus Y (authenticated) or A (attempted): authorise with the CAVV and ECI. */
   | { status: 'AUTHENTICATED'; transStatus: 'Y' | 'A'; authentication: ThreeDsAuthentication }
-  /** transStatus N/U/R: not authenticated; `reason` is transStatusReason when given. */
-  | { status: 'FAILED'; transStatus: 'N' | 'U' | 'R'; reason?: string }
-  /** The cardholder cancelled the challenge (challengeCancel 01). */
+  /** Not authenticated (N, R, U, or I/D we cannot use); `reason` is transStatusReason when given. */
+  | { status: 'FAILED'; transStatus: string; reason?: string }
+  /** The cardholder cancelled at the ACS (challengeCancel 01). */
   | { status: 'CANCELLED' };
 
+/** What a notification route can read out of what the ACS posted. */
+export interface ChallengeResponseInfo {
+  serverTransactionId: string;
+  acsTransactionId: string;
+}
+
 export interface ThreeDsServer {
-  /** A short name for logs ("sandbox", "3dsecure.io"). */
+  /** A short name for logs and metrics ("3dsecure.io"). */
   readonly provider: string;
-  prepare(request: PrepareRequest): Promise<PrepareResponse>;
+  preauth(request: PreauthRequest): Promise<Preauth>;
   authenticate(request: AuthenticationRequest): Promise<AuthenticationResponse>;
-  /**
-   * Hand over the challenge answer and fetch the final result. A real adapter validates the CRes
-   * and then reads the RReq outcome (the result fetch); the CRes alone is not authoritative.
-   */
-  completeChallenge(request: CompleteChallengeRequest): Promise<ThreeDsResult>;
+  challengeResult(serverTransactionId: string): Promise<ThreeDsResult>;
+  /** The threeDSServerTransID of a posted `threeDSMethodData`, or undefined if it is not one. */
+  readMethodNotification(threeDSMethodData: string): string | undefined;
+  /** The ids a posted `cres` names, or undefined if it does not decode as a CRes. */
+  readChallengeResponse(cres: string): ChallengeResponseInfo | undefined;
+}
+
+/** The 3DS server failed: an `Erro` message, an HTTP error, a timeout, or an answer we cannot read. */
+export class ThreeDsServerError extends Error {
+  constructor(
+    readonly kind: 'ERRO' | 'HTTP' | 'TIMEOUT' | 'UNREADABLE' | 'UNREACHABLE',
+    message: string,
+    /** EMV errorCode of an Erro message. */
+    readonly errorCode?: string,
+  ) {
+    super(message);
+    this.name = 'ThreeDsServerError';
+  }
 }

@@ -1,38 +1,47 @@
 /**
- * Lambda entry: the 3-D Secure step-up pages. GET /3ds/{sessionId} renders the challenge the Vipps
- * app opens; POST /3ds/{sessionId} is the return route its form (or a real ACS) posts to. Every
- * ending of a session (success, failure, cancel, expired, already used, an error) is a 302 to a
- * Vipps operations URL; only a refusal that leaves the session usable (stale or garbled form) and
- * an id matching no session get an error page, with its own status, changing nothing. Thin: parse
- * the API Gateway event, run the use case, render HTML with the security headers.
+ * Lambda entry: the 3-D Secure step-up pages.
+ *   GET  /3ds/{sessionId}            the page the Vipps app opens (3DS Method step, or the challenge)
+ *   POST /3ds/{sessionId}            our own forms: browser data (→ AReq), cancel, ACS unreachable
+ *   POST /3ds/{sessionId}/method     the ACS's 3DS Method notification (in the hidden iframe)
+ *   POST /3ds/{sessionId}/challenge  the ACS's CRes (in the challenge iframe)
+ * Every ending of a session is a redirect to a Vipps operations URL (a 302, or from inside the
+ * challenge iframe a page that sends its parent there); only refusals that change nothing and an
+ * id matching no session get an error page. Thin: parse, one use case, render with the headers.
  */
+import { randomBytes } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { renderChallengePage } from '../adapters/three-ds/pages/challenge-page.js';
-import type { RenderedPage } from '../adapters/three-ds/pages/challenge-page.js';
 import { renderErrorPage } from '../adapters/three-ds/pages/error-page.js';
+import { renderMethodPage } from '../adapters/three-ds/pages/method-page.js';
+import { renderBreakOut, renderMethodDone } from '../adapters/three-ds/pages/notification-pages.js';
+import type { RenderedPage } from '../adapters/three-ds/pages/page-parts.js';
 import type { PageProblem } from '../adapters/three-ds/pages/page-problem.js';
-import { securityHeaders } from '../adapters/three-ds/pages/security-headers.js';
-import { pickLanguage } from '../adapters/three-ds/pages/texts.js';
+import { DEFAULT_FRAME_ANCESTORS, securityHeaders } from '../adapters/three-ds/pages/security-headers.js';
+import { type Language, pickLanguage } from '../adapters/three-ds/pages/texts.js';
 import type { Clock, Log, SecretVault } from '../core/ports.js';
-import type { BrowserInfo, ThreeDsServer } from '../core/three-ds-server.js';
+import type { ThreeDsServer } from '../core/three-ds-server.js';
 import type { ThreeDsSessionStore } from '../core/three-ds-session.js';
 import {
   type ChallengeResultName,
-  type ChallengeSubmission,
+  type ThreeDsChallengeDeps,
   type ThreeDsChallengeStore,
-  completeChallenge,
+  abandon,
+  challengeCompleted,
+  methodCompleted,
+  openPage,
   sessionRef,
-  showChallenge,
+  submitBrowserData,
 } from '../core/use-cases/three-ds-challenge.js';
 import { metricDimensions, metricNames } from '../observability.js';
-import { routes, threeDsPath } from '../routes.js';
-import { threeDsServer } from '../wiring/acquirer.js';
+import { threeDsChallengePath, threeDsMethodPath, threeDsPath } from '../routes.js';
+import { threeDsServer } from '../wiring/three-ds.js';
 import { clock, config } from '../wiring/context.js';
 import { vault } from '../wiring/keys.js';
 import { threeDsSessions } from '../wiring/storage.js';
-import { bodyBytes, bodyText, header } from './http/api-gateway.js';
+import { header } from './http/api-gateway.js';
 import { apiGatewayRequestId, entryDependencies, lambdaEntry } from './lambda-entry.js';
+import { type Form, browserData, readForm } from './three-ds/forms.js';
 
 export interface ThreeDsHandlerDeps {
   sessions: ThreeDsChallengeStore;
@@ -40,99 +49,175 @@ export interface ThreeDsHandlerDeps {
   server: ThreeDsServer;
   clock: Clock;
   log: Log;
-  /** PUBLIC_BASE_URL: the notification URL and the form's action path are built from it. */
+  /** PUBLIC_BASE_URL: the notification URLs and the forms' action paths are built from it. */
   publicBaseUrl: string;
-  /** CSP sources allowed to frame the pages (FRAME_ANCESTORS); ourselves and Vipps by default. */
+  /** CSP sources allowed to frame the page (FRAME_ANCESTORS); ourselves and Vipps by default. */
   frameAncestors?: readonly string[];
-  /** Largest form accepted (bytes); the route table's limit by default. */
-  maxBodyBytes?: number;
-  /** Counts sessions started and finished (metric ThreeDsSession, dimension result). */
+  /** How long the page waits for the 3DS Method notification (EMV: 10 s). */
+  methodTimeoutMs?: number;
+  /** Counts sessions started and how they ended (metric ThreeDsSession, dimension result). */
   onResult?: (result: 'started' | ChallengeResultName) => void;
+  /** Counts authentication outcomes (metric ThreeDsAuthentication, dimension outcome). */
+  onAuthentication?: ThreeDsChallengeDeps['onAuthentication'];
 }
 
 type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+type Route = 'page' | 'method' | 'challenge';
 
-/** Form fields of the return route: seeing them in a GET's query means the form went the wrong way. */
-const FORM_FIELDS = ['otp', 'csrf', 'action', 'cres', 'threeDSSessionData'] as const;
-const FORM_TOKEN = /^[A-Za-z0-9_-]{32,128}$/;
-const CRES = /^[A-Za-z0-9_=-]{1,8192}$/;
-const ROUTE_MAX_BODY =
-  routes.find((r) => r.function === 'threeDs' && r.method === 'POST')?.maxBodyBytes ?? 4096;
+/** Our form fields: seeing them in a GET's query means a form went the wrong way. */
+const FORM_FIELDS = ['csrf', 'step', 'cres', 'threeDSSessionData', 'threeDSMethodData'];
 
 export function createThreeDsHandler(deps: ThreeDsHandlerDeps): Handler {
   const publicBaseUrl = deps.publicBaseUrl.replace(/\/+$/, '');
-  // The form posts to a path on our own origin: keep the base path (an API Gateway stage, say).
+  // The forms post to paths on our own origin: keep the base path (an API Gateway stage, say).
   const basePath = new URL(publicBaseUrl).pathname.replace(/\/+$/, '');
-  const maxBodyBytes = deps.maxBodyBytes ?? ROUTE_MAX_BODY;
-  const useCaseDeps = {
+  const useCaseDeps: ThreeDsChallengeDeps = {
     sessions: deps.sessions,
     vault: deps.vault,
     server: deps.server,
     clock: deps.clock,
     log: deps.log,
-    returnUrl: (sessionId: string) => `${publicBaseUrl}${threeDsPath(sessionId)}`,
+    urls: {
+      method: (id) => `${publicBaseUrl}${threeDsMethodPath(id)}`,
+      challenge: (id) => `${publicBaseUrl}${threeDsChallengePath(id)}`,
+    },
+    ...(deps.onAuthentication ? { onAuthentication: deps.onAuthentication } : {}),
   };
 
   return async (event) => {
     const language = pickLanguage(header(event, 'accept-language'));
     const sessionId = event.pathParameters?.sessionId ?? '';
-    const pagePath = `${basePath}${threeDsPath(encodeURIComponent(sessionId))}`;
+    const route = routeOf(event);
+    const actionPath = `${basePath}${threeDsPath(encodeURIComponent(sessionId))}`;
+    // Notifications answer inside our own page's iframes: every ancestor (our page, and whoever
+    // frames it) must be allowed, so 'self' joins the page's list.
+    const pageFraming = deps.frameAncestors?.length ? deps.frameAncestors : DEFAULT_FRAME_ANCESTORS;
+    const framing = route === 'page' ? deps.frameAncestors : [...new Set(["'self'", ...pageFraming])];
+    const send = (page: RenderedPage, extra: Record<string, string> = {}) => respond(page, framing, extra);
     const errorPage = (problem: PageProblem, extra: Record<string, string> = {}) =>
-      respond(renderErrorPage(problem, { language, retryPath: pagePath }), deps, extra);
+      send(
+        renderErrorPage(problem, { language, ...(route === 'page' ? { retryPath: actionPath } : {}) }),
+        extra,
+      );
     // Never the session id itself (a bearer secret), nor any submitted value.
-    const refused = (message: string, problem: PageProblem, detail?: string) =>
-      deps.log.warn(message, { problem, sessionRef: sessionRef(sessionId), ...(detail ? { detail } : {}) });
+    const refused = (problem: PageProblem, detail: string) => {
+      deps.log.warn('3-D Secure request refused', {
+        problem,
+        route,
+        sessionRef: sessionRef(sessionId),
+        detail,
+      });
+      return errorPage(problem);
+    };
+    const ending = (outcome: { kind: 'REDIRECT'; location: string; result?: ChallengeResultName }) => {
+      if (outcome.result) deps.onResult?.(outcome.result);
+      return route === 'challenge'
+        ? send(renderBreakOut(outcome.location, { language, nonce: nonce() }))
+        : redirect(outcome.location, framing);
+    };
 
     try {
-      if (event.httpMethod === 'GET') {
+      if (event.httpMethod === 'GET' && route === 'page') {
         const query = event.queryStringParameters ?? {};
         if (FORM_FIELDS.some((name) => query[name] !== undefined)) {
-          refused('3-D Secure form fields arrived in a GET query; ignored', 'FORM_IN_QUERY');
+          deps.log.warn('3-D Secure form fields arrived in a GET query; ignored', {
+            sessionRef: sessionRef(sessionId),
+          });
           return errorPage('FORM_IN_QUERY', { Allow: 'POST' });
         }
-        const outcome = await showChallenge({ sessionId, browser: browserInfo(event) }, useCaseDeps);
+        const outcome = await openPage(sessionId, useCaseDeps);
         if (outcome.kind === 'PROBLEM') return errorPage(outcome.problem);
-        if (outcome.kind === 'REDIRECT') {
-          if (outcome.result) deps.onResult?.(outcome.result);
-          return redirect(outcome.location, deps);
+        if (outcome.kind === 'REDIRECT') return ending(outcome);
+        if (outcome.kind === 'METHOD') {
+          deps.onResult?.('started');
+          const options = {
+            language,
+            actionPath,
+            nonce: nonce(),
+            methodTimeoutMs: deps.methodTimeoutMs ?? 10_000,
+          };
+          return send(renderMethodPage(outcome.view, options));
         }
-        if (outcome.started) deps.onResult?.('started');
-        return respond(renderChallengePage(outcome.view, { language, actionPath: pagePath }), deps);
+        return send(renderChallengePage(outcome.view, { language, actionPath, nonce: nonce() }));
       }
+      if (event.httpMethod !== 'POST')
+        return errorPage('METHOD_NOT_ALLOWED', { Allow: route === 'page' ? 'GET, POST' : 'POST' });
 
-      if (event.httpMethod === 'POST') {
-        const read = readSubmission(event, maxBodyBytes);
-        if (!read.ok) {
-          refused('3-D Secure form unreadable', 'BAD_FORM', read.reason);
-          return errorPage('BAD_FORM');
-        }
-        const submission = read.submission;
-        if (submission.answer.kind !== 'CRES' && isCrossSite(event)) {
-          // Our own form posts same-origin; only a real ACS posts cross-site (and it sends a CRes).
-          refused('3-D Secure form posted from another site', 'FORGED_FORM', 'sec-fetch-site');
-          return errorPage('FORGED_FORM');
-        }
-        const outcome = await completeChallenge({ sessionId, submission }, useCaseDeps);
-        if (outcome.kind === 'PROBLEM') return errorPage(outcome.problem);
-        if (outcome.result) deps.onResult?.(outcome.result);
-        return redirect(outcome.location, deps);
-      }
-
-      return errorPage('METHOD_NOT_ALLOWED', { Allow: 'GET, POST' });
+      const form = readForm(event);
+      if (!form.ok) return refused('BAD_FORM', form.reason);
+      if (route === 'method') return await methodNotification(form.form);
+      if (route === 'challenge') return await challengeNotification(form.form);
+      if (isCrossSite(event)) return refused('FORGED_FORM', 'sec-fetch-site');
+      return await ownForm(form.form, event, language);
     } catch (error) {
-      // The session could not even be read (the store is down), so there is no operations URL to
-      // send the shopper to: a plain page, never a stack trace, nothing half-done.
+      // The session could not even be read (the store is down): no operations URL to send the
+      // shopper to. A plain page, never a stack trace, nothing half-done.
       deps.log.error('3-D Secure page failed', {
+        route,
         error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
       });
       return errorPage('INTERNAL');
     }
+
+    async function methodNotification(form: Form): Promise<APIGatewayProxyResult> {
+      const data = form.one('threeDSMethodData', /^[A-Za-z0-9_-]{1,4096}={0,2}$/);
+      if (!data.ok) return refused('BAD_FORM', data.reason);
+      const outcome = await methodCompleted({ sessionId, threeDSMethodData: data.value }, useCaseDeps);
+      return outcome.kind === 'PROBLEM' ? errorPage(outcome.problem) : send(renderMethodDone(nonce()));
+    }
+
+    async function challengeNotification(form: Form): Promise<APIGatewayProxyResult> {
+      const cres = form.one('cres', /^[A-Za-z0-9_-]{1,16000}={0,2}$/);
+      if (!cres.ok) return refused('BAD_FORM', cres.reason);
+      const token = form.one('threeDSSessionData', /^[A-Za-z0-9_-]{32,128}$/);
+      if (!token.ok) return refused('BAD_FORM', token.reason);
+      const outcome = await challengeCompleted(
+        { sessionId, cres: cres.value, pageToken: token.value },
+        useCaseDeps,
+      );
+      return outcome.kind === 'PROBLEM' ? errorPage(outcome.problem) : ending(outcome);
+    }
+
+    async function ownForm(
+      form: Form,
+      request: APIGatewayProxyEvent,
+      lang: Language,
+    ): Promise<APIGatewayProxyResult> {
+      const token = form.one('csrf', /^[A-Za-z0-9_-]{32,128}$/);
+      if (!token.ok) return refused('BAD_FORM', token.reason);
+      const step = form.one('step', /^(authenticate|cancel|acs-unreachable)$/);
+      if (!step.ok) return refused('BAD_FORM', step.reason);
+      if (step.value !== 'authenticate') {
+        const why = step.value as 'cancel' | 'acs-unreachable';
+        const outcome = await abandon({ sessionId, pageToken: token.value, why }, useCaseDeps);
+        return outcome.kind === 'PROBLEM' ? errorPage(outcome.problem) : ending(outcome);
+      }
+      const browser = browserData(form, request);
+      if (!browser.ok) return refused('BAD_FORM', browser.reason);
+      const outcome = await submitBrowserData(
+        { sessionId, pageToken: token.value, browser: browser.value },
+        useCaseDeps,
+      );
+      if (outcome.kind === 'PROBLEM') return errorPage(outcome.problem);
+      if (outcome.kind === 'REDIRECT') return ending(outcome);
+      return send(renderChallengePage(outcome.view, { language: lang, actionPath, nonce: nonce() }));
+    }
   };
 }
 
+function routeOf(event: APIGatewayProxyEvent): Route {
+  const resource = event.resource ?? event.path ?? '';
+  if (resource.endsWith('/method')) return 'method';
+  if (resource.endsWith('/challenge')) return 'challenge';
+  return 'page';
+}
+
+/** A fresh CSP nonce per response (128 bits). */
+const nonce = () => randomBytes(16).toString('base64');
+
 function respond(
   page: RenderedPage,
-  deps: Pick<ThreeDsHandlerDeps, 'frameAncestors'>,
+  frameAncestors: readonly string[] | undefined,
   extra: Record<string, string> = {},
 ): APIGatewayProxyResult {
   return {
@@ -140,7 +225,10 @@ function respond(
     headers: {
       ...securityHeaders({
         formOrigins: page.formOrigins,
-        ...(deps.frameAncestors ? { frameAncestors: deps.frameAncestors } : {}),
+        ...(page.nonce ? { nonce: page.nonce } : {}),
+        ...(page.frameOrigins ? { frameOrigins: page.frameOrigins } : {}),
+        ...(page.connectOrigins ? { connectOrigins: page.connectOrigins } : {}),
+        ...(frameAncestors ? { frameAncestors } : {}),
       }),
       ...extra,
     },
@@ -149,79 +237,26 @@ function respond(
 }
 
 /** 302 to the operations URL exactly as Vipps sent it (query string intact), with no Referer. */
-function redirect(location: string, deps: Pick<ThreeDsHandlerDeps, 'frameAncestors'>): APIGatewayProxyResult {
+function redirect(location: string, frameAncestors: readonly string[] | undefined): APIGatewayProxyResult {
   return {
     statusCode: 302,
     headers: {
-      ...securityHeaders({
-        formOrigins: [],
-        ...(deps.frameAncestors ? { frameAncestors: deps.frameAncestors } : {}),
-      }),
+      ...securityHeaders({ formOrigins: [], ...(frameAncestors ? { frameAncestors } : {}) }),
       Location: location,
     },
     body: '',
   };
 }
 
-/**
- * The return route's form: `csrf` + `action` (submit | cancel) + `otp` from our page, or `cres` +
- * `threeDSSessionData` from a real ACS. Anything missing, repeated, oversized or malformed is
- * refused as a whole (a half-understood form must not complete a challenge), naming for the log
- * what was wrong, never the value.
- */
-function readSubmission(
-  event: APIGatewayProxyEvent,
-  maxBodyBytes: number,
-): { ok: true; submission: ChallengeSubmission } | { ok: false; reason: string } {
-  const refuse = (reason: string) => ({ ok: false as const, reason });
-  const accept = (submission: ChallengeSubmission) => ({ ok: true as const, submission });
-  const contentType = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
-  if (contentType !== 'application/x-www-form-urlencoded') return refuse('content-type');
-  if (bodyBytes(event) > maxBodyBytes) return refuse('too large');
-  const form = new URLSearchParams(bodyText(event));
-  if (FORM_FIELDS.some((name) => form.getAll(name).length > 1)) return refuse('repeated field');
-  const single = (name: string): string | undefined => form.get(name) ?? undefined;
-
-  const cres = single('cres');
-  if (cres !== undefined) {
-    const token = single('threeDSSessionData');
-    if (!CRES.test(cres)) return refuse('cres');
-    if (token === undefined || !FORM_TOKEN.test(token)) return refuse('threeDSSessionData');
-    return accept({ formToken: token, answer: { kind: 'CRES', cres } });
-  }
-
-  const token = single('csrf');
-  const action = single('action');
-  if (token === undefined || !FORM_TOKEN.test(token)) return refuse('csrf');
-  if (action === 'cancel') return accept({ formToken: token, answer: { kind: 'CANCEL' } });
-  if (action !== 'submit') return refuse('action');
-  // People type codes with spaces ("12 34"); anything but digits is garbled, not a wrong code.
-  const code = single('otp')?.replace(/\s+/g, '');
-  if (code === undefined || !/^\d{1,12}$/.test(code)) return refuse('otp');
-  return accept({ formToken: token, answer: { kind: 'ONE_TIME_CODE', code } });
-}
-
-/** Fetch metadata, where the browser sends it: our form is same-origin, a forged one is not. */
+/** Fetch metadata, where the browser sends it: our forms are same-origin, a forged one is not. */
 function isCrossSite(event: APIGatewayProxyEvent): boolean {
   const site = header(event, 'sec-fetch-site')?.toLowerCase();
   return site === 'cross-site' || site === 'same-site';
 }
 
-function browserInfo(event: APIGatewayProxyEvent): BrowserInfo {
-  const clip = (value: string | undefined, max: number) => (value ?? '').slice(0, max);
-  const language = header(event, 'accept-language')?.split(',')[0]?.split(';')[0]?.trim();
-  return {
-    acceptHeader: clip(header(event, 'accept') ?? '*/*', 2048),
-    userAgent: clip(header(event, 'user-agent'), 2048),
-    ...(event.requestContext?.identity?.sourceIp ? { ip: event.requestContext.identity.sourceIp } : {}),
-    ...(language ? { language: clip(language, 35) } : {}),
-    javascriptEnabled: false,
-  };
-}
-
-/** The wiring types the store as the makePayment port; the pages need the challenge methods too. */
+/** The wiring types the store as the makePayment port; the pages need the flow methods too. */
 function asChallengeStore(store: ThreeDsSessionStore): ThreeDsChallengeStore {
-  if (typeof (store as Partial<ThreeDsChallengeStore>).saveChallenge !== 'function') {
+  if (typeof (store as Partial<ThreeDsChallengeStore>).startFlow !== 'function') {
     throw new Error('threeDsSessions must be a ThreeDsChallengeStore (DynamoThreeDsSessionStore)');
   }
   return store as ThreeDsChallengeStore;
@@ -232,6 +267,11 @@ let entry: Entry | undefined;
 
 function buildEntry(): Entry {
   const deps = entryDependencies({ threeDsSessions, vault, threeDsServer, clock, config });
+  const count = (metric: string, dimension: string, value: string) => {
+    const single = deps.metrics.singleMetric();
+    single.addDimension(dimension, value);
+    single.addMetric(metric, MetricUnit.Count, 1);
+  };
   const pages = createThreeDsHandler({
     sessions: asChallengeStore(deps.threeDsSessions),
     vault: deps.vault,
@@ -240,11 +280,9 @@ function buildEntry(): Entry {
     log: deps.log,
     publicBaseUrl: deps.config.PUBLIC_BASE_URL,
     ...(deps.config.FRAME_ANCESTORS ? { frameAncestors: deps.config.FRAME_ANCESTORS } : {}),
-    onResult: (result) => {
-      const metric = deps.metrics.singleMetric();
-      metric.addDimension(metricDimensions.result, result);
-      metric.addMetric(metricNames.threeDsSession, MetricUnit.Count, 1);
-    },
+    onResult: (result) => count(metricNames.threeDsSession, metricDimensions.result, result),
+    onAuthentication: (outcome) =>
+      count(metricNames.threeDsAuthentication, metricDimensions.outcome, outcome),
   });
   return lambdaEntry(deps, (event: APIGatewayProxyEvent) => pages(event), {
     correlationId: apiGatewayRequestId,

@@ -1,12 +1,10 @@
-/** The acquirer (sandbox or ISO 8583 over HTTPS), the BIN funding lookup and the 3DS server. */
+/** The acquirer (sandbox or ISO 8583 over HTTPS) and the BIN funding lookup. */
 import { HttpAcquirer } from '../adapters/acquirer/http-acquirer.js';
 import { SandboxAcquirer } from '../adapters/acquirer/sandbox-acquirer.js';
 import { BinTableError } from '../adapters/card-funding/bin-range-lookup.js';
 import { binTableFileLookup } from '../adapters/card-funding/bin-table-file.js';
 import { sandboxCardFundingLookup } from '../adapters/card-funding/sandbox-card-funding.js';
-import { SandboxThreeDsServer } from '../adapters/three-ds/sandbox-three-ds-server.js';
 import type { Acquirer, CardFundingLookup } from '../core/ports.js';
-import type { ThreeDsServer } from '../core/three-ds-server.js';
 import { ConfigError } from '../config.js';
 import { config, once } from './context.js';
 
@@ -31,13 +29,5 @@ export const cardFunding = /* @__PURE__ */ once((): CardFundingLookup => {
   } catch (error) {
     if (error instanceof BinTableError) throw new ConfigError([`BIN_TABLE_PATH: ${error.message}`]);
     throw error;
-  }
-});
-
-/** THREE_DS_SERVER: only the simulator yet (a real one comes later); the config refuses it in production. */
-export const threeDsServer = /* @__PURE__ */ once((): ThreeDsServer => {
-  switch (config().THREE_DS_SERVER) {
-    case 'simulator':
-      return new SandboxThreeDsServer();
   }
 });

@@ -41,11 +41,12 @@ export interface AccessTargets {
   queues: StatusQueues;
   keys: PspKeys;
   vippsCredentials: secretsmanager.ISecret;
+  threeDsApiKey: secretsmanager.ISecret;
 }
 
 /** Grant `role` exactly what `access` lists. */
 export function grantAccess(role: iam.Role, access: FunctionAccess, targets: AccessTargets): void {
-  const { tables, queues, keys, vippsCredentials } = targets;
+  const { tables, queues, keys, vippsCredentials, threeDsApiKey } = targets;
   const allow = (actions: readonly string[], resources: string[], conditions?: iam.Conditions) =>
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: [...actions], resources, ...(conditions ? { conditions } : {}) }),
@@ -97,5 +98,8 @@ export function grantAccess(role: iam.Role, access: FunctionAccess, targets: Acc
 
   if (access.vippsCredentials === 'read') {
     allow(['secretsmanager:GetSecretValue'], [vippsCredentials.secretArn]);
+  }
+  if (access.threeDsApiKey === 'read') {
+    allow(['secretsmanager:GetSecretValue'], [threeDsApiKey.secretArn]);
   }
 }

@@ -59,6 +59,14 @@ export class PspFunctions extends Construct {
       ACQUIRER_BUDGET_MS: String(config.acquirerBudgetMs),
       ...(config.acquirerBaseUrl ? { ACQUIRER_BASE_URL: config.acquirerBaseUrl } : {}),
       ...(config.acquirerMerchantId ? { ACQUIRER_MERCHANT_ID: config.acquirerMerchantId } : {}),
+      // Deployed stages talk to 3dsecure.io (its sandbox host unless threeDsBaseUrl says otherwise).
+      THREE_DS_SERVER: '3dsecureio',
+      THREE_DS_BASE_URL: config.threeDsBaseUrl,
+      THREE_DS_API_KEY_SECRET_ID: targets.threeDsApiKey.secretArn,
+      ...(config.threeDsAcquirerBin ? { THREE_DS_ACQUIRER_BIN: config.threeDsAcquirerBin } : {}),
+      ...(config.threeDsAcquirerMerchantId
+        ? { THREE_DS_ACQUIRER_MERCHANT_ID: config.threeDsAcquirerMerchantId }
+        : {}),
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     };

@@ -208,6 +208,22 @@ export class PspMonitoring extends Construct {
             ),
           ],
         },
+        {
+          title: '3-D Secure authentications',
+          metrics: (['frictionless', 'challenged', 'failed'] as const).map((outcome) =>
+            custom(metricNames.threeDsAuthentication, MetricStatistic.SUM, outcome, {
+              [metricDimensions.outcome]: outcome,
+            }),
+          ),
+        },
+        {
+          title: '3DS server latency (ms)',
+          metrics: (['/preauth', '/auth', '/postauth'] as const).map((endpoint) =>
+            custom(metricNames.threeDsServerLatency, MetricStatistic.P99, `${endpoint} p99`, {
+              [metricDimensions.endpoint]: endpoint,
+            }),
+          ),
+        },
       ],
     });
 

@@ -42,3 +42,28 @@ export class VippsCredentials extends Construct {
     });
   }
 }
+
+/**
+ * The 3dsecure.io API key (a plain string), created with a random placeholder that 3dsecure.io
+ * refuses until operators put the real key in (3-D Secure then ends in 3dsfailure, never a 500):
+ *
+ *   aws secretsmanager put-secret-value --secret-id <ThreeDsApiKeySecretArn output> --secret-string '<key>'
+ */
+export class ThreeDsApiKey extends Construct {
+  readonly secret: secretsmanager.Secret;
+
+  constructor(scope: Construct, id: string, props: { stage: Stage }) {
+    super(scope, id);
+    this.secret = new secretsmanager.Secret(this, 'Secret', {
+      description: `3dsecure.io API key (${props.stage}), sent as the APIKey header`,
+      generateSecretString: { excludePunctuation: true, passwordLength: 36 },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        '3dsecure.io issues the API key; no rotation Lambda can create a new one. Operators rotate it ' +
+        'with 3dsecure.io and put the new value into this secret.',
+    });
+  }
+}

@@ -8,8 +8,9 @@
  * Simulator extensions in the approve body (`simulate`, all optional): `paymentState`
  * ACCEPTED | USER_CANCEL | TIMEOUT; or instead `legacyConfirmed` YES | NO | TIMEOUT | CANCEL (the
  * v2 field); `instrument` TOKEN | ENCRYPTEDCARD (default: by amount, 3100 → ENCRYPTEDCARD);
- * `cardDataOverride` (sent verbatim as cardData); `otp` (default "1234"); `threeDsAction`
- * submit | cancel (default submit). A cancelled or timed-out payment is sent without card data.
+ * `cardDataOverride` (sent verbatim as cardData); `otp` (default "1234", typed at the bank's
+ * challenge); `threeDsAction` submit | cancel (at the bank) | abandon (the page is never opened,
+ * for a browser to take over; default submit). A cancelled or timed-out payment is sent without card data.
  */
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod/mini';
@@ -32,7 +33,7 @@ export const SimulateOptions = z.strictObject({
   instrument: z.optional(z.enum(['TOKEN', 'ENCRYPTEDCARD'])),
   cardDataOverride: z.optional(z.string()),
   otp: z.optional(z.string()),
-  threeDsAction: z.optional(z.enum(['submit', 'cancel'])),
+  threeDsAction: z.optional(z.enum(['submit', 'cancel', 'abandon'])),
 });
 export type SimulateOptions = z.infer<typeof SimulateOptions>;
 

@@ -34,8 +34,9 @@ function attributes(tag: string): Record<string, string> {
   return attrs;
 }
 
-/** The first `<form method="post">` of the page, or undefined. */
-export function findPostForm(html: string): HtmlForm | undefined {
+/** Every `<form method="post">` of the page, in order. */
+export function findPostForms(html: string): HtmlForm[] {
+  const forms: HtmlForm[] = [];
   for (const match of html.matchAll(/<form\b[^>]*>([\s\S]*?)<\/form\s*>/gi)) {
     const openTag = /^<form\b[^>]*>/i.exec(match[0])?.[0] ?? '';
     const formAttrs = attributes(openTag);
@@ -55,7 +56,16 @@ export function findPostForm(html: string): HtmlForm | undefined {
       if (a.name && (a.type ?? 'submit').toLowerCase() === 'submit')
         buttons.push({ name: a.name, value: a.value ?? '' });
     }
-    return { action: formAttrs.action ?? '', inputs, buttons };
+    forms.push({ action: formAttrs.action ?? '', inputs, buttons });
+  }
+  return forms;
+}
+
+/** The href of `<a id="...">`, entities decoded. */
+export function findLink(html: string, id: string): string | undefined {
+  for (const tag of html.match(/<a\b[^>]*>/gi) ?? []) {
+    const a = attributes(tag);
+    if (a.id === id && a.href) return a.href;
   }
   return undefined;
 }

@@ -1,11 +1,13 @@
 /**
  * What the Vipps app does after a SOFT_DECLINE: open url3dSecure in a web view, let the user
- * complete the challenge (here: type the OTP and press a button of the CSRF-protected form), and
- * watch for the redirect to one of the `operations` URLs it sent — the app intercepts that URL
- * instead of loading it. Cookies are kept like a web view keeps them.
+ * complete the 3-D Secure authentication, and watch for the navigation to one of the `operations`
+ * URLs it sent — the app intercepts that URL instead of loading it. This follower is a web view
+ * without scripts: it submits each page's form the way its fallback button would (browser data,
+ * then the CReq to the bank, the bank's code form with the user's answer, the CRes back to the
+ * PSP) and follows the PSP's "back to Vipps" link. Cookies are kept like a web view keeps them.
  */
 import type { UsableOperation } from '../../lambdas/adapters/vipps/schemas.js';
-import { findPostForm } from './html-form.js';
+import { type HtmlForm, findLink, findPostForms } from './html-form.js';
 
 export interface ThreeDsStep {
   method: 'GET' | 'POST';
@@ -24,11 +26,13 @@ export interface ThreeDsResult {
 }
 
 export interface ThreeDsChoice {
+  /** Typed into the bank's code field. */
   otp: string;
-  action: 'submit' | 'cancel';
+  /** The bank's button; `abandon`: the page is not opened at all (a browser takes over). */
+  action: 'submit' | 'cancel' | 'abandon';
 }
 
-const MAX_GET_REDIRECTS = 5;
+const MAX_STEPS = 12;
 
 class CookieJar {
   readonly #cookies = new Map<string, string>();
@@ -61,6 +65,7 @@ export async function followThreeDs(
   choice: ThreeDsChoice,
 ): Promise<ThreeDsResult> {
   const result: ThreeDsResult = { url3dSecure, steps: [], problems: [] };
+  if (choice.action === 'abandon') return result;
   const jar = new CookieJar();
   const operationAt = (location: string) => operations.find((op) => sameUrl(op.url, location));
   const request = async (method: 'GET' | 'POST', url: string, init: RequestInit) => {
@@ -87,60 +92,79 @@ export async function followThreeDs(
   };
 
   try {
-    // The page the app opens; follow its own redirects as a web view would.
-    let pageUrl = url3dSecure;
-    let page = await request('GET', pageUrl, { headers: jar.header() });
-    for (let i = 0; page.location && page.response.status >= 300 && page.response.status < 400; i++) {
-      if (operationAt(page.location)) return arrived(page.location);
-      if (i >= MAX_GET_REDIRECTS) {
-        result.problems.push('too many redirects');
+    let next: { method: 'GET' | 'POST'; url: string; body?: string; from?: string } = {
+      method: 'GET',
+      url: url3dSecure,
+    };
+    for (let i = 0; i < MAX_STEPS; i++) {
+      const page = await request(next.method, next.url, {
+        headers: {
+          ...jar.header(),
+          ...(next.body !== undefined
+            ? { 'Content-Type': 'application/x-www-form-urlencoded', Origin: new URL(next.from!).origin }
+            : {}),
+        },
+        ...(next.body !== undefined ? { body: next.body } : {}),
+      });
+      const status = page.response.status;
+      if (page.location && status >= 300 && status < 400) {
+        if (operationAt(page.location)) return arrived(page.location);
+        next = { method: 'GET', url: page.location };
+        continue;
+      }
+      if (status !== 200) {
+        result.problems.push(`${next.method} ${new URL(next.url).pathname} answered HTTP ${status}`);
         return result;
       }
-      pageUrl = page.location;
-      page = await request('GET', pageUrl, { headers: jar.header() });
+      const link = findLink(page.text, 'next');
+      if (link) {
+        const target = new URL(link, next.url).href;
+        if (operationAt(target)) return arrived(target);
+        next = { method: 'GET', url: target };
+        continue;
+      }
+      const form = pickForm(findPostForms(page.text));
+      if (!form) {
+        result.problems.push(`no form to go on with on ${new URL(next.url).pathname}`);
+        return result;
+      }
+      next = {
+        method: 'POST',
+        url: new URL(form.action || next.url, next.url).href,
+        body: submit(form, choice),
+        from: next.url,
+      };
     }
-    if (page.response.status !== 200) {
-      result.problems.push(`3-D Secure page answered HTTP ${page.response.status}`);
-      return result;
-    }
-    const form = findPostForm(page.text);
-    if (!form) {
-      result.problems.push('no <form method="post"> on the 3-D Secure page');
-      return result;
-    }
-    if (!form.inputs.some((i) => i.name === 'csrf')) result.problems.push('the form has no csrf field');
-    if (!form.inputs.some((i) => i.name === 'otp')) result.problems.push('the form has no otp field');
-    if (!form.buttons.some((b) => b.name === 'action' && b.value === choice.action)) {
-      result.problems.push(`the form has no action=${choice.action} button`);
-    }
-    // A browser submits every named input plus the button that was pressed.
-    const fields = new URLSearchParams();
-    for (const input of form.inputs) fields.set(input.name, input.name === 'otp' ? choice.otp : input.value);
-    if (!fields.has('otp')) fields.set('otp', choice.otp);
-    fields.set('action', choice.action);
-    const target = new URL(form.action || pageUrl, pageUrl).href;
-    const submitted = await request('POST', target, {
-      headers: {
-        'Content-Type': 'application/x-www-form-urlencoded',
-        Origin: new URL(pageUrl).origin,
-        Referer: pageUrl,
-        ...jar.header(),
-      },
-      body: fields.toString(),
-    });
-    const status = submitted.response.status;
-    if (status !== 302 && status !== 303) {
-      result.problems.push(`expected a 302 to an operations URL after the challenge, got HTTP ${status}`);
-    }
-    if (!submitted.location) {
-      result.problems.push('no Location after the challenge');
-      return result;
-    }
-    return arrived(submitted.location);
+    result.problems.push('too many steps');
+    return result;
   } catch (error) {
     result.problems.push(
       `3-D Secure page unreachable: ${error instanceof Error ? error.message : String(error)}`,
     );
     return result;
   }
+}
+
+/**
+ * The form a user without scripts would submit: the bank's code form, else the PSP's browser-data
+ * form, else the auto-post forms (CReq to the bank, CRes back). A hidden 3DS Method form is
+ * skipped: without scripts nothing posts it.
+ */
+function pickForm(forms: HtmlForm[]): HtmlForm | undefined {
+  const has = (form: HtmlForm, name: string, value?: string) =>
+    form.inputs.some((i) => i.name === name && (value === undefined || i.value === value));
+  return (
+    forms.find((f) => has(f, 'otp')) ??
+    forms.find((f) => has(f, 'step', 'authenticate')) ??
+    forms.find((f) => has(f, 'creq')) ??
+    forms.find((f) => has(f, 'cres'))
+  );
+}
+
+/** What a browser sends: every named input, the user's code, and the button pressed. */
+function submit(form: HtmlForm, choice: ThreeDsChoice): string {
+  const fields = new URLSearchParams();
+  for (const input of form.inputs) fields.set(input.name, input.name === 'otp' ? choice.otp : input.value);
+  if (form.buttons.some((b) => b.name === 'action')) fields.set('action', choice.action);
+  return fields.toString();
 }

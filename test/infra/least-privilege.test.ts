@@ -174,6 +174,14 @@ describe('queues and secrets', () => {
     expect(readers).not.toContain('merchantAuthorizer');
   });
 
+  it('only the 3-D Secure pages can read the 3dsecure.io API key', () => {
+    const [keyId] = Object.entries(resources).find(
+      ([, r]) =>
+        r.Type === 'AWS::SecretsManager::Secret' && /3dsecure\.io/.test(String(r.Properties?.Description)),
+    )!;
+    expect(whoMay('secretsmanager:GetSecretValue', keyId)).toEqual(['threeDs']);
+  });
+
   it('no role gets an AWS managed policy; Resource "*" is only for X-Ray', () => {
     for (const name of names) {
       const role = resources[psp.roleLogicalId(name)]!;

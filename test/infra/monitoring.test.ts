@@ -148,6 +148,17 @@ describe('dashboard', () => {
     ['outcomes by errorId', ['SEARCH(', metricNames.makePaymentAnswer, 'errorId']],
     ['soft-decline rate', ['1036']],
     ['3-D Secure completion', [metricNames.threeDsSession, 'completion']],
+    [
+      '3-D Secure outcomes and 3DS server latency',
+      [
+        metricNames.threeDsAuthentication,
+        'frictionless',
+        'challenged',
+        'failed',
+        metricNames.threeDsServerLatency,
+        '/postauth p99',
+      ],
+    ],
     ['status-update lag and DLQ depth', [metricNames.statusUpdateLag, 'ApproximateNumberOfMessagesVisible']],
     ['Lambda errors and throttles', ['Errors', 'Throttles']],
     ['API 4xx and 5xx', ['4XXError', '5XXError']],

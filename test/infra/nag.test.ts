@@ -19,6 +19,9 @@ const variants = {
       stage: 'production',
       vippsPspId: 'psp-prod',
       acquirerBaseUrl: 'https://acquirer.example.com',
+      threeDsBaseUrl: 'https://service.3dsecure.io',
+      threeDsAcquirerBin: '438309',
+      threeDsAcquirerMerchantId: 'psp-prod-mid',
       alarmEmail: 'ops@example.com',
       customDomain: {
         domainName: 'psp.example.no',

@@ -21,12 +21,27 @@ describe('stage configuration from CDK context', () => {
       /acquirerBaseUrl: is required for production/,
     );
     expect(
-      parseStageConfig({ stage: 'production', acquirerBaseUrl: 'https://acq.example.com/v2/' }),
+      parseStageConfig({
+        stage: 'production',
+        acquirerBaseUrl: 'https://acq.example.com/v2/',
+        threeDsBaseUrl: 'https://service.3dsecure.io',
+        threeDsAcquirerBin: '438309',
+        threeDsAcquirerMerchantId: 'psp-prod-mid',
+      }),
     ).toMatchObject({
       vippsBaseUrl: 'https://api.vipps.no',
       acquirer: 'http',
       acquirerBaseUrl: 'https://acq.example.com/v2',
     });
+  });
+
+  it('3-D Secure: the 3dsecure.io sandbox outside production; production names its server and AReq merchant data', () => {
+    expect(parseStageConfig({ stage: 'sandbox' }).threeDsBaseUrl).toBe('https://service.sandbox.3dsecure.io');
+    const production = { stage: 'production', acquirerBaseUrl: 'https://acq.example.com' };
+    expect(() => parseStageConfig(production)).toThrow(/threeDsBaseUrl: is required for production/);
+    expect(() => parseStageConfig({ ...production, threeDsBaseUrl: 'https://service.3dsecure.io' })).toThrow(
+      /threeDsAcquirerBin and threeDsAcquirerMerchantId are required/,
+    );
   });
 
   it('reads objects from cdk.json and JSON strings from -c, and strings for numbers and booleans', () => {

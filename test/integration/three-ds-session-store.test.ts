@@ -1,6 +1,7 @@
 /**
  * DynamoThreeDsSessionStore on dynalite with the real KMS envelope vault (KMS emulator): the item
- * layout, single-use completion under races, expiry checked in the write, the form-token guard,
+ * layout, single-use completion under races, expiry checked in the write, the flow's conditional
+ * writes (one challenge per transaction, the page-token guard, the method notification once),
  * and that neither the network token nor the CAVV is ever stored in plain text.
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -8,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConcurrentUpdateError } from '../../lambdas/core/errors.js';
 import type { ThreeDsAuthentication } from '../../lambdas/core/ports.js';
 import type { ThreeDsSessionStore } from '../../lambdas/core/three-ds-session.js';
-import type { ChallengeRecord } from '../../lambdas/core/use-cases/three-ds-challenge.js';
+import type { AuthenticationFlow, ChallengeRecord } from '../../lambdas/core/use-cases/three-ds-challenge.js';
 import { TEST_TOKEN, type ThreeDsHarness, startThreeDsHarness } from '../support/three-ds-harness.js';
 import { motoDisagreement } from '../support/test-aws.js';
 // moto disagrees with AWS here (README, Tests; test/integration/emulator-agreement.test.ts).
@@ -28,13 +29,19 @@ const AUTH: ThreeDsAuthentication = {
   version: '2.2.0',
 };
 
-const challenge = (formTokenHash: string, at: string): ChallengeRecord => ({
+const flow = (serverTransactionId: string, pageTokenHash: string, at: string): AuthenticationFlow => ({
+  serverTransactionId,
+  messageVersion: '2.2.0',
+  methodUrl: 'https://acs.example/method',
+  pageTokenHash,
+  startedAt: at,
+});
+const challenge = (at: string): ChallengeRecord => ({
+  acsUrl: 'https://acs.example/challenge',
   acsTransactionId: 'acs-1',
   dsTransactionId: 'ds-1',
-  protocolVersion: '2.2.0',
-  step: { kind: 'ONE_TIME_CODE', testCode: '1234' },
-  formTokenHash,
-  renderedAt: at,
+  creq: 'eyJ9',
+  startedAt: at,
 });
 
 const soon = (ms = 1_000) => new Date(Date.now() + ms).toISOString();
@@ -178,39 +185,60 @@ describe('failPending (an ending without the issuer: expired, an error)', () => 
   });
 });
 
-describe('saveChallenge and the form-token guard', () => {
-  it('records the challenge and only the latest form token can complete', async () => {
+describe('the flow: preauth, 3DS Method notification, challenge, and the page-token guard', () => {
+  it('starts a flow, takes the method notification once and only for its transaction', async () => {
     const session = await h.seedSession();
-    expect(
-      await h.store.saveChallenge(session.sessionId, 'srv-1', challenge('a'.repeat(64), soon()), soon()),
-    ).toBe(true);
-    expect(
-      await h.store.saveChallenge(session.sessionId, 'srv-1', challenge('b'.repeat(64), soon()), soon()),
-    ).toBe(true);
-    expect(await h.store.get(session.sessionId)).toMatchObject({
+    expect(await h.store.startFlow(session.sessionId, flow('srv-1', 'a'.repeat(64), soon()), soon())).toBe(
+      true,
+    );
+    expect(await h.store.markMethodCompleted(session.sessionId, 'srv-other', soon())).toBe(false);
+    expect(await h.store.markMethodCompleted(session.sessionId, 'srv-1', soon())).toBe(true);
+    expect(await h.store.markMethodCompleted(session.sessionId, 'srv-1', soon())).toBe(false);
+    expect((await h.store.get(session.sessionId))?.flow).toMatchObject({
       serverTransactionId: 'srv-1',
-      challenge: { formTokenHash: 'b'.repeat(64), step: { kind: 'ONE_TIME_CODE' } },
+      methodCompletedAt: expect.any(String) as string,
+    });
+  });
+
+  it('starts one challenge, only with the latest page token; only the newest token completes', async () => {
+    const session = await h.seedSession();
+    await h.store.startFlow(session.sessionId, flow('srv-1', 'a'.repeat(64), soon()), soon());
+    const start = (pageTokenHash: string, serverTransactionId = 'srv-1') =>
+      h.store.startChallenge(
+        session.sessionId,
+        { serverTransactionId, pageTokenHash, challenge: challenge(soon()), newTokenHash: 'b'.repeat(64) },
+        soon(),
+      );
+    expect(await start('f'.repeat(64))).toBe(false);
+    expect(await start('a'.repeat(64), 'srv-2')).toBe(false);
+    expect(await start('a'.repeat(64))).toBe(true);
+    expect(await start('b'.repeat(64))).toBe(false);
+    // A reload during the challenge renews the token; a new preauth cannot replace a started challenge.
+    expect(await h.store.renewPageToken(session.sessionId, 'srv-1', 'c'.repeat(64), soon())).toBe(true);
+    expect(await h.store.startFlow(session.sessionId, flow('srv-3', 'd'.repeat(64), soon()), soon())).toBe(
+      false,
+    );
+    expect((await h.store.get(session.sessionId))?.flow).toMatchObject({
+      serverTransactionId: 'srv-1',
+      pageTokenHash: 'c'.repeat(64),
+      challenge: { acsTransactionId: 'acs-1' },
     });
 
     const outcome = { state: 'CANCELLED' as const, completedAt: soon() };
-    expect(await h.store.complete(session.sessionId, outcome, { formTokenHash: 'a'.repeat(64) })).toBe(false);
+    expect(await h.store.complete(session.sessionId, outcome, { pageTokenHash: 'b'.repeat(64) })).toBe(false);
     expect((await h.store.get(session.sessionId))?.state).toBe('PENDING');
-    expect(await h.store.complete(session.sessionId, outcome, { formTokenHash: 'b'.repeat(64) })).toBe(true);
+    expect(await h.store.complete(session.sessionId, outcome, { pageTokenHash: 'c'.repeat(64) })).toBe(true);
   });
 
-  it('cannot restart the challenge of a finished or expired session', async () => {
+  it('cannot start a flow on a finished or expired session', async () => {
     const done = await h.seedSession();
     await h.store.complete(done.sessionId, { state: 'FAILED', completedAt: soon() });
-    expect(
-      await h.store.saveChallenge(done.sessionId, 'srv', challenge('c'.repeat(64), soon()), soon()),
-    ).toBe(false);
-    expect((await h.store.get(done.sessionId))?.challenge).toBeUndefined();
+    expect(await h.store.startFlow(done.sessionId, flow('srv', 'c'.repeat(64), soon()), soon())).toBe(false);
+    expect((await h.store.get(done.sessionId))?.flow).toBeUndefined();
 
     const old = await h.seedSession({}, { now: new Date(Date.now() - 20 * 60_000) });
     const now = new Date().toISOString();
-    expect(await h.store.saveChallenge(old.sessionId, 'srv', challenge('d'.repeat(64), now), now)).toBe(
-      false,
-    );
+    expect(await h.store.startFlow(old.sessionId, flow('srv', 'd'.repeat(64), now), now)).toBe(false);
   });
 });
 

@@ -2,7 +2,8 @@
  * Test harness for the 3-D Secure pages: dynalite and the KMS emulator on ephemeral ports, reached
  * through the real SDK clients, with the production session store and envelope vault. Sessions are
  * seeded exactly as makePayment creates them on a soft decline (token sealed with context
- * {pspTransactionId, sessionId}). Also builds API Gateway REST proxy events for direct handler
+ * {pspTransactionId, sessionId}), and the simulated 3DS server + ACS that the production 3dsecure.io
+ * adapter talks to (threeDsServer()). Also builds API Gateway REST proxy events for direct handler
  * calls, and a log that records everything so tests can prove no card data was written.
  */
 import { callerIdentity } from '../../local/api-gateway-identity.js';
@@ -17,6 +18,8 @@ import type { Clock, Log } from '../../lambdas/core/ports.js';
 import type { ThreeDsSession } from '../../lambdas/core/three-ds-session.js';
 import { type KmsEmulator, startKmsEmulator } from '../../local/kms-emulator.js';
 import { type TestDynamo, startTestDynamo } from './dynalite.js';
+import { ThreeDSecureIoServer } from '../../lambdas/adapters/three-ds/threedsecureio/threedsecureio-server.js';
+import { type ThreeDsSimulator, startThreeDsSimulator } from '../../local/simulators/three-ds/index.js';
 
 export const TEST_TOKEN = {
   number: '4895370013193500',
@@ -69,6 +72,10 @@ export interface ThreeDsHarness {
   kmsClient: KMSClient;
   vault: KmsEnvelopeVault;
   store: DynamoThreeDsSessionStore;
+  /** The simulated 3DS server and ACS (3dsecure.io's API). */
+  sim: ThreeDsSimulator;
+  /** The production adapter pointed at the simulator. */
+  threeDsServer(options?: { timeoutMs?: number; apiKey?: string }): ThreeDSecureIoServer;
   /** A PENDING session as makePayment creates it; stored unless `store: false`. */
   seedSession(
     overrides?: Partial<ThreeDsSession>,
@@ -100,6 +107,7 @@ export async function startThreeDsHarness(): Promise<ThreeDsHarness> {
     tableName: dynamo.tables.payments,
     vault,
   });
+  const sim = await startThreeDsSimulator();
 
   return {
     dynamo,
@@ -107,6 +115,20 @@ export async function startThreeDsHarness(): Promise<ThreeDsHarness> {
     kmsClient,
     vault,
     store,
+    sim,
+    threeDsServer: (options = {}) =>
+      new ThreeDSecureIoServer({
+        baseUrl: sim.serverUrl,
+        apiKey: () => Promise.resolve(options.apiKey ?? sim.apiKey),
+        merchant: {
+          acquirerBin: '438309',
+          acquirerMerchantId: 'psp-merchant-1',
+          mcc: '5999',
+          countryCode: '578',
+          requestorUrl: 'https://psp.example',
+        },
+        timeoutMs: options.timeoutMs ?? 2_000,
+      }),
     async seedSession(overrides = {}, options = {}) {
       const now = options.now ?? new Date();
       const sessionId = overrides.sessionId ?? randomBytes(24).toString('base64url');
@@ -143,7 +165,7 @@ export async function startThreeDsHarness(): Promise<ThreeDsHarness> {
     },
     async close() {
       kmsClient.destroy();
-      await Promise.all([dynamo.close(), kms.close()]);
+      await Promise.all([dynamo.close(), kms.close(), sim.close()]);
     },
   };
 }
@@ -155,10 +177,14 @@ export function gatewayEvent(options: {
   body?: string;
   headers?: Record<string, string>;
   query?: Record<string, string>;
+  /** A notification route: POST /3ds/{sessionId}/method or /challenge. */
+  route?: 'method' | 'challenge';
 }): APIGatewayProxyEvent {
-  const path = `/3ds/${options.sessionId}`;
+  const suffix = options.route ? `/${options.route}` : '';
+  const path = `/3ds/${options.sessionId}${suffix}`;
+  const resource = `/3ds/{sessionId}${suffix}`;
   return {
-    resource: '/3ds/{sessionId}',
+    resource,
     path,
     httpMethod: options.method,
     headers: {
@@ -185,7 +211,7 @@ export function gatewayEvent(options: {
       requestId: randomUUID(),
       requestTimeEpoch: Date.now(),
       resourceId: 'test',
-      resourcePath: '/3ds/{sessionId}',
+      resourcePath: resource,
     },
   };
 }

@@ -70,7 +70,14 @@ describe('configuration', () => {
 
   it('production refuses every sandbox adapter, naming each setting (issue 9 item 13)', () => {
     const problems = problemsOf({ ...valid, STAGE: 'production' });
-    expect(problems.map((p) => p.split(':')[0])).toEqual(['ACQUIRER', 'THREE_DS_SERVER', 'BIN_TABLE_PATH']);
+    expect(problems.map((p) => p.split(':')[0])).toEqual([
+      'THREE_DS_BASE_URL',
+      'THREE_DS_API_KEY_SECRET_ID',
+      'THREE_DS_ACQUIRER_BIN',
+      'ACQUIRER',
+      'THREE_DS_SERVER',
+      'BIN_TABLE_PATH',
+    ]);
   });
 
   it('ENCRYPTED_CARD_ENABLED is off by default and only true/false are accepted (issue 9 item 12)', () => {
@@ -79,6 +86,48 @@ describe('configuration', () => {
     expect(problemsOf({ ...valid, ENCRYPTED_CARD_ENABLED: '1' })).toEqual([
       'ENCRYPTED_CARD_ENABLED: must be true or false',
     ]);
+  });
+});
+
+describe('the 3DS server (3dsecure.io)', () => {
+  const production = {
+    ...valid,
+    STAGE: 'production',
+    ACQUIRER: 'http',
+    ACQUIRER_BASE_URL: 'https://acq.example',
+    THREE_DS_SERVER: '3dsecureio',
+    BIN_TABLE_PATH: '/opt/bin-table.csv',
+  };
+
+  it('production refuses to start without a configured 3DS server and its API key secret', () => {
+    expect(problemsOf(production)).toEqual([
+      'THREE_DS_BASE_URL: production needs the 3DS server (3dsecure.io) as an https URL',
+      'THREE_DS_API_KEY_SECRET_ID: production reads the 3dsecure.io API key from Secrets Manager (not THREE_DS_API_KEY)',
+      'THREE_DS_ACQUIRER_BIN: production needs THREE_DS_ACQUIRER_BIN and THREE_DS_ACQUIRER_MERCHANT_ID for the AReq',
+    ]);
+    // The local simulator (plain http) or a key in a plain variable is refused too.
+    expect(
+      problemsOf({ ...production, THREE_DS_BASE_URL: 'http://127.0.0.1:4000', THREE_DS_API_KEY: 'k' }),
+    ).toHaveLength(3);
+    expect(
+      problemsOf({
+        ...production,
+        THREE_DS_BASE_URL: 'https://service.3dsecure.io',
+        THREE_DS_API_KEY_SECRET_ID: 'arn:aws:secretsmanager:eu-north-1:1:secret:3dsecureio',
+        THREE_DS_ACQUIRER_BIN: '438309',
+        THREE_DS_ACQUIRER_MERCHANT_ID: 'psp-1',
+      }),
+    ).toEqual([]);
+  });
+
+  it('other stages may point it at the simulator with a plain key', () => {
+    const config = loadConfig({
+      ...valid,
+      THREE_DS_BASE_URL: 'http://127.0.0.1:4000/',
+      THREE_DS_API_KEY: 'k',
+    });
+    expect(config.THREE_DS_BASE_URL).toBe('http://127.0.0.1:4000');
+    expect(config.THREE_DS_MERCHANT_COUNTRY).toBe('578');
   });
 });
 

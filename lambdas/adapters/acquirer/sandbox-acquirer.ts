@@ -200,6 +200,17 @@ export class SandboxAcquirer implements Acquirer {
         currency: request.currency,
         funding,
         late,
+        ...(request.threeDs
+          ? {
+              threeDs: {
+                eci: request.threeDs.eci,
+                version: request.threeDs.version,
+                dsTransactionId: request.threeDs.threeDsTransactionId,
+                withCavv: request.threeDs.cavv.length > 0,
+                withCryptogram: request.card.kind === 'NETWORK_TOKEN' && request.card.cryptogram.length > 0,
+              },
+            }
+          : {}),
       },
       this.#clock.now(),
       request.idempotencyKey,

@@ -44,6 +44,17 @@ export interface SandboxAuthorisation {
   refunded: MinorUnits;
   /** Set once the hold is released by a void (cancel) or a reversal. */
   released?: 'VOID' | 'REVERSAL';
+  /**
+   * What came with the authorisation after a 3-D Secure step-up (tests check it reached us):
+   * never the CAVV or the cryptogram themselves, only that they were there.
+   */
+  threeDs?: {
+    eci: string;
+    version: string;
+    dsTransactionId: string;
+    withCavv: boolean;
+    withCryptogram: boolean;
+  };
 }
 
 export interface SandboxBalance {
@@ -124,7 +135,7 @@ export class SandboxLedger {
   recordAuthorisation(
     entry: Pick<
       SandboxAuthorisation,
-      'pspTransactionId' | 'acquirerReference' | 'amount' | 'currency' | 'funding' | 'late'
+      'pspTransactionId' | 'acquirerReference' | 'amount' | 'currency' | 'funding' | 'late' | 'threeDs'
     >,
     at: Date,
     idempotencyKey?: string,

@@ -13,6 +13,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SealedSecret, SecretVault, ThreeDsAuthentication } from '../../core/ports.js';
 import type { ThreeDsOutcome, ThreeDsSession, ThreeDsSessionState } from '../../core/three-ds-session.js';
 import {
+  type AuthenticationFlow,
   type ChallengeRecord,
   type ChallengeSession,
   type ThreeDsChallengeStore,
@@ -53,7 +54,7 @@ const storedFields = {
   operations: true,
   completedAt: true,
   serverTransactionId: true,
-  challenge: true,
+  flow: true,
   authenticationInfo: true,
   sealedCavv: true,
   endReason: true,
@@ -120,37 +121,119 @@ export class DynamoThreeDsSessionStore implements ThreeDsChallengeStore {
     return { ...session, authentication: { ...authenticationInfo, cavv } };
   }
 
-  async saveChallenge(
+  async startFlow(sessionId: string, flow: AuthenticationFlow, at: string): Promise<boolean> {
+    return this.update(sessionId, {
+      set: '#flow = :flow',
+      condition: '#state = :pending AND #expiresAt > :at AND attribute_not_exists(#flow.#challenge)',
+      names: ['flow', 'state', 'expiresAt', 'challenge'],
+      values: { ':flow': withoutUndefined(flow), ':at': at },
+    });
+  }
+
+  async claimAuthentication(
     sessionId: string,
-    serverTransactionId: string,
-    challenge: ChallengeRecord,
+    claim: { serverTransactionId: string; pageTokenHash: string },
     at: string,
   ): Promise<boolean> {
-    const update = new UpdateCommand({
-      TableName: this.tableName,
-      Key: threeDsSessionKey(sessionId),
-      UpdateExpression: 'SET #serverTransactionId = :serverTransactionId, #challenge = :challenge',
-      ConditionExpression: '#state = :pending AND #expiresAt > :at',
-      ExpressionAttributeNames: names('serverTransactionId', 'challenge', 'state', 'expiresAt'),
-      ExpressionAttributeValues: {
-        ':serverTransactionId': serverTransactionId,
-        ':challenge': withoutUndefined(challenge),
-        ':pending': 'PENDING' satisfies ThreeDsSessionState,
+    return this.update(sessionId, {
+      set: '#flow.#authenticationClaimedAt = :at',
+      condition:
+        '#state = :pending AND #expiresAt > :at AND #flow.#serverTransactionId = :serverTransactionId' +
+        ' AND #flow.#pageTokenHash = :pageTokenHash AND attribute_not_exists(#flow.#authenticationClaimedAt)',
+      names: [
+        'flow',
+        'authenticationClaimedAt',
+        'state',
+        'expiresAt',
+        'serverTransactionId',
+        'pageTokenHash',
+      ],
+      values: {
+        ':serverTransactionId': claim.serverTransactionId,
+        ':pageTokenHash': claim.pageTokenHash,
         ':at': at,
       },
     });
-    return this.conditional(update);
+  }
+
+  async startChallenge(
+    sessionId: string,
+    change: {
+      serverTransactionId: string;
+      pageTokenHash: string;
+      challenge: ChallengeRecord;
+      newTokenHash: string;
+    },
+    at: string,
+  ): Promise<boolean> {
+    return this.update(sessionId, {
+      set: '#flow.#challenge = :challenge, #flow.#pageTokenHash = :newTokenHash',
+      condition:
+        '#state = :pending AND #expiresAt > :at AND #flow.#serverTransactionId = :serverTransactionId' +
+        ' AND #flow.#pageTokenHash = :pageTokenHash AND attribute_not_exists(#flow.#challenge)',
+      names: ['flow', 'challenge', 'pageTokenHash', 'state', 'expiresAt', 'serverTransactionId'],
+      values: {
+        ':challenge': withoutUndefined(change.challenge),
+        ':newTokenHash': change.newTokenHash,
+        ':pageTokenHash': change.pageTokenHash,
+        ':serverTransactionId': change.serverTransactionId,
+        ':at': at,
+      },
+    });
+  }
+
+  async renewPageToken(
+    sessionId: string,
+    serverTransactionId: string,
+    newTokenHash: string,
+    at: string,
+  ): Promise<boolean> {
+    return this.update(sessionId, {
+      set: '#flow.#pageTokenHash = :newTokenHash',
+      condition:
+        '#state = :pending AND #expiresAt > :at AND #flow.#serverTransactionId = :serverTransactionId',
+      names: ['flow', 'pageTokenHash', 'state', 'expiresAt', 'serverTransactionId'],
+      values: { ':newTokenHash': newTokenHash, ':serverTransactionId': serverTransactionId, ':at': at },
+    });
+  }
+
+  async markMethodCompleted(sessionId: string, serverTransactionId: string, at: string): Promise<boolean> {
+    return this.update(sessionId, {
+      set: '#flow.#methodCompletedAt = :at',
+      condition:
+        '#state = :pending AND #flow.#serverTransactionId = :serverTransactionId' +
+        ' AND attribute_not_exists(#flow.#methodCompletedAt) AND attribute_not_exists(#flow.#challenge)',
+      names: ['flow', 'methodCompletedAt', 'state', 'serverTransactionId', 'challenge'],
+      values: { ':serverTransactionId': serverTransactionId, ':at': at },
+    });
+  }
+
+  /** One conditional UpdateItem; `:pending` is always bound. */
+  private update(
+    sessionId: string,
+    u: { set: string; condition: string; names: string[]; values: Record<string, unknown> },
+  ): Promise<boolean> {
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: threeDsSessionKey(sessionId),
+        UpdateExpression: `SET ${u.set}`,
+        ConditionExpression: u.condition,
+        ExpressionAttributeNames: names(...u.names),
+        ExpressionAttributeValues: { ...u.values, ':pending': 'PENDING' satisfies ThreeDsSessionState },
+      }),
+    );
   }
 
   /**
    * The single-use write: ONE conditional UpdateItem on state = PENDING (and not expired, and, with
-   * a guard, the form token of the latest render). An unknown id fails the condition rather than
+   * a guard, the page token of the latest render). An unknown id fails the condition rather than
    * creating a stray item.
    */
   async complete(
     sessionId: string,
     outcome: ThreeDsOutcome,
-    guard?: { formTokenHash: string },
+    guard?: { pageTokenHash: string },
   ): Promise<boolean> {
     const set = ['#state = :state', '#completedAt = :completedAt'];
     const attributeNames = ['state', 'completedAt', 'expiresAt'];
@@ -168,9 +251,9 @@ export class DynamoThreeDsSessionStore implements ThreeDsChallengeStore {
       values[':sealedCavv'] = sealed.sealedCavv;
     }
     if (guard) {
-      condition += ' AND #challenge.#formTokenHash = :formTokenHash';
-      attributeNames.push('challenge', 'formTokenHash');
-      values[':formTokenHash'] = guard.formTokenHash;
+      condition += ' AND #flow.#pageTokenHash = :pageTokenHash';
+      attributeNames.push('flow', 'pageTokenHash');
+      values[':pageTokenHash'] = guard.pageTokenHash;
     }
     const update = new UpdateCommand({
       TableName: this.tableName,

@@ -1,35 +1,26 @@
 /**
- * The 3-D Secure step-up pages (DESIGN.md "3-D Secure step-up"): show the challenge for a session
- * created on a soft decline, and complete it when the form (or a real ACS) posts back. HTTP-free:
- * the handler turns the outcomes into pages, redirects and status codes.
+ * The 3-D Secure step-up (DESIGN.md "3-D Secure step-up"): a real EMV 3DS 2.x browser
+ * authentication through the 3DS server port, for a session created on a soft decline.
+ * HTTP-free: the handler turns the outcomes into pages, redirects and status codes.
  *
- * Single use and CSRF, without cookies (app web views do not reliably keep or send them): every
- * render mints a random form token and stores only its SHA-256 on the session with a conditional
- * write (state = PENDING). The return route accepts a token only if its hash is the stored one, and
- * completion is ONE conditional UpdateItem on `state = PENDING AND formTokenHash = <hash>`, so a
- * token works once, only the latest render's token works, and of two racing posts one wins. A
- * cross-site page cannot read our HTML, so it cannot learn the token even if it knew the session id.
+ *   openPage            GET /3ds/{id}: preauth with the network token → the 3DS Method step
+ *   submitBrowserData   POST /3ds/{id}: browser data → AReq; frictionless → redirect, C → challenge
+ *   methodCompleted     POST /3ds/{id}/method: the ACS's 3DS Method notification
+ *   challengeCompleted  POST /3ds/{id}/challenge: the CRes → postauth (RReq) → redirect
+ *   abandon             POST /3ds/{id} (cancel, ACS unreachable): the shopper is sent on
  *
- * Every way a session ends sends the shopper on to Vipps (three-ds-endings.ts); only bad input that
- * leaves the session usable (a stale or forged form) and an id matching no session get a page.
+ * Single use and CSRF, without cookies: every render mints a random page token and stores only its
+ * SHA-256 on the session. The browser-data form, our cancel form and the challenge's
+ * `threeDSSessionData` carry it back; the writes that move the flow on are conditional on that
+ * hash, so a token works once, only the latest render's works, and of two racing posts one wins.
+ * Notifications must also name this session's threeDSServerTransID (and the CRes its acsTransID).
  */
 import type { Clock, Log, SecretVault } from '../ports.js';
 import { randomToken, secretMatches, sha256Hex } from '../secrets.js';
-import {
-  type EndReason,
-  type EndingName,
-  type Nowhere,
-  type Redirect,
-  endInFailure,
-  operationUrl,
-  redirectTargets,
-  replayEnding,
-  sessionRef,
-} from './three-ds-endings.js';
 import type {
-  BrowserInfo,
-  ChallengeAnswer,
-  ChallengeStep,
+  BrowserData,
+  ChallengeWindowSize,
+  MessageVersion,
   ThreeDsResult,
   ThreeDsServer,
 } from '../three-ds-server.js';
@@ -41,49 +32,85 @@ import type {
   ThreeDsSessionStore,
 } from '../three-ds-session.js';
 import type { Currency, MinorUnits } from '../money.js';
+import {
+  type EndReason,
+  type EndingName,
+  type Nowhere,
+  type Redirect,
+  endInFailure,
+  operationUrl,
+  redirectTargets,
+  replayEnding,
+  sessionRef,
+} from './three-ds-endings.js';
 
-/** The challenge in progress: what the 3DS server started and the hash of the live form token. */
+/** The authentication in progress on a session. */
+export interface AuthenticationFlow {
+  serverTransactionId: string;
+  messageVersion: MessageVersion;
+  /** The ACS's 3DS Method URL, when it has one. */
+  methodUrl?: string;
+  /** When the ACS's method notification for this transaction arrived. */
+  methodCompletedAt?: string;
+  /** SHA-256 (hex) of the latest render's page token; the token itself is never stored. */
+  pageTokenHash: string;
+  startedAt: string;
+  /** When the one AReq of this transaction was claimed (a double submit must not send two). */
+  authenticationClaimedAt?: string;
+  challenge?: ChallengeRecord;
+}
+
 export interface ChallengeRecord {
+  acsUrl: string;
   acsTransactionId: string;
   dsTransactionId: string;
-  protocolVersion: string;
-  step: ChallengeStep;
-  /** SHA-256 (hex) of the form token of the latest render; the token itself is never stored. */
-  formTokenHash: string;
-  renderedAt: string;
+  creq: string;
+  startedAt: string;
 }
 
 export type ChallengeSession = ThreeDsSession & {
-  challenge?: ChallengeRecord;
+  flow?: AuthenticationFlow;
   /** Why the session ended FAILED without the issuer's answer (expired, an error). */
   endReason?: EndReason;
 };
 
-/**
- * ThreeDsSessionStore plus what the pages need. Kept here (not in three-ds-session.ts) so
- * makePayment's view of the session is unchanged; DynamoThreeDsSessionStore implements both.
- */
+/** ThreeDsSessionStore plus the flow's conditional writes; DynamoThreeDsSessionStore implements both. */
 export interface ThreeDsChallengeStore extends ThreeDsSessionStore {
   get(sessionId: string): Promise<ChallengeSession | undefined>;
+  /** A new flow (after preauth). Conditional on PENDING, not expired and no challenge started. */
+  startFlow(sessionId: string, flow: AuthenticationFlow, at: string): Promise<boolean>;
   /**
-   * Record the started challenge (or a fresh form token for it). Conditional on state = PENDING
-   * and expiresAt > at; returns false, changing nothing, otherwise.
+   * Claim the transaction's one AReq. Conditional on PENDING, not expired, this transaction, the
+   * page token, and no earlier claim: of two racing posts of the browser data, one sends the AReq.
    */
-  saveChallenge(
+  claimAuthentication(
     sessionId: string,
-    serverTransactionId: string,
-    challenge: ChallengeRecord,
+    claim: { serverTransactionId: string; pageTokenHash: string },
     at: string,
   ): Promise<boolean>;
-  /**
-   * As ThreeDsSessionStore.complete, and also conditional on expiresAt > completedAt and, with a
-   * guard, on the stored form token hash: the single-use, anti-replay write.
-   */
-  complete(sessionId: string, outcome: ThreeDsOutcome, guard?: { formTokenHash: string }): Promise<boolean>;
-  /**
-   * End a session that got no answer from the issuer as FAILED, expired or not. Conditional on
-   * state = PENDING only; returns false, changing nothing, if it had already ended.
-   */
+  /** Conditional on PENDING, not expired, this transaction, no challenge yet, and the page token. */
+  startChallenge(
+    sessionId: string,
+    change: {
+      serverTransactionId: string;
+      pageTokenHash: string;
+      challenge: ChallengeRecord;
+      newTokenHash: string;
+    },
+    at: string,
+  ): Promise<boolean>;
+  /** A fresh page token for a reload of the challenge. Conditional on PENDING and this transaction. */
+  renewPageToken(
+    sessionId: string,
+    serverTransactionId: string,
+    newTokenHash: string,
+    at: string,
+  ): Promise<boolean>;
+  /** Conditional on PENDING, this transaction and no earlier notification (once). */
+  markMethodCompleted(sessionId: string, serverTransactionId: string, at: string): Promise<boolean>;
+  /** As ThreeDsSessionStore.complete; with a guard, also conditional on the page token. */
+  complete(sessionId: string, outcome: ThreeDsOutcome, guard?: { pageTokenHash: string }): Promise<boolean>;
+  /** End a session that got no answer from the issuer as FAILED. Conditional on PENDING only. */
   failPending(sessionId: string, failure: { completedAt: string; reason: EndReason }): Promise<boolean>;
 }
 
@@ -93,56 +120,58 @@ export interface ThreeDsChallengeDeps {
   server: ThreeDsServer;
   clock: Clock;
   log: Log;
-  /** Absolute URL of our return route for a session (the 3DS notificationURL). */
-  returnUrl: (sessionId: string) => string;
+  /** Our notification routes for a session (absolute URLs). */
+  urls: { method: (sessionId: string) => string; challenge: (sessionId: string) => string };
+  /** EMV challengeWindowSize: full screen (05) suits the app's web view. */
+  challengeWindowSize?: ChallengeWindowSize;
+  /** Counts authentication outcomes (frictionless, challenged, failed) for the dashboard. */
+  onAuthentication?: (outcome: 'frictionless' | 'challenged' | 'failed') => void;
 }
 
 export { sessionRef };
 export type ChallengeResultName = EndingName;
 
-/** Why a request gets an error page instead of the challenge or a redirect. */
+/** Why a request gets an error page instead of a step or a redirect. */
 export type ThreeDsProblem =
   /** Malformed, tampered or unknown session id: no session, so no URL to send the shopper to. */
   | 'UNKNOWN_SESSION'
-  /** The form token is missing, wrong or from an older render (CSRF / stale page). */
+  /** The page token is missing, wrong or from an older render (CSRF / stale page). */
   | 'FORGED_FORM'
   /** Missing or garbled form fields (decided by the handler). */
   | 'BAD_FORM'
-  /** Form fields sent with GET to the return route (decided by the handler). */
+  /** Form fields sent with GET (decided by the handler). */
   | 'FORM_IN_QUERY'
   /** The session ended but Vipps gave no usable operations URL: nowhere to send the shopper. */
-  | 'UNUSABLE_SESSION';
+  | 'UNUSABLE_SESSION'
+  /** A notification for another transaction, a replayed one, or one the session no longer awaits. */
+  | 'STALE_NOTIFICATION';
 
-export interface ChallengeView {
+interface PageBasics {
   sessionId: string;
   merchantName: string;
   amount: MinorUnits;
   currency: Currency;
   expiresAt: string;
-  /** The raw single-use form token for this render (only its hash is stored). */
-  formToken: string;
-  step: ChallengeStep;
+  /** The raw page token of this render (only its hash is stored). */
+  pageToken: string;
   /** Where an ending may redirect (for the page's CSP form-action). */
   redirectTargets: string[];
 }
 
+export type MethodView = PageBasics & { method?: { url: string; data: string } };
+export type ChallengeView = PageBasics & { acsUrl: string; creq: string };
+
 type Problem = { kind: 'PROBLEM'; problem: ThreeDsProblem };
+type Ended = Redirect | Problem;
 
-export type ShowChallengeOutcome =
-  { kind: 'CHALLENGE'; view: ChallengeView; started: boolean } | Redirect | Problem;
-
-export type CompleteChallengeOutcome = Redirect | Problem;
-
-/** What the return route received, already validated by the handler. */
-export interface ChallengeSubmission {
-  /** Our form's `csrf`, or the `threeDSSessionData` a real ACS echoes back with the CRes. */
-  formToken: string;
-  answer: ChallengeAnswer;
-}
+export type OpenPageOutcome =
+  { kind: 'METHOD'; view: MethodView } | { kind: 'CHALLENGE'; view: ChallengeView } | Ended;
+export type BrowserDataOutcome = { kind: 'CHALLENGE'; view: ChallengeView } | Ended;
+export type NotificationOutcome = { kind: 'METHOD_RECORDED' } | Problem;
 
 /** ≥128 bits of base64url; anything else was typed, truncated or tampered with. */
 const SESSION_ID = /^[A-Za-z0-9_-]{22,64}$/;
-const FORM_TOKEN_BYTES = 32;
+const PAGE_TOKEN_BYTES = 32;
 
 const OPERATION_FOR: Record<ThreeDsResult['status'], ThreeDsOperation> = {
   AUTHENTICATED: '3dssuccess',
@@ -160,45 +189,199 @@ const RESULT_NAME: Record<ThreeDsResult['status'], ChallengeResultName> = {
   CANCELLED: 'cancel',
 };
 
-/** GET /3ds/{sessionId}: start (or resume) the challenge and render it with a fresh form token. */
-export async function showChallenge(
-  input: { sessionId: string; browser: BrowserInfo },
-  deps: ThreeDsChallengeDeps,
-): Promise<ShowChallengeOutcome> {
-  const loaded = await loadPending(input.sessionId, deps, 'show');
+// ── use cases ────────────────────────────────────────────────────────────────────────────────
+
+/** GET /3ds/{id}: preauth and the 3DS Method step, or the challenge already started (a reload). */
+export async function openPage(sessionId: string, deps: ThreeDsChallengeDeps): Promise<OpenPageOutcome> {
+  const loaded = await loadPending(sessionId, deps, 'open');
   if (loaded.kind !== 'PENDING') return loaded;
   const session = loaded.session;
-  try {
-    return await renderChallenge(session, input.browser, deps);
-  } catch (error) {
-    return ended(await endInFailure(session, 'INTERNAL_ERROR', deps, `show: ${errorName(error)}`));
-  }
+  return guarded(session, deps, 'open', async () => {
+    const { flow } = session;
+    if (flow?.challenge) return resumeChallenge(session, flow, flow.challenge, deps);
+    const token = await openToken(session, deps);
+    if (!token) return ended(await endInFailure(session, 'TOKEN_UNREADABLE', deps, 'open'));
+    const preauth = await provider(session, deps, 'preauth', () =>
+      deps.server.preauth({ cardNumber: token.number, methodNotificationUrl: deps.urls.method(sessionId) }),
+    );
+    if ('kind' in preauth) return preauth;
+    const pageToken = randomToken(PAGE_TOKEN_BYTES);
+    const at = now(deps);
+    const started: AuthenticationFlow = {
+      serverTransactionId: preauth.serverTransactionId,
+      messageVersion: preauth.messageVersion,
+      ...(preauth.method ? { methodUrl: preauth.method.url } : {}),
+      pageTokenHash: sha256Hex(pageToken),
+      startedAt: at,
+    };
+    if (!(await deps.sessions.startFlow(sessionId, started, at))) return lostRace(sessionId, deps, 'open');
+    return {
+      kind: 'METHOD',
+      view: { ...basics(session, pageToken), ...(preauth.method ? { method: preauth.method } : {}) },
+    };
+  });
 }
 
-/** POST /3ds/{sessionId}: verify the form token, finish the challenge, record it, redirect. */
-export async function completeChallenge(
-  input: { sessionId: string; submission: ChallengeSubmission },
+/** POST /3ds/{id} with the browser data: the AReq; frictionless ends here, C starts the challenge. */
+export async function submitBrowserData(
+  input: { sessionId: string; pageToken: string; browser: BrowserData },
   deps: ThreeDsChallengeDeps,
-): Promise<CompleteChallengeOutcome> {
-  const loaded = await loadPending(input.sessionId, deps, 'complete');
+): Promise<BrowserDataOutcome> {
+  const loaded = await loadPending(input.sessionId, deps, 'authenticate');
   if (loaded.kind !== 'PENDING') return loaded;
   const session = loaded.session;
-  const { challenge } = session;
-  if (!challenge || !secretMatches(input.submission.formToken, challenge.formTokenHash)) {
-    return problem(deps, 'FORGED_FORM', session, 'complete', 'form token does not match the latest render');
+  const flow = session.flow;
+  if (!flow || flow.challenge || !secretMatches(input.pageToken, flow.pageTokenHash)) {
+    return problem(
+      deps,
+      'FORGED_FORM',
+      session,
+      'authenticate',
+      'page token does not match the latest render',
+    );
   }
-  try {
-    return await finishChallenge(session, input.submission, deps);
-  } catch (error) {
-    return ended(await endInFailure(session, 'INTERNAL_ERROR', deps, `complete: ${errorName(error)}`));
+  return guarded(session, deps, 'authenticate', async () => {
+    const claim = { serverTransactionId: flow.serverTransactionId, pageTokenHash: flow.pageTokenHash };
+    if (!(await deps.sessions.claimAuthentication(session.sessionId, claim, now(deps)))) {
+      return lostRace(session.sessionId, deps, 'authenticate');
+    }
+    const token = await openToken(session, deps);
+    if (!token) return ended(await endInFailure(session, 'TOKEN_UNREADABLE', deps, 'authenticate'));
+    const methodCompletion = flow.methodUrl ? (flow.methodCompletedAt ? 'Y' : 'N') : 'U';
+    const response = await provider(session, deps, 'auth', () =>
+      deps.server.authenticate({
+        serverTransactionId: flow.serverTransactionId,
+        messageVersion: flow.messageVersion,
+        card: { ...token, scheme: session.tokenType },
+        purchase: {
+          amount: session.amount,
+          currency: session.currency,
+          date: now(deps),
+          merchantName: session.merchantName,
+        },
+        methodCompletion,
+        notificationUrl: deps.urls.challenge(session.sessionId),
+        browser: input.browser,
+        challengeWindowSize: deps.challengeWindowSize ?? '05',
+      }),
+    );
+    if ('kind' in response && response.kind !== 'CHALLENGE' && response.kind !== 'RESULT') return response;
+    if (response.kind === 'RESULT') {
+      deps.onAuthentication?.(response.result.status === 'AUTHENTICATED' ? 'frictionless' : 'failed');
+      return record(session, response.result, flow.pageTokenHash, deps, 'authenticate');
+    }
+    const pageToken = randomToken(PAGE_TOKEN_BYTES);
+    const at = now(deps);
+    const challenge: ChallengeRecord = {
+      acsUrl: response.acsUrl,
+      acsTransactionId: response.acsTransactionId,
+      dsTransactionId: response.dsTransactionId,
+      creq: response.creq,
+      startedAt: at,
+    };
+    const saved = await deps.sessions.startChallenge(
+      session.sessionId,
+      {
+        serverTransactionId: flow.serverTransactionId,
+        pageTokenHash: flow.pageTokenHash,
+        challenge,
+        newTokenHash: sha256Hex(pageToken),
+      },
+      at,
+    );
+    if (!saved) return lostRace(session.sessionId, deps, 'authenticate');
+    deps.onAuthentication?.('challenged');
+    deps.log.info('3-D Secure challenge started', {
+      pspTransactionId: session.pspTransactionId,
+      sessionRef: sessionRef(session.sessionId),
+      provider: deps.server.provider,
+      methodCompletion,
+    });
+    return { kind: 'CHALLENGE', view: challengeView(session, challenge, pageToken) };
+  });
+}
+
+/** POST /3ds/{id}/method: the 3DS Method finished for this session's transaction (once). */
+export async function methodCompleted(
+  input: { sessionId: string; threeDSMethodData: string },
+  deps: ThreeDsChallengeDeps,
+): Promise<NotificationOutcome> {
+  if (!SESSION_ID.test(input.sessionId))
+    return problem(deps, 'UNKNOWN_SESSION', undefined, 'method', 'malformed id');
+  const session = await deps.sessions.get(input.sessionId);
+  if (!session)
+    return problem(deps, 'UNKNOWN_SESSION', undefined, 'method', 'no such session', input.sessionId);
+  const named = deps.server.readMethodNotification(input.threeDSMethodData);
+  const flow = session.flow;
+  if (session.state !== 'PENDING' || !flow || named !== flow.serverTransactionId) {
+    return problem(deps, 'STALE_NOTIFICATION', session, 'method', 'not this session’s transaction');
   }
+  if (!(await deps.sessions.markMethodCompleted(session.sessionId, named, now(deps)))) {
+    return problem(deps, 'STALE_NOTIFICATION', session, 'method', 'already recorded or moved on');
+  }
+  return { kind: 'METHOD_RECORDED' };
+}
+
+/** POST /3ds/{id}/challenge: the CRes came back; the RReq (postauth) decides. */
+export async function challengeCompleted(
+  input: { sessionId: string; cres: string; pageToken: string },
+  deps: ThreeDsChallengeDeps,
+): Promise<Ended> {
+  const loaded = await loadPending(input.sessionId, deps, 'challenge');
+  if (loaded.kind !== 'PENDING') return loaded;
+  const session = loaded.session;
+  const flow = session.flow;
+  const challenge = flow?.challenge;
+  if (!flow || !challenge || !secretMatches(input.pageToken, flow.pageTokenHash)) {
+    return problem(deps, 'FORGED_FORM', session, 'challenge', 'threeDSSessionData does not match');
+  }
+  return guarded(session, deps, 'challenge', async () => {
+    const named = deps.server.readChallengeResponse(input.cres);
+    if (
+      !named ||
+      named.serverTransactionId !== flow.serverTransactionId ||
+      named.acsTransactionId !== challenge.acsTransactionId
+    ) {
+      deps.onAuthentication?.('failed');
+      return ended(
+        await endInFailure(session, 'PROVIDER_ERROR', deps, 'challenge: CRes names another transaction'),
+      );
+    }
+    const result = await provider(session, deps, 'postauth', () =>
+      deps.server.challengeResult(flow.serverTransactionId),
+    );
+    if ('kind' in result) return result;
+    if (result.status !== 'AUTHENTICATED') deps.onAuthentication?.('failed');
+    return record(session, result, flow.pageTokenHash, deps, 'challenge');
+  });
+}
+
+/** The shopper cancelled on our page, or the page found the ACS unreachable. */
+export async function abandon(
+  input: { sessionId: string; pageToken: string; why: 'cancel' | 'acs-unreachable' },
+  deps: ThreeDsChallengeDeps,
+): Promise<Ended> {
+  const loaded = await loadPending(input.sessionId, deps, input.why);
+  if (loaded.kind !== 'PENDING') return loaded;
+  const session = loaded.session;
+  const flow = session.flow;
+  if (!flow || !secretMatches(input.pageToken, flow.pageTokenHash)) {
+    return problem(deps, 'FORGED_FORM', session, input.why, 'page token does not match the latest render');
+  }
+  if (input.why === 'acs-unreachable') {
+    deps.onAuthentication?.('failed');
+    return ended(await endInFailure(session, 'PROVIDER_ERROR', deps, 'the browser could not reach the ACS'));
+  }
+  return guarded(session, deps, 'cancel', () =>
+    record(session, { status: 'CANCELLED' }, flow.pageTokenHash, deps, 'cancel'),
+  );
 }
 
 // ── steps ───────────────────────────────────────────────────────────────────────────────────
 
-type Loaded = { kind: 'PENDING'; session: ChallengeSession } | Redirect | Problem;
+type Loaded = { kind: 'PENDING'; session: ChallengeSession } | Ended;
 
-/** The session if it can still be challenged; else where it sends the shopper (or why nowhere). */
+/** The session if it can still be authenticated; else where it sends the shopper (or why nowhere). */
 async function loadPending(sessionId: string, deps: ThreeDsChallengeDeps, step: string): Promise<Loaded> {
   if (!SESSION_ID.test(sessionId)) return problem(deps, 'UNKNOWN_SESSION', undefined, step, 'malformed id');
   const session = await deps.sessions.get(sessionId);
@@ -216,127 +399,96 @@ async function pendingOrEnded(
     return ended(await endInFailure(session, 'EXPIRED', deps, `${step}: ${session.expiresAt}`));
   }
   if (!operationUrl(session, '3dssuccess')) {
-    // Vipps steps up only with a 3dssuccess URL to come back to: nothing to challenge for.
+    // Vipps steps up only with a 3dssuccess URL to come back to: nothing to authenticate for.
     return ended(await endInFailure(session, 'NO_SUCCESS_URL', deps, step));
   }
   return { kind: 'PENDING', session };
 }
 
-async function renderChallenge(
+/** Anything unexpected once the session is read (KMS, a store write, a bug) ends it in failure. */
+async function guarded<T>(
   session: ChallengeSession,
-  browser: BrowserInfo,
   deps: ThreeDsChallengeDeps,
-): Promise<ShowChallengeOutcome> {
-  // A reload resumes the challenge already started (one AReq per session); only the token is new.
-  const resumed =
-    session.challenge && session.serverTransactionId
-      ? { serverTransactionId: session.serverTransactionId, challenge: session.challenge }
-      : undefined;
-  const begun = resumed ?? (await beginAuthentication(session, browser, deps));
-  if ('kind' in begun) return begun;
-  const { serverTransactionId, challenge } = begun;
+  step: string,
+  run: () => Promise<T | Ended>,
+): Promise<T | Ended> {
+  try {
+    return await run();
+  } catch (error) {
+    return ended(await endInFailure(session, 'INTERNAL_ERROR', deps, `${step}: ${errorName(error)}`));
+  }
+}
 
-  const formToken = randomToken(FORM_TOKEN_BYTES);
-  const renderedAt = deps.clock.now().toISOString();
-  const record: ChallengeRecord = { ...challenge, formTokenHash: sha256Hex(formToken), renderedAt };
-  if (!(await deps.sessions.saveChallenge(session.sessionId, serverTransactionId, record, renderedAt))) {
-    return lostRace(session.sessionId, deps, 'show');
+/** A 3DS server call; its failure (Erro, HTTP, timeout, garbage) ends the session in failure. */
+async function provider<T>(
+  session: ChallengeSession,
+  deps: ThreeDsChallengeDeps,
+  step: string,
+  call: () => Promise<T>,
+): Promise<T | Ended> {
+  try {
+    return await call();
+  } catch (error) {
+    deps.onAuthentication?.('failed');
+    const detail = `${step}: ${error instanceof Error ? `${error.name}: ${error.message}` : typeof error}`;
+    return ended(await endInFailure(session, 'PROVIDER_ERROR', deps, detail));
   }
-  if (!resumed) {
-    deps.log.info('3-D Secure challenge started', {
-      pspTransactionId: session.pspTransactionId,
-      sessionRef: sessionRef(session.sessionId),
-      provider: deps.server.provider,
-      step: challenge.step.kind,
-    });
-  }
-  return {
-    kind: 'CHALLENGE',
-    started: !resumed,
-    view: {
-      sessionId: session.sessionId,
-      merchantName: session.merchantName,
-      amount: session.amount,
-      currency: session.currency,
-      expiresAt: session.expiresAt,
-      formToken,
-      step: challenge.step,
-      redirectTargets: redirectTargets(session),
-    },
+}
+
+async function resumeChallenge(
+  session: ChallengeSession,
+  flow: AuthenticationFlow,
+  challenge: ChallengeRecord,
+  deps: ThreeDsChallengeDeps,
+): Promise<OpenPageOutcome> {
+  const pageToken = randomToken(PAGE_TOKEN_BYTES);
+  const renewed = await deps.sessions.renewPageToken(
+    session.sessionId,
+    flow.serverTransactionId,
+    sha256Hex(pageToken),
+    now(deps),
+  );
+  if (!renewed) return lostRace(session.sessionId, deps, 'open');
+  return { kind: 'CHALLENGE', view: challengeView(session, challenge, pageToken) };
+}
+
+/** Record how the authentication ended (single use, on the page token) and send the shopper on. */
+async function record(
+  session: ChallengeSession,
+  result: ThreeDsResult,
+  pageTokenHash: string,
+  deps: ThreeDsChallengeDeps,
+  step: string,
+): Promise<Ended> {
+  const outcome: ThreeDsOutcome = {
+    state: STATE_FOR[result.status],
+    completedAt: now(deps),
+    ...(result.status === 'AUTHENTICATED' ? { authentication: result.authentication } : {}),
   };
-}
-
-async function finishChallenge(
-  session: ChallengeSession,
-  submission: ChallengeSubmission,
-  deps: ThreeDsChallengeDeps,
-): Promise<CompleteChallengeOutcome> {
-  const challenge = session.challenge!;
-  let result: ThreeDsResult;
-  try {
-    result = await deps.server.completeChallenge({
-      serverTransactionId: session.serverTransactionId!,
-      acsTransactionId: challenge.acsTransactionId,
-      dsTransactionId: challenge.dsTransactionId,
-      protocolVersion: challenge.protocolVersion,
-      answer: submission.answer,
-    });
-  } catch (error) {
-    return ended(await endInFailure(session, 'PROVIDER_ERROR', deps, `complete: ${errorName(error)}`));
+  if (!(await deps.sessions.complete(session.sessionId, outcome, { pageTokenHash }))) {
+    return lostRace(session.sessionId, deps, step);
   }
-  const recorded = await deps.sessions.complete(session.sessionId, outcomeOf(result, deps), {
-    formTokenHash: challenge.formTokenHash,
+  // The session had a 3dssuccess URL (pendingOrEnded), which every operation falls back to.
+  const location = operationUrl(session, OPERATION_FOR[result.status])!;
+  deps.log.info('3-D Secure authentication finished', {
+    pspTransactionId: session.pspTransactionId,
+    sessionRef: sessionRef(session.sessionId),
+    result: RESULT_NAME[result.status],
+    ...(result.status === 'FAILED' ? { transStatus: result.transStatus, reason: result.reason } : {}),
+    ...(result.status === 'AUTHENTICATED'
+      ? { transStatus: result.transStatus, eci: result.authentication.eci }
+      : {}),
   });
-  if (!recorded) return lostRace(session.sessionId, deps, 'complete');
-  return finished(session, result, deps);
+  return { kind: 'REDIRECT', location, result: RESULT_NAME[result.status] };
 }
 
-type StartedChallenge = Omit<ChallengeRecord, 'formTokenHash' | 'renderedAt'>;
-type Begun = { serverTransactionId: string; challenge: StartedChallenge };
-
-/** Open the sealed token and ask the 3DS server for an authentication (PReq, then AReq). */
-async function beginAuthentication(
-  session: ChallengeSession,
-  browser: BrowserInfo,
-  deps: ThreeDsChallengeDeps,
-): Promise<Begun | Redirect | Problem> {
-  const token = await openToken(session, deps);
-  if (!token) return ended(await endInFailure(session, 'TOKEN_UNREADABLE', deps, 'show'));
-
-  let prepared: Awaited<ReturnType<ThreeDsServer['prepare']>>;
-  let response: Awaited<ReturnType<ThreeDsServer['authenticate']>>;
-  try {
-    prepared = await deps.server.prepare({ cardNumber: token.number, scheme: session.tokenType });
-    response = await deps.server.authenticate({
-      serverTransactionId: prepared.serverTransactionId,
-      protocolVersion: prepared.protocolVersion,
-      card: { ...token, scheme: session.tokenType, isNetworkToken: true },
-      purchase: {
-        amount: session.amount,
-        currency: session.currency,
-        date: deps.clock.now().toISOString(),
-        merchantName: session.merchantName,
-      },
-      challengeIndicator: '04',
-      methodCompletion: prepared.methodUrl ? 'N' : 'U',
-      notificationUrl: deps.returnUrl(session.sessionId),
-      reference: session.pspTransactionId,
-      browser,
-    });
-  } catch (error) {
-    return ended(await endInFailure(session, 'PROVIDER_ERROR', deps, `show: ${errorName(error)}`));
-  }
-  if (response.kind === 'CHALLENGE') {
-    const { acsTransactionId, dsTransactionId, step } = response;
-    return {
-      serverTransactionId: prepared.serverTransactionId,
-      challenge: { acsTransactionId, dsTransactionId, protocolVersion: prepared.protocolVersion, step },
-    };
-  }
-  // Frictionless (the issuer decided without a challenge): record it and go straight on.
-  const recorded = await deps.sessions.complete(session.sessionId, outcomeOf(response.result, deps));
-  if (!recorded) return lostRace(session.sessionId, deps, 'show');
-  return finished(session, response.result, deps);
+/** A conditional write lost: from a fresh read, it ended or expired meanwhile, or a newer render won. */
+async function lostRace(sessionId: string, deps: ThreeDsChallengeDeps, step: string): Promise<Ended> {
+  const current = await deps.sessions.get(sessionId);
+  if (!current) return problem(deps, 'UNKNOWN_SESSION', undefined, step, 'vanished', sessionId);
+  const next = await pendingOrEnded(current, deps, step);
+  if (next.kind !== 'PENDING') return next;
+  return problem(deps, 'FORGED_FORM', current, step, 'a newer render replaced the page token');
 }
 
 interface NetworkToken {
@@ -354,15 +506,11 @@ async function openToken(
       pspTransactionId: session.pspTransactionId,
       sessionId: session.sessionId,
     });
-    const value: unknown = JSON.parse(new TextDecoder().decode(plaintext));
-    if (
-      typeof value === 'object' &&
-      value !== null &&
-      typeof (value as NetworkToken).number === 'string' &&
-      typeof (value as NetworkToken).expiryMonth === 'string' &&
-      typeof (value as NetworkToken).expiryYear === 'string'
-    ) {
-      const { number, expiryMonth, expiryYear } = value as NetworkToken;
+    const value = JSON.parse(new TextDecoder().decode(plaintext)) as Partial<
+      Record<keyof NetworkToken, unknown>
+    >;
+    const { number, expiryMonth, expiryYear } = value ?? {};
+    if (typeof number === 'string' && typeof expiryMonth === 'string' && typeof expiryYear === 'string') {
       return { number, expiryMonth, expiryYear };
     }
     return undefined;
@@ -372,49 +520,38 @@ async function openToken(
   }
 }
 
-function outcomeOf(result: ThreeDsResult, deps: ThreeDsChallengeDeps): ThreeDsOutcome {
+// ── helpers ─────────────────────────────────────────────────────────────────────────────────
+
+function basics(session: ChallengeSession, pageToken: string): PageBasics {
   return {
-    state: STATE_FOR[result.status],
-    completedAt: deps.clock.now().toISOString(),
-    ...(result.status === 'AUTHENTICATED' ? { authentication: result.authentication } : {}),
+    sessionId: session.sessionId,
+    merchantName: session.merchantName,
+    amount: session.amount,
+    currency: session.currency,
+    expiresAt: session.expiresAt,
+    pageToken,
+    redirectTargets: redirectTargets(session),
   };
 }
 
-function finished(session: ChallengeSession, result: ThreeDsResult, deps: ThreeDsChallengeDeps): Redirect {
-  // The session had a 3dssuccess URL (pendingOrEnded), which every operation falls back to.
-  const location = operationUrl(session, OPERATION_FOR[result.status])!;
-  deps.log.info('3-D Secure challenge finished', {
-    pspTransactionId: session.pspTransactionId,
-    sessionRef: sessionRef(session.sessionId),
-    result: RESULT_NAME[result.status],
-    ...(result.status === 'FAILED' ? { transStatus: result.transStatus, reason: result.reason } : {}),
-  });
-  return { kind: 'REDIRECT', location, result: RESULT_NAME[result.status] };
+function challengeView(
+  session: ChallengeSession,
+  challenge: ChallengeRecord,
+  pageToken: string,
+): ChallengeView {
+  return { ...basics(session, pageToken), acsUrl: challenge.acsUrl, creq: challenge.creq };
 }
-
-/** A conditional write lost: from a fresh read, it ended or expired meanwhile, or a newer render won. */
-async function lostRace(
-  sessionId: string,
-  deps: ThreeDsChallengeDeps,
-  step: string,
-): Promise<Redirect | Problem> {
-  const current = await deps.sessions.get(sessionId);
-  if (!current) return problem(deps, 'UNKNOWN_SESSION', undefined, step, 'vanished', sessionId);
-  const next = await pendingOrEnded(current, deps, step);
-  if (next.kind !== 'PENDING') return next;
-  return problem(deps, 'FORGED_FORM', current, step, 'a newer render replaced the form token');
-}
-
-// ── helpers ─────────────────────────────────────────────────────────────────────────────────
 
 /** Nowhere to send the shopper: only then an error page. */
-function ended(outcome: Redirect | Nowhere): Redirect | Problem {
+function ended(outcome: Redirect | Nowhere): Ended {
   return outcome.kind === 'NOWHERE' ? { kind: 'PROBLEM', problem: 'UNUSABLE_SESSION' } : outcome;
 }
 
-function isExpired(session: ThreeDsSession, now: Date): boolean {
+const now = (deps: ThreeDsChallengeDeps) => deps.clock.now().toISOString();
+
+function isExpired(session: ThreeDsSession, at: Date): boolean {
   const expiresAt = Date.parse(session.expiresAt);
-  return !Number.isFinite(expiresAt) || expiresAt <= now.getTime();
+  return !Number.isFinite(expiresAt) || expiresAt <= at.getTime();
 }
 
 function errorName(error: unknown): string {

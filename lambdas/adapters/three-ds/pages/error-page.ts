@@ -1,7 +1,7 @@
 /** The error pages: what went wrong in plain words, the right status, and a way back when it helps. */
 import { markup } from './html.js';
 import { page } from './layout.js';
-import type { RenderedPage } from './challenge-page.js';
+import type { RenderedPage } from './page-parts.js';
 import { type PageProblem, problemStatus, retryable } from './page-problem.js';
 import { type Language, textsFor } from './texts.js';
 

@@ -43,6 +43,14 @@ border-radius:.75rem;font:inherit;font-weight:600;text-align:center;text-decorat
 .secondary{background:transparent;color:var(--text);border-color:var(--line)}
 input:focus{outline:2px solid var(--accent);outline-offset:1px;border-color:var(--accent)}
 button:focus-visible,a:focus-visible{outline:3px solid var(--focus);outline-offset:2px}
+.hidden-frame{position:absolute;width:0;height:0;border:0;visibility:hidden}
+.acs{display:block;width:100%;height:calc(100vh - 9rem);min-height:25rem;border:0;border-radius:.75rem;background:#fff}
+.challenge main{max-width:none;padding:.5rem}
+.js .fallback{display:none}
+.progress{margin:1rem 0;height:.25rem;border-radius:.125rem;background:var(--line);overflow:hidden}
+.progress::after{content:"";display:block;width:40%;height:100%;background:var(--accent);animation:slide 1.2s ease-in-out infinite}
+@keyframes slide{from{transform:translateX(-100%)}to{transform:translateX(250%)}}
+@media (prefers-reduced-motion:reduce){.progress::after{animation:none;width:100%}}
 footer{margin-top:1.25rem;color:var(--muted);font-size:.8125rem;text-align:center}
 footer p{margin:0 0 .25rem}
 .card>:last-child{margin-bottom:0}
@@ -56,7 +64,24 @@ const STYLE = new Html(CSS);
 
 const LOCK = markup`<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path fill="currentColor" d="M12 2a5 5 0 0 0-5 5v3H6a2 2 0 0 0-2 2v8a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-8a2 2 0 0 0-2-2h-1V7a5 5 0 0 0-5-5Zm-3 8V7a3 3 0 0 1 6 0v3H9Z"/></svg>`;
 
-export function page(options: { language: Language; title: string; brand: string; body: Html }): string {
+export interface PageScript {
+  /** This response's CSP nonce. */
+  nonce: string;
+  /** Our own static code; data reaches it through escaped attributes, never interpolation. */
+  code: string;
+}
+
+export function page(options: {
+  language: Language;
+  title: string;
+  brand: string;
+  body: Html;
+  script?: PageScript;
+  bodyClass?: string;
+}): string {
+  const script = options.script
+    ? markup`<script nonce="${options.script.nonce}">${new Html(options.script.code)}</script>`
+    : '';
   // <style> must hold exactly CSS (no whitespace around it): the CSP hash covers its whole text.
   return markup`<!doctype html>
 <html lang="${options.language}">
@@ -69,11 +94,12 @@ export function page(options: { language: Language; title: string; brand: string
 <link rel="icon" href="data:,">
 <style>${STYLE}</style>
 </head>
-<body>
+<body${options.bodyClass ? markup` class="${options.bodyClass}"` : ''}>
 <main>
 <p class="brand">${LOCK}<span>${options.brand}</span></p>
 ${options.body}
 </main>
+${script}
 </body>
 </html>
 `.value;

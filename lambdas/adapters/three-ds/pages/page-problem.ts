@@ -20,6 +20,7 @@ export const problemStatus: Record<PageProblem, number> = {
   // with the wrong method. The page itself (GET without them) stays available.
   FORM_IN_QUERY: 405,
   UNUSABLE_SESSION: 500,
+  STALE_NOTIFICATION: 409,
   METHOD_NOT_ALLOWED: 405,
   INTERNAL: 500,
 };

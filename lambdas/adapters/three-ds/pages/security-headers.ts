@@ -1,8 +1,8 @@
 /**
- * Response headers of every 3-D Secure page. The CSP allows no script at all, only our pinned
- * stylesheet, and forms only to ourselves and the origins the page really posts or redirects to
- * (Chromium applies form-action to the redirect after a POST, so the Vipps operations URLs' origins
- * are listed).
+ * Response headers of every 3-D Secure page. The CSP allows only our pinned stylesheet and the
+ * scripts carrying this response's nonce; frames, fetches and forms only to ourselves and the
+ * origins of this session's 3DS Method URL and ACS (and form-action also to the Vipps operations
+ * URLs' origins: Chromium applies it to the redirect after a POST).
  *
  * Framing: Vipps' guide draws the app opening the page in an iframe, so frame-ancestors is a list
  * (FRAME_ANCESTORS), by default ourselves and Vipps' own domains; any other site trying to frame
@@ -26,6 +26,15 @@ export const DEFAULT_FRAME_ANCESTORS: readonly string[] = [
 
 export interface SecurityHeaderOptions {
   formOrigins: readonly string[];
+  /** This response's script nonce (base64, fresh per response); no script runs without it. */
+  nonce?: string;
+  /**
+   * Origins the page frames: the 3DS Method URL's or the ACS's. 'self' is always added when there
+   * are any: the ACS sends each frame back to our notification routes.
+   */
+  frameOrigins?: readonly string[];
+  /** Origins the page's script may reach (the ACS, to learn whether it is reachable). */
+  connectOrigins?: readonly string[];
   /** CSP sources allowed to frame the page; DEFAULT_FRAME_ANCESTORS when absent or empty. */
   frameAncestors?: readonly string[];
 }
@@ -35,9 +44,13 @@ export function securityHeaders(options: SecurityHeaderOptions): Record<string, 
     options.frameAncestors?.length ? options.frameAncestors : DEFAULT_FRAME_ANCESTORS
   ).join(' ');
   const formAction = ["'self'", ...new Set(options.formOrigins)].join(' ');
+  const list = (origins: readonly string[] | undefined) => [...new Set(origins ?? [])].join(' ');
   const csp = [
     "default-src 'none'",
     `style-src ${styleHash}`,
+    ...(options.nonce ? [`script-src 'nonce-${options.nonce}'`] : []),
+    ...(options.frameOrigins?.length ? [`frame-src 'self' ${list(options.frameOrigins)}`] : []),
+    ...(options.connectOrigins?.length ? [`connect-src ${list(options.connectOrigins)}`] : []),
     'img-src data:',
     `form-action ${formAction}`,
     "base-uri 'none'",

@@ -9,15 +9,15 @@ export type Language = 'en' | 'nb';
 export interface Texts {
   brand: string;
   title: string;
-  intro: string;
+  checking: string;
+  continue: string;
   acsIntro: string;
   merchant: string;
   amount: string;
-  codeLabel: string;
-  confirm: string;
   cancel: string;
   continueToBank: string;
-  testCode: (code: string) => string;
+  bankFrame: string;
+  back: string;
   expiresAt: (time: string) => string;
   footer: string;
   retry: string;
@@ -28,15 +28,15 @@ export interface Texts {
 const en: Texts = {
   brand: 'Secure payment',
   title: 'Confirm your payment',
-  intro: 'Your card issuer needs to confirm that it is you. Enter the one-time code you received.',
-  acsIntro: 'Your card issuer needs to confirm that it is you. Continue to your bank to approve the payment.',
+  checking: 'Your card issuer is checking the payment. This takes a moment.',
+  continue: 'Continue',
+  acsIntro: 'Your card issuer needs to confirm that it is you.',
   merchant: 'To',
   amount: 'Amount',
-  codeLabel: 'One-time code',
-  confirm: 'Confirm',
   cancel: 'Cancel payment',
   continueToBank: 'Continue to your bank',
-  testCode: (code) => `Test environment: the code is ${code}.`,
+  bankFrame: 'Your bank’s verification',
+  back: 'Back to Vipps',
   expiresAt: (time) => `Confirm before ${time}.`,
   footer: '3-D Secure verification by the shop’s payment provider.',
   retry: 'Back to the verification',
@@ -52,15 +52,19 @@ const en: Texts = {
     },
     BAD_FORM: {
       title: 'We could not read the form',
-      message: 'Enter the code using digits only and try again. Nothing was changed.',
+      message: 'The page sent something we could not read. Try again. Nothing was changed.',
     },
     FORM_IN_QUERY: {
-      title: 'Send the code from the verification page',
-      message: 'The code cannot be sent in a link. Nothing was sent or changed.',
+      title: 'Continue from the verification page',
+      message: 'The verification cannot be sent in a link. Nothing was sent or changed.',
     },
     UNUSABLE_SESSION: {
       title: 'We could not start the verification',
       message: 'Something went wrong on our side. Nothing was charged. Return to Vipps and try again.',
+    },
+    STALE_NOTIFICATION: {
+      title: 'Not expected',
+      message: 'This message does not belong to a verification in progress. Nothing was changed.',
     },
     METHOD_NOT_ALLOWED: {
       title: 'Not available',
@@ -76,16 +80,15 @@ const en: Texts = {
 const nb: Texts = {
   brand: 'Sikker betaling',
   title: 'Bekreft betalingen',
-  intro: 'Kortutstederen din må bekrefte at det er deg. Skriv inn engangskoden du har fått.',
-  acsIntro:
-    'Kortutstederen din må bekrefte at det er deg. Gå videre til banken din for å godkjenne betalingen.',
+  checking: 'Kortutstederen din sjekker betalingen. Dette tar et øyeblikk.',
+  continue: 'Fortsett',
+  acsIntro: 'Kortutstederen din må bekrefte at det er deg.',
   merchant: 'Til',
   amount: 'Beløp',
-  codeLabel: 'Engangskode',
-  confirm: 'Bekreft',
   cancel: 'Avbryt betalingen',
   continueToBank: 'Gå videre til banken',
-  testCode: (code) => `Testmiljø: koden er ${code}.`,
+  bankFrame: 'Bekreftelse fra banken din',
+  back: 'Tilbake til Vipps',
   expiresAt: (time) => `Bekreft før kl. ${time}.`,
   footer: '3-D Secure-bekreftelse fra butikkens betalingsleverandør.',
   retry: 'Tilbake til bekreftelsen',
@@ -101,15 +104,19 @@ const nb: Texts = {
     },
     BAD_FORM: {
       title: 'Vi kunne ikke lese skjemaet',
-      message: 'Skriv inn koden med bare sifre og prøv igjen. Ingenting er endret.',
+      message: 'Siden sendte noe vi ikke kunne lese. Prøv igjen. Ingenting er endret.',
     },
     FORM_IN_QUERY: {
-      title: 'Send koden fra bekreftelsessiden',
-      message: 'Koden kan ikke sendes i en lenke. Ingenting er sendt eller endret.',
+      title: 'Fortsett fra bekreftelsessiden',
+      message: 'Bekreftelsen kan ikke sendes i en lenke. Ingenting er sendt eller endret.',
     },
     UNUSABLE_SESSION: {
       title: 'Vi kunne ikke starte bekreftelsen',
       message: 'Noe gikk galt hos oss. Ingenting er belastet. Gå tilbake til Vipps og prøv igjen.',
+    },
+    STALE_NOTIFICATION: {
+      title: 'Ikke forventet',
+      message: 'Meldingen hører ikke til en pågående bekreftelse. Ingenting er endret.',
     },
     METHOD_NOT_ALLOWED: {
       title: 'Ikke tilgjengelig',

@@ -14,10 +14,15 @@ import { DynamoMerchantStore } from '../lambdas/adapters/dynamo/merchant-store.j
 import { sha256Hex } from '../lambdas/core/secrets.js';
 import { type FunctionName, functions } from '../lambdas/routes.js';
 import { resetDependencies } from '../lambdas/wiring.js';
+import { acquirer } from '../lambdas/wiring/acquirer.js';
+import { type AcquirerCall, acquirerCallsOf, recordAcquirerCalls } from './acquirer-calls.js';
 import { type AnyHandler, type HandlerTable, startApiHost } from './api-host.js';
 import { createTables, localDynamoDbClient, startDynalite } from './dynalite.js';
 import { startKmsEmulator } from './kms-emulator.js';
-import { lambdaContext } from './lambda-context.js';
+import { acquirerService } from './lambda-workers/acquirer-service.js';
+import type { FunctionStats } from './lambda-workers/function-workers.js';
+import { type Invoker, inProcessInvoker, valueOf } from './lambda-workers/invoker.js';
+import { startWorkerHost } from './lambda-workers/worker-host.js';
 import { startScheduler } from './scheduler.js';
 import { startSqsEmulator } from './sqs-emulator.js';
 import { startSqsPoller } from './sqs-poller.js';
@@ -53,6 +58,15 @@ export interface LocalStackOptions {
   maxReceiveCount?: number;
   /** Extra environment for the handlers (e.g. ACQUIRER_BUDGET_MS, PAYMENT_TTL_SECONDS). */
   env?: Record<string, string>;
+  /**
+   * true (default): every function in its own worker threads, like Lambda (local/lambda-workers).
+   * false: the handlers run in this process — for tests that reach into handler state.
+   */
+  workers?: boolean;
+  /** Workers per function without reserved concurrency (default 20). */
+  maxConcurrency?: number;
+  /** Function timeouts in seconds, overriding lambdas/routes.ts (tests of the timeout itself). */
+  timeoutSeconds?: Partial<Record<FunctionName, number>>;
 }
 
 export interface LocalStack {
@@ -65,6 +79,11 @@ export interface LocalStack {
   endpoints: { dynamodb: string; sqs: string; kms: string; vipps: string };
   environment: Record<string, string>;
   ledger: typeof sandboxLedger;
+  /** Every call that reached the sandbox acquirer for a payment, refused ones included. */
+  acquirerCalls(pspTransactionId: string): AcquirerCall[];
+  /** Per function: invocations, cold starts, timeouts and CPU ms per invocation (workers only). */
+  functionStats(): Partial<Record<FunctionName, FunctionStats>>;
+  resetFunctionStats(): void;
   /** Resolves when every status update has been delivered (or dead-lettered) and nothing runs. */
   statusQueueIdle(): Promise<void>;
   runReconciler(): Promise<void>;
@@ -145,16 +164,36 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     Object.assign(process.env, environment);
     resetDependencies();
 
-    const handlers: HandlerTable = {};
-    for (const [name, def] of Object.entries(functions) as Array<
-      [FunctionName, (typeof functions)[FunctionName]]
-    >) {
-      const module = (await import(pathToFileURL(resolve(repoRoot, def.entry)).href)) as {
-        handler: AnyHandler;
-      };
-      handlers[name] = module.handler;
+    // The one sandbox acquirer (its ledger is stack.ledger); workers route their calls to it.
+    const theAcquirer = () => recordAcquirerCalls(acquirer());
+    let invoke: Invoker;
+    let workerHost: ReturnType<typeof startWorkerHost> | undefined;
+    if (options.workers ?? true) {
+      workerHost = startWorkerHost({
+        repoRoot,
+        env: { ...process.env },
+        acquirer: acquirerService(theAcquirer),
+        ...(options.maxConcurrency ? { maxConcurrency: options.maxConcurrency } : {}),
+        ...(options.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {}),
+      });
+      closers.push(() => workerHost!.stop());
+      await workerHost.warm();
+      invoke = workerHost.invoke;
+    } else {
+      if (options.timeoutSeconds) throw new Error('timeoutSeconds needs workers: true');
+      if (environment.ACQUIRER === 'sandbox') theAcquirer();
+      const handlers: HandlerTable = {};
+      for (const [name, def] of Object.entries(functions) as Array<
+        [FunctionName, (typeof functions)[FunctionName]]
+      >) {
+        const module = (await import(pathToFileURL(resolve(repoRoot, def.entry)).href)) as {
+          handler: AnyHandler;
+        };
+        handlers[name] = module.handler;
+      }
+      invoke = inProcessInvoker(() => handlers);
     }
-    host.setHandlers(handlers);
+    host.setInvoker(invoke);
 
     const merchantApiKey = options.merchantApiKey ?? `demo_${randomBytes(24).toString('base64url')}`;
     const merchants = new DynamoMerchantStore({
@@ -172,8 +211,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           ? functions.statusUpdater.trigger.batchSize
           : 10,
       waitTimeSeconds: 1,
-      handler: (event, context) =>
-        (handlers.statusUpdater as (e: unknown, c: unknown) => Promise<never>)(event, context),
+      handler: async (event) => valueOf(await invoke('statusUpdater', event)) as never,
     });
     closers.push(() => poller.stop());
 
@@ -189,10 +227,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         resources: ['arn:aws:events:eu-north-1:000000000000:rule/reconciler'],
         detail: {},
       };
-      await (handlers.reconciler as (e: unknown, c: unknown) => Promise<unknown>)(
-        event,
-        lambdaContext('reconciler', functions.reconciler.timeoutSeconds),
-      );
+      valueOf(await invoke('reconciler', event));
     };
     const everyMs = options.reconcilerEveryMs ?? 60_000;
     if (everyMs > 0) {
@@ -214,6 +249,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       endpoints: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint, kms: kms.endpoint, vipps: vipps.baseUrl },
       environment,
       ledger: sandboxLedger,
+      acquirerCalls: acquirerCallsOf,
+      functionStats: () => workerHost?.stats() ?? {},
+      resetFunctionStats: () => workerHost?.resetStats(),
       statusQueueIdle: () => poller.idle(),
       runReconciler,
       describe: () => [

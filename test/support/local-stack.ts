@@ -1,13 +1,15 @@
 /**
  * End-to-end helpers: boot the embedded local stack (one per test file: the handler modules
- * are process-wide) and talk to it over real HTTP, the way merchants and Vipps do.
+ * are process-wide) and talk to it over real HTTP, the way merchants and Vipps do. Tests run the
+ * handlers in their own process unless they ask for `workers: true` (each function in its own
+ * worker threads, as in Lambda): the race tests do, so that concurrent requests really race.
  */
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack.js';
 
 export type { LocalStack };
 
 export async function bootLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  return startLocalStack({ reconcilerEveryMs: 0, ...options });
+  return startLocalStack({ reconcilerEveryMs: 0, workers: false, ...options });
 }
 
 export interface HttpAnswer<T = Record<string, unknown>> {

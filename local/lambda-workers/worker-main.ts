@@ -1,0 +1,54 @@
+/**
+ * One Lambda execution environment: this worker thread loads one function's handler module (its
+ * own module state, like a container) and runs one invocation at a time, as its host sends them.
+ * CPU time is measured here, around the handler, on this thread only: what Lambda bills.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Context } from 'aws-lambda';
+import { lambdaContext } from '../lambda-context.js';
+import { routeSandboxAcquirer } from './acquirer-client.js';
+import { type HostMessage, type WorkerMessage, type WorkerSetup, errorParts } from './protocol.js';
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+const port = parentPort!;
+const setup = workerData as WorkerSetup;
+const send = (message: WorkerMessage) => port.postMessage(message);
+
+const cpuMsSince = (start: NodeJS.CpuUsage): number => {
+  const used = process.threadCpuUsage(start);
+  return (used.user + used.system) / 1000;
+};
+
+async function invoke(handler: Handler, message: Extract<HostMessage, { type: 'invoke' }>) {
+  const context = lambdaContext(setup.functionName, setup.timeoutSeconds, setup.memoryMb, {
+    deadline: message.deadline,
+    awsRequestId: message.awsRequestId,
+  });
+  const start = process.threadCpuUsage();
+  try {
+    const value = await handler(message.event, context);
+    send({ type: 'result', id: message.id, ok: true, value, cpuMs: cpuMsSince(start) });
+  } catch (error) {
+    send({ type: 'result', id: message.id, ok: false, ...errorParts(error), cpuMs: cpuMsSince(start) });
+  }
+}
+
+try {
+  const module = (await import(setup.entryUrl)) as { handler?: Handler };
+  if (typeof module.handler !== 'function') throw new Error(`${setup.entryUrl} exports no handler`);
+  const handler = module.handler;
+  const acquirerRoute = routeSandboxAcquirer(port);
+  port.on('message', (message: HostMessage) => {
+    if (message.type === 'invoke') void invoke(handler, message);
+    else if (message.type === 'acquirer-answer') acquirerRoute?.answer(message);
+  });
+  send({ type: 'ready' });
+} catch (error) {
+  // Lambda reports a module that fails to load as Runtime.ImportModuleError on every invocation.
+  send({
+    type: 'init-error',
+    errorType: 'Runtime.ImportModuleError',
+    errorMessage: errorParts(error).errorMessage,
+  });
+}

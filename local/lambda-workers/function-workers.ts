@@ -74,10 +74,13 @@ export class FunctionWorkers {
     });
   }
 
-  /** Start one environment now (and wait for it), so a configuration error shows at start-up. */
-  async warm(): Promise<void> {
-    if (this.#environments.size > 0) return;
-    await this.#start();
+  /**
+   * Start environments now until there are `count` (and wait for them): a configuration error
+   * shows at start-up, and a benchmark or test can begin with warm workers.
+   */
+  async warm(count = 1): Promise<void> {
+    const missing = Math.min(count, this.#options.concurrency) - this.#environments.size - this.#starting;
+    await Promise.all(Array.from({ length: Math.max(0, missing) }, () => this.#start()));
     this.#pump();
   }
 

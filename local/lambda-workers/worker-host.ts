@@ -22,8 +22,8 @@ export interface WorkerHostOptions {
 
 export interface WorkerHost {
   invoke: Invoker;
-  /** One environment per function, started now: a bad configuration fails the start. */
-  warm(): Promise<void>;
+  /** Environments started now (default one per function): a bad configuration fails the start. */
+  warm(counts?: Partial<Record<FunctionName, number>>): Promise<void>;
   stats(): Record<FunctionName, FunctionStats>;
   resetStats(): void;
   stop(): Promise<void>;
@@ -48,8 +48,8 @@ export function startWorkerHost(options: WorkerHostOptions): WorkerHost {
   ) as Record<FunctionName, FunctionWorkers>;
   return {
     invoke: (name, event) => pools[name].invoke(event),
-    warm: async () => {
-      await Promise.all(names.map((name) => pools[name].warm()));
+    warm: async (counts = {}) => {
+      await Promise.all(names.map((name) => pools[name].warm(counts[name] ?? 1)));
     },
     stats: () =>
       Object.fromEntries(names.map((name) => [name, pools[name].stats()])) as Record<

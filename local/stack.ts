@@ -67,6 +67,10 @@ export interface LocalStackOptions {
   maxConcurrency?: number;
   /** Function timeouts in seconds, overriding lambdas/routes.ts (tests of the timeout itself). */
   timeoutSeconds?: Partial<Record<FunctionName, number>>;
+  /** Workers to start before the stack answers (default one per function). */
+  warmWorkers?: Partial<Record<FunctionName, number>>;
+  /** Workers only: each acquirer call takes this long, like a real acquirer (default 0). */
+  acquirerLatencyMs?: number;
 }
 
 export interface LocalStack {
@@ -172,12 +176,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       workerHost = startWorkerHost({
         repoRoot,
         env: { ...process.env },
-        acquirer: acquirerService(theAcquirer),
+        acquirer: acquirerService(theAcquirer, { latencyMs: options.acquirerLatencyMs ?? 0 }),
         ...(options.maxConcurrency ? { maxConcurrency: options.maxConcurrency } : {}),
         ...(options.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {}),
       });
       closers.push(() => workerHost!.stop());
-      await workerHost.warm();
+      await workerHost.warm(options.warmWorkers);
       invoke = workerHost.invoke;
     } else {
       if (options.timeoutSeconds) throw new Error('timeoutSeconds needs workers: true');

@@ -15,10 +15,19 @@ export interface AcquirerService {
   abandon(worker: Worker): void;
 }
 
-export function acquirerService(acquirer: () => Acquirer): AcquirerService {
+/**
+ * `latencyMs`: the network and processing time of a real acquirer (default 0). Race tests use it
+ * to hold each operation in flight long enough for a concurrent one to meet it.
+ */
+export function acquirerService(
+  acquirer: () => Acquirer,
+  options: { latencyMs?: number } = {},
+): AcquirerService {
   const inFlight = new Map<Worker, Map<number, AbortController>>();
 
   async function call(message: Call, signal: AbortSignal): Promise<unknown> {
+    // An authorisation whose budget runs out meanwhile still reaches the issuer (a late approval).
+    if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
     const target = acquirer() as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
     const args = message.method === 'authorise' ? [message.args[0], { signal }] : message.args;
     return target[message.method]!(...args);

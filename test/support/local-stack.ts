@@ -91,3 +91,15 @@ export async function reservedPayment(stack: LocalStack, amount = 10_000): Promi
     throw new Error(`approve failed: ${JSON.stringify(approval.makePaymentExchanges.at(-1)?.response)}`);
   return created.body.pspTransactionId;
 }
+
+/**
+ * Send `workers` Merchant API reads at once, twice, so that each warm worker has built its clients
+ * and connections: a race test then races two ready environments, not a ready one and a first use.
+ */
+export async function everyWorkerUsed(stack: LocalStack, workers: number): Promise<void> {
+  const merchant = merchantClient(stack);
+  for (let round = 0; round < 2; round++)
+    await Promise.all(
+      Array.from({ length: workers }, () => merchant.payment('ffffffffffffffffffffffffffffffff')),
+    );
+}

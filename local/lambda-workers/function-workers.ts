@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { AcquirerService } from './acquirer-service.js';
 import {
+  type AwsCalls,
   type Invocation,
   type WorkerMessage,
   type WorkerSetup,
@@ -33,6 +34,8 @@ export interface FunctionStats {
   timeouts: number;
   /** CPU time of each completed invocation, measured in its worker around the handler (ms). */
   cpuMs: number[];
+  /** AWS SDK commands the invocations sent, summed. */
+  awsCalls: AwsCalls;
 }
 
 interface Job {
@@ -56,7 +59,7 @@ export class FunctionWorkers {
   readonly #options: FunctionWorkersOptions;
   readonly #environments = new Set<Environment>();
   readonly #queue: Job[] = [];
-  readonly #stats: FunctionStats = { invocations: 0, coldStarts: 0, timeouts: 0, cpuMs: [] };
+  readonly #stats: FunctionStats = { invocations: 0, coldStarts: 0, timeouts: 0, cpuMs: [], awsCalls: {} };
   #starting = 0;
   #nextId = 0;
   #stopped = false;
@@ -85,11 +88,11 @@ export class FunctionWorkers {
   }
 
   stats(): FunctionStats {
-    return { ...this.#stats, cpuMs: [...this.#stats.cpuMs] };
+    return { ...this.#stats, cpuMs: [...this.#stats.cpuMs], awsCalls: { ...this.#stats.awsCalls } };
   }
 
   resetStats(): void {
-    Object.assign(this.#stats, { invocations: 0, coldStarts: 0, timeouts: 0, cpuMs: [] });
+    Object.assign(this.#stats, { invocations: 0, coldStarts: 0, timeouts: 0, cpuMs: [], awsCalls: {} });
   }
 
   async stop(): Promise<void> {
@@ -181,7 +184,7 @@ export class FunctionWorkers {
         clearTimeout(timer);
         environment.current = undefined;
         this.#stats.invocations += 1;
-        if (outcome.kind !== 'timeout' && outcome.cpuMs !== undefined) this.#stats.cpuMs.push(outcome.cpuMs);
+        if (outcome.kind !== 'timeout') this.#count(outcome.cpuMs, outcome.awsCalls);
         job.resolve(outcome);
       },
     };
@@ -194,6 +197,12 @@ export class FunctionWorkers {
     });
   }
 
+  #count(cpuMs: number | undefined, awsCalls: AwsCalls = {}): void {
+    if (cpuMs !== undefined) this.#stats.cpuMs.push(cpuMs);
+    for (const [command, n] of Object.entries(awsCalls))
+      this.#stats.awsCalls[command] = (this.#stats.awsCalls[command] ?? 0) + n;
+  }
+
   #onMessage(environment: Environment, message: WorkerMessage): void {
     if (message.type === 'acquirer-call' || message.type === 'acquirer-abort') {
       this.#options.acquirer?.handle(environment.worker, message);
@@ -203,12 +212,13 @@ export class FunctionWorkers {
     const durationMs = performance.now() - environment.current.started;
     environment.current.finish(
       message.ok
-        ? { kind: 'ok', value: message.value, cpuMs: message.cpuMs, durationMs }
+        ? { kind: 'ok', value: message.value, cpuMs: message.cpuMs, awsCalls: message.awsCalls, durationMs }
         : {
             kind: 'error',
             errorType: message.errorType,
             errorMessage: message.errorMessage,
             cpuMs: message.cpuMs,
+            awsCalls: message.awsCalls,
             durationMs,
           },
     );

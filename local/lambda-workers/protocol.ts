@@ -5,15 +5,25 @@
 
 /** How an invocation ended, as Lambda reports it to its caller (API Gateway, the SQS mapping …). */
 export type Invocation =
-  | { kind: 'ok'; value: unknown; cpuMs?: number; durationMs: number }
+  | { kind: 'ok'; value: unknown; cpuMs?: number; awsCalls?: AwsCalls; durationMs: number }
   /** The handler threw (Lambda: an "Unhandled" function error with errorType/errorMessage). */
-  | { kind: 'error'; errorType: string; errorMessage: string; cpuMs?: number; durationMs: number }
+  | {
+      kind: 'error';
+      errorType: string;
+      errorMessage: string;
+      cpuMs?: number;
+      awsCalls?: AwsCalls;
+      durationMs: number;
+    }
   /** The function's timeout passed; the invocation was abandoned (its worker is discarded). */
   | { kind: 'timeout'; timeoutSeconds: number; durationMs: number };
 
 /** Lambda's own line for a timed-out invocation, e.g. `Task timed out after 13.00 seconds`. */
 export const timedOutMessage = (seconds: number): string =>
   `Task timed out after ${seconds.toFixed(2)} seconds`;
+
+/** AWS SDK commands sent during an invocation, e.g. `{ 'dynamodb:GetItemCommand': 1 }`. */
+export type AwsCalls = Record<string, number>;
 
 export interface WorkerSetup {
   functionName: string;
@@ -31,8 +41,16 @@ export type HostMessage =
 export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'init-error'; errorType: string; errorMessage: string }
-  | { type: 'result'; id: number; ok: true; value: unknown; cpuMs: number }
-  | { type: 'result'; id: number; ok: false; errorType: string; errorMessage: string; cpuMs: number }
+  | { type: 'result'; id: number; ok: true; value: unknown; cpuMs: number; awsCalls: AwsCalls }
+  | {
+      type: 'result';
+      id: number;
+      ok: false;
+      errorType: string;
+      errorMessage: string;
+      cpuMs: number;
+      awsCalls: AwsCalls;
+    }
   | { type: 'acquirer-call'; callId: number; method: AcquirerMethod; args: unknown[] }
   | { type: 'acquirer-abort'; callId: number };
 

@@ -1,10 +1,12 @@
 /**
  * One Lambda execution environment: this worker thread loads one function's handler module (its
  * own module state, like a container) and runs one invocation at a time, as its host sends them.
- * CPU time is measured here, around the handler, on this thread only: what Lambda bills.
+ * CPU time is measured here, around the handler, on this thread only: what Lambda bills. So are
+ * the AWS SDK commands the invocation sent (the benchmark's calls per request).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
+import { awsCallCounter } from '../../lambdas/adapters/aws-clients.js';
 import { lambdaContext } from '../lambda-context.js';
 import { routeSandboxAcquirer } from './acquirer-client.js';
 import { type HostMessage, type WorkerMessage, type WorkerSetup, errorParts } from './protocol.js';
@@ -25,12 +27,16 @@ async function invoke(handler: Handler, message: Extract<HostMessage, { type: 'i
     deadline: message.deadline,
     awsRequestId: message.awsRequestId,
   });
+  awsCallCounter.reset(); // one invocation at a time: what it counts now is this invocation's
   const start = process.threadCpuUsage();
   try {
     const value = await handler(message.event, context);
-    send({ type: 'result', id: message.id, ok: true, value, cpuMs: cpuMsSince(start) });
+    const cpuMs = cpuMsSince(start);
+    send({ type: 'result', id: message.id, ok: true, value, cpuMs, awsCalls: awsCallCounter.byCommand() });
   } catch (error) {
-    send({ type: 'result', id: message.id, ok: false, ...errorParts(error), cpuMs: cpuMsSince(start) });
+    const cpuMs = cpuMsSince(start);
+    const awsCalls = awsCallCounter.byCommand();
+    send({ type: 'result', id: message.id, ok: false, ...errorParts(error), cpuMs, awsCalls });
   }
 }
 

@@ -106,7 +106,13 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
     if (wants('make-payment') || wants('lifecycle')) {
       log('booting the embedded local stack …');
       // INFO logs off: two JSON lines per request written to a terminal would measure the terminal.
-      stack = await startLocalStack({ reconcilerEveryMs: 0, env: { POWERTOOLS_LOG_LEVEL: 'WARN' } });
+      // Each function in its own workers (the default); makePayment's all started before measuring.
+      stack = await startLocalStack({
+        reconcilerEveryMs: 0,
+        env: { POWERTOOLS_LOG_LEVEL: 'WARN' },
+        maxConcurrency: Math.max(20, options.concurrency),
+        warmWorkers: { makePayment: options.concurrency },
+      });
     }
     if (stack && wants('make-payment')) {
       log('(a) makePaymentUrl …');

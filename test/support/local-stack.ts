@@ -9,6 +9,12 @@ import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../
 export type { LocalStack };
 
 export async function bootLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  // LOCAL_STACK_WORKERS=true runs every e2e file on the worker stack (slower; a periodic check).
+  // Two warm workers per HTTP function, so a second request in flight does not wait for a cold start.
+  if (process.env.LOCAL_STACK_WORKERS === 'true') {
+    const warmWorkers = { merchantAuthorizer: 2, merchantApi: 2, makePayment: 2, threeDs: 2 };
+    return startLocalStack({ reconcilerEveryMs: 0, workers: true, warmWorkers, ...options });
+  }
   return startLocalStack({ reconcilerEveryMs: 0, workers: false, ...options });
 }
 

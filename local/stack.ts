@@ -266,6 +266,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         `DynamoDB (dynalite) ${dynamo.endpoint}${options.dataDir ? `  data: ${options.dataDir}` : '  (in memory)'}`,
         `SQS emulator      ${sqs.endpoint}   status queue ${queue.queueUrl}`,
         `KMS emulator      ${kms.endpoint}`,
+        workerHost
+          ? `Lambda functions  each in its own worker threads (one invocation per worker, up to ${options.maxConcurrency ?? 20} per function or its reserved concurrency)`
+          : 'Lambda functions  in this process (workers: false)',
         `Demo merchant     ${DEMO_MERCHANT.name}, MSN ${DEMO_MERCHANT.merchantSerialNumbers[0]}`,
       ],
       stop: async () => {

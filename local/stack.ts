@@ -88,6 +88,8 @@ export interface LocalStack {
   /** Per function: invocations, cold starts, timeouts and CPU ms per invocation (workers only). */
   functionStats(): Partial<Record<FunctionName, FunctionStats>>;
   resetFunctionStats(): void;
+  /** Workers only: V8 CPU profiles of one function's workers, from now until stop(). */
+  profileFunction(name: FunctionName): Promise<{ stop(): Promise<unknown[]> }>;
   /** Resolves when every status update has been delivered (or dead-lettered) and nothing runs. */
   statusQueueIdle(): Promise<void>;
   runReconciler(): Promise<void>;
@@ -256,6 +258,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       acquirerCalls: acquirerCallsOf,
       functionStats: () => workerHost?.stats() ?? {},
       resetFunctionStats: () => workerHost?.resetStats(),
+      profileFunction: (name) =>
+        workerHost ? workerHost.profile(name) : Promise.reject(new Error('profiling needs workers: true')),
       statusQueueIdle: () => poller.idle(),
       runReconciler,
       describe: () => [

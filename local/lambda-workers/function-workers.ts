@@ -46,6 +46,8 @@ interface Job {
 interface Environment {
   worker: Worker;
   busy: boolean;
+  /** Waiting for the worker's answer to a profile start/stop. */
+  profileAnswer?: (profile: unknown) => void;
   current?: { id: number; started: number; finish(outcome: Invocation): void };
 }
 
@@ -85,6 +87,27 @@ export class FunctionWorkers {
     const missing = Math.min(count, this.#options.concurrency) - this.#environments.size - this.#starting;
     await Promise.all(Array.from({ length: Math.max(0, missing) }, () => this.#start()));
     this.#pump();
+  }
+
+  /**
+   * Profile every environment that exists now until `stop()`, which returns one V8 CPU profile
+   * per environment (the benchmark's --cpu-profile: where an invocation's CPU time goes).
+   */
+  async profile(): Promise<{ stop(): Promise<unknown[]> }> {
+    const environments = [...this.#environments];
+    const ask = (e: Environment, action: 'start' | 'stop') =>
+      new Promise<unknown>((resolve) => {
+        e.profileAnswer = resolve;
+        e.worker.postMessage({ type: 'profile', action });
+      });
+    await Promise.all(environments.map((e) => ask(e, 'start')));
+    return {
+      stop: async () => {
+        const alive = environments.filter((e) => this.#environments.has(e));
+        const profiles = await Promise.all(alive.map((e) => ask(e, 'stop')));
+        return profiles.filter((p) => p !== undefined);
+      },
+    };
   }
 
   stats(): FunctionStats {
@@ -204,6 +227,11 @@ export class FunctionWorkers {
   }
 
   #onMessage(environment: Environment, message: WorkerMessage): void {
+    if (message.type === 'profile') {
+      environment.profileAnswer?.(message.profile);
+      environment.profileAnswer = undefined;
+      return;
+    }
     if (message.type === 'acquirer-call' || message.type === 'acquirer-abort') {
       this.#options.acquirer?.handle(environment.worker, message);
       return;

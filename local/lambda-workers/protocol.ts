@@ -35,6 +35,8 @@ export interface WorkerSetup {
 
 export type HostMessage =
   | { type: 'invoke'; id: number; event: unknown; deadline: number; awsRequestId: string }
+  /** Start or stop a V8 CPU profile of the worker (the benchmark's --cpu-profile). */
+  | { type: 'profile'; action: 'start' | 'stop' }
   | { type: 'acquirer-answer'; callId: number; ok: true; value: unknown }
   | { type: 'acquirer-answer'; callId: number; ok: false; errorName: string; errorMessage: string };
 
@@ -52,7 +54,9 @@ export type WorkerMessage =
       awsCalls: AwsCalls;
     }
   | { type: 'acquirer-call'; callId: number; method: AcquirerMethod; args: unknown[] }
-  | { type: 'acquirer-abort'; callId: number };
+  | { type: 'acquirer-abort'; callId: number }
+  /** A profile was started (no profile) or stopped (the V8 CPU profile). */
+  | { type: 'profile'; profile?: unknown };
 
 export const ACQUIRER_METHODS = ['authorise', 'capture', 'refund', 'cancel', 'reverse'] as const;
 export type AcquirerMethod = (typeof ACQUIRER_METHODS)[number];

@@ -25,6 +25,8 @@ export interface WorkerHost {
   /** Environments started now (default one per function): a bad configuration fails the start. */
   warm(counts?: Partial<Record<FunctionName, number>>): Promise<void>;
   stats(): Record<FunctionName, FunctionStats>;
+  /** V8 CPU profiles of one function's workers, from now until stop(). */
+  profile(name: FunctionName): Promise<{ stop(): Promise<unknown[]> }>;
   resetStats(): void;
   stop(): Promise<void>;
 }
@@ -56,6 +58,7 @@ export function startWorkerHost(options: WorkerHostOptions): WorkerHost {
         FunctionName,
         FunctionStats
       >,
+    profile: (name) => pools[name].profile(),
     resetStats: () => names.forEach((name) => pools[name].resetStats()),
     stop: async () => {
       await Promise.all(names.map((name) => pools[name].stop()));

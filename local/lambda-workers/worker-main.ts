@@ -4,6 +4,7 @@
  * CPU time is measured here, around the handler, on this thread only: what Lambda bills. So are
  * the AWS SDK commands the invocation sent (the benchmark's calls per request).
  */
+import { Session } from 'node:inspector/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
 import { awsCallCounter } from '../../lambdas/adapters/aws-clients.js';
@@ -40,6 +41,23 @@ async function invoke(handler: Handler, message: Extract<HostMessage, { type: 'i
   }
 }
 
+let profiler: Session | undefined;
+/** A CPU profile of this worker (this thread only), for the benchmark's --cpu-profile. */
+async function profile(action: 'start' | 'stop'): Promise<void> {
+  if (action === 'start') {
+    profiler = new Session();
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+    send({ type: 'profile' });
+    return;
+  }
+  const result = profiler ? await profiler.post('Profiler.stop') : undefined;
+  profiler?.disconnect();
+  profiler = undefined;
+  send({ type: 'profile', profile: result?.profile });
+}
+
 try {
   const module = (await import(setup.entryUrl)) as { handler?: Handler };
   if (typeof module.handler !== 'function') throw new Error(`${setup.entryUrl} exports no handler`);
@@ -48,6 +66,7 @@ try {
   port.on('message', (message: HostMessage) => {
     if (message.type === 'invoke') void invoke(handler, message);
     else if (message.type === 'acquirer-answer') acquirerRoute?.answer(message);
+    else if (message.type === 'profile') void profile(message.action);
   });
   send({ type: 'ready' });
 } catch (error) {

@@ -16,7 +16,7 @@ import type { AwsCallCounts } from '../../lambdas/adapters/aws-clients.js';
 import { MAKE_PAYMENT_PATH } from '../../lambdas/routes.js';
 import type { LocalStack } from '../../local/stack.js';
 import { merchantHttp } from '../checklist/merchant-http.js';
-import { type CpuBreakdown, startCpuProfile } from './cpu-profile.js';
+import { type CpuBreakdown, type Profile, breakdown, startCpuProfile } from './cpu-profile.js';
 import { type FunctionCosts, awsCallTotals, functionCosts } from './function-cost.js';
 import {
   type MakePaymentOutcome,
@@ -79,7 +79,10 @@ export interface MakePaymentBenchResult {
     /** True when every status message of the phases was still delayed and Vipps got no update. */
     updaterHeldOff: boolean;
   };
+  /** The main thread: API host, emulators, simulator, client. */
   cpuProfile?: CpuBreakdown;
+  /** makePayment's workers: where the handler's CPU time goes. */
+  makePaymentCpuProfile?: CpuBreakdown;
   targets: TargetCheck[];
 }
 
@@ -180,10 +183,13 @@ export async function runMakePaymentBench(
   }
   log(`measuring: ${measured.length} makePayment requests at concurrency ${options.concurrency} …`);
   const profiler = options.cpuProfile ? await startCpuProfile() : undefined;
+  const workersProfiler = options.cpuProfile ? await stack.profileFunction('makePayment') : undefined;
   const result = await measurePhase(stack, measured, options.concurrency);
   // Counted in the workers, per invocation; every function that ran in the phase.
   const { total: counts, byCommand } = awsCallTotals(result.functions);
   const cpuProfile = await profiler?.stop();
+  const workerProfiles = (await workersProfiler?.stop()) as Profile[] | undefined;
+  const makePaymentCpuProfile = workerProfiles ? breakdown(workerProfiles) : undefined;
   const queueAfterPhase = await queue.counts();
   const updateStatusCallsDuringPhase = stack.vipps.updateStatusCalls - updateCallsBefore;
 
@@ -220,6 +226,7 @@ export async function runMakePaymentBench(
       updaterHeldOff,
     },
     ...(cpuProfile ? { cpuProfile } : {}),
+    ...(makePaymentCpuProfile ? { makePaymentCpuProfile } : {}),
     targets: [
       {
         name: `makePayment p99 at concurrency ${options.concurrency} (server side)`,

@@ -1,5 +1,6 @@
 /** The benchmark's printed report (the JSON file holds the same data, unrounded). */
 import type { BundleBenchResult } from './bundle-bench.js';
+import type { CpuBreakdown } from './cpu-profile.js';
 import type { LifecycleBenchResult } from './lifecycle-bench.js';
 import { type MachineInfo, describeMachine } from './machine.js';
 import type { MakePaymentBenchResult, PhaseResult, TargetCheck } from './make-payment-bench.js';
@@ -66,14 +67,18 @@ function makePaymentSection(r: MakePaymentBenchResult): string[] {
       .join(', ')}`,
     `  isolation: status queue held with DelaySeconds=${r.isolation.queueDelaySeconds} during the measured phases → afterwards ${r.isolation.queueAfterPhase.delayed} messages still delayed, ${r.isolation.queueAfterPhase.visible} visible, ${r.isolation.queueAfterPhase.inFlight} in flight, ${r.isolation.updateStatusCallsDuringPhase} updatestatus calls: the status updater ${r.isolation.updaterHeldOff ? 'did not run, so the counts are makePayment’s alone' : 'MAY HAVE RUN — counts may include its calls'}`,
   );
-  if (r.cpuProfile) {
+  const profiles: Array<[string, CpuBreakdown | undefined]> = [
+    ['main thread (API host, emulators, simulator, client)', r.cpuProfile],
+    ['makePayment workers (the handler)', r.makePaymentCpuProfile],
+  ];
+  for (const [where, profile] of profiles) {
+    if (!profile) continue;
     lines.push(
-      `  CPU profile of the concurrency-${r.measured.concurrency} phase (${ms(r.cpuProfile.busyMs)} ms busy):`,
+      `  CPU profile of the concurrency-${r.measured.concurrency} phase, ${where} (${ms(profile.busyMs)} ms busy):`,
     );
-    for (const k of r.cpuProfile.byKind)
-      lines.push(`    ${lpad(k.percentOfBusy.toFixed(1), 5)} %  ${k.kind}`);
+    for (const k of profile.byKind) lines.push(`    ${lpad(k.percentOfBusy.toFixed(1), 5)} %  ${k.kind}`);
     lines.push(
-      `    top sources: ${r.cpuProfile.top
+      `    top sources: ${profile.top
         .slice(0, 8)
         .map((t) => `${t.source} ${t.percentOfBusy.toFixed(1)} %`)
         .join(', ')}`,

@@ -120,13 +120,14 @@ export class FunctionWorkers {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    for (const job of this.#queue.splice(0))
-      job.resolve({
-        kind: 'error',
-        errorType: 'Stopped',
-        errorMessage: 'The local stack stopped',
-        durationMs: 0,
-      });
+    const stopped: Invocation = {
+      kind: 'error',
+      errorType: 'Stopped',
+      errorMessage: 'The local stack stopped',
+      durationMs: 0,
+    };
+    for (const job of this.#queue.splice(0)) job.resolve(stopped);
+    for (const environment of this.#environments) environment.current?.finish(stopped);
     await Promise.all([...this.#environments].map((e) => this.#discard(e)));
   }
 
@@ -166,7 +167,8 @@ export class FunctionWorkers {
         reject(Object.assign(new Error(errorMessage), { name: errorType }));
       };
       worker.on('message', (message: WorkerMessage) => {
-        if (message.type === 'ready') {
+        if (message.type === 'ready' && this.#stopped) failed('Stopped', 'The local stack stopped');
+        else if (message.type === 'ready') {
           environment.busy = false;
           this.#environments.add(environment);
           resolve();

@@ -2,11 +2,12 @@
  * The embedded local stack: dynalite, the SQS and KMS emulators, the Vipps simulator, the
  * sandbox acquirer and an API Gateway stand-in serving the real Lambda handler modules, plus an
  * SQS poller (the status updater's event-source mapping) and a scheduler (the reconciler's
- * EventBridge rule). Everything listens on 127.0.0.1; one stack per process.
+ * EventBridge rule). Each function runs in its own worker threads, like Lambda (or, with
+ * `workers: false`, in this process). Everything listens on 127.0.0.1; one stack per process.
  */
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { ScheduledEvent } from 'aws-lambda';
 import { sandboxLedger } from '../lambdas/adapters/acquirer/sandbox-acquirer.js';
 import { createDynamoDbDocumentClient, createSqsClient } from '../lambdas/adapters/aws-clients.js';
@@ -14,15 +15,13 @@ import { DynamoMerchantStore } from '../lambdas/adapters/dynamo/merchant-store.j
 import { sha256Hex } from '../lambdas/core/secrets.js';
 import { type FunctionName, functions } from '../lambdas/routes.js';
 import { resetDependencies } from '../lambdas/wiring.js';
-import { acquirer } from '../lambdas/wiring/acquirer.js';
-import { type AcquirerCall, acquirerCallsOf, recordAcquirerCalls } from './acquirer-calls.js';
-import { type AnyHandler, type HandlerTable, startApiHost } from './api-host.js';
+import { type AcquirerCall, acquirerCallsOf } from './acquirer-calls.js';
+import { startApiHost } from './api-host.js';
 import { createTables, localDynamoDbClient, startDynalite } from './dynalite.js';
 import { startKmsEmulator } from './kms-emulator.js';
-import { acquirerService } from './lambda-workers/acquirer-service.js';
 import type { FunctionStats } from './lambda-workers/function-workers.js';
-import { type Invoker, inProcessInvoker, valueOf } from './lambda-workers/invoker.js';
-import { startWorkerHost } from './lambda-workers/worker-host.js';
+import { startFunctions } from './lambda-workers/functions.js';
+import { valueOf } from './lambda-workers/invoker.js';
 import { startScheduler } from './scheduler.js';
 import { startSqsEmulator } from './sqs-emulator.js';
 import { startSqsPoller } from './sqs-poller.js';
@@ -170,35 +169,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     Object.assign(process.env, environment);
     resetDependencies();
 
-    // The one sandbox acquirer (its ledger is stack.ledger); workers route their calls to it.
-    const theAcquirer = () => recordAcquirerCalls(acquirer());
-    let invoke: Invoker;
-    let workerHost: ReturnType<typeof startWorkerHost> | undefined;
-    if (options.workers ?? true) {
-      workerHost = startWorkerHost({
-        repoRoot,
-        env: { ...process.env },
-        acquirer: acquirerService(theAcquirer, { latencyMs: options.acquirerLatencyMs ?? 0 }),
-        ...(options.maxConcurrency ? { maxConcurrency: options.maxConcurrency } : {}),
-        ...(options.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {}),
-      });
-      closers.push(() => workerHost!.stop());
-      await workerHost.warm(options.warmWorkers);
-      invoke = workerHost.invoke;
-    } else {
-      if (options.timeoutSeconds) throw new Error('timeoutSeconds needs workers: true');
-      if (environment.ACQUIRER === 'sandbox') theAcquirer();
-      const handlers: HandlerTable = {};
-      for (const [name, def] of Object.entries(functions) as Array<
-        [FunctionName, (typeof functions)[FunctionName]]
-      >) {
-        const module = (await import(pathToFileURL(resolve(repoRoot, def.entry)).href)) as {
-          handler: AnyHandler;
-        };
-        handlers[name] = module.handler;
-      }
-      invoke = inProcessInvoker(() => handlers);
-    }
+    const running = await startFunctions({ ...options, repoRoot, environment });
+    closers.push(() => running.stop());
+    const { invoke, workerHost } = running;
     host.setInvoker(invoke);
 
     const merchantApiKey = options.merchantApiKey ?? `demo_${randomBytes(24).toString('base64url')}`;

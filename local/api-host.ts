@@ -11,17 +11,18 @@ import type {
   APIGatewayProxyEvent,
   APIGatewayProxyResult,
   APIGatewayTokenAuthorizerEvent,
-  Context,
 } from 'aws-lambda';
-import { type FunctionName, type RouteDefinition, functions, routes } from '../lambdas/routes.js';
+import { type RouteDefinition, routes } from '../lambdas/routes.js';
 import { callerIdentity } from './api-gateway-identity.js';
-import { lambdaContext } from './lambda-context.js';
+import { type HandlerTable, type Invoker, inProcessInvoker } from './lambda-workers/invoker.js';
+import type { Invocation } from './lambda-workers/protocol.js';
 
-export type AnyHandler = (event: never, context: Context) => Promise<unknown>;
-export type HandlerTable = Partial<Record<FunctionName, AnyHandler>>;
+export type { AnyHandler, HandlerTable } from './lambda-workers/invoker.js';
 
 /** API Gateway's own payload limit; routes enforce their smaller limits in the handlers. */
 const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
+/** REST API integration timeout (the default and, for Lambda, the usual maximum). */
+const INTEGRATION_TIMEOUT_MS = 29_000;
 
 interface CompiledRoute extends RouteDefinition {
   pattern: RegExp;
@@ -38,6 +39,25 @@ function compile(route: RouteDefinition): CompiledRoute {
 }
 
 const compiled = routes.map(compile);
+
+/** API Gateway's own answers (default gateway responses), not our problem documents. */
+const gatewayMessage = (status: number, message: string | null): APIGatewayProxyResult => ({
+  statusCode: status,
+  headers: { 'Content-Type': 'application/json' },
+  body: JSON.stringify({ message }),
+});
+
+/**
+ * What API Gateway answers for a Lambda proxy integration: the handler's response, or for a
+ * function error — which includes Lambda's own timeout ("Task timed out after N.NN seconds"),
+ * every function behind a route having a timeout below the integration timeout — 502 "Internal
+ * server error". Only the integration timeout itself is 504 "Endpoint request timed out".
+ */
+function integrationAnswer(outcome: Invocation | 'integration-timeout'): APIGatewayProxyResult {
+  if (outcome === 'integration-timeout') return gatewayMessage(504, 'Endpoint request timed out');
+  if (outcome.kind === 'ok') return outcome.value as APIGatewayProxyResult;
+  return gatewayMessage(502, 'Internal server error');
+}
 
 function gatewayProblem(status: number, slug: string, title: string): APIGatewayProxyResult {
   return {
@@ -119,19 +139,31 @@ export interface ApiHost {
   server: Server;
   baseUrl: string;
   port: number;
-  /** Attach the handlers once the environment they read is in place. */
+  /** Attach the handlers (run in this process) once the environment they read is in place. */
   setHandlers(handlers: HandlerTable): void;
+  /** Or attach any invoker, e.g. the worker host (each function in its own workers). */
+  setInvoker(invoker: Invoker): void;
   close(): Promise<void>;
 }
 
 /** Bind first (so PUBLIC_BASE_URL is known), attach handlers after. */
-export async function startApiHost(options: { port?: number; host?: string } = {}): Promise<ApiHost> {
-  let handlers: HandlerTable = {};
-  const invoke = async (name: FunctionName, event: unknown): Promise<unknown> => {
-    const handler = handlers[name];
-    if (!handler) throw new Error(`No handler loaded for ${name}`);
-    const def = functions[name];
-    return handler(event as never, lambdaContext(name, def.timeoutSeconds, def.memoryMb));
+export async function startApiHost(
+  options: { port?: number; host?: string; integrationTimeoutMs?: number } = {},
+): Promise<ApiHost> {
+  let invoke: Invoker = () => Promise.reject(new Error('No handlers attached yet'));
+  const integrate = async (route: CompiledRoute, event: APIGatewayProxyEvent) => {
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<'integration-timeout'>((resolve) => {
+      timer = setTimeout(
+        () => resolve('integration-timeout'),
+        options.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS,
+      );
+    });
+    try {
+      return integrationAnswer(await Promise.race([invoke(route.function, event), gaveUp]));
+    } finally {
+      clearTimeout(timer);
+    }
   };
 
   const respond = async (req: IncomingMessage, res: ServerResponse): Promise<APIGatewayProxyResult> => {
@@ -152,24 +184,24 @@ export async function startApiHost(options: { port?: number; host?: string } = {
         authorizationToken: event.headers.Authorization ?? event.headers.authorization ?? '',
         methodArn: `arn:aws:execute-api:eu-north-1:000000000000:local/local/${route.method}${url.pathname}`,
       };
-      let auth: APIGatewayAuthorizerResult;
-      try {
-        auth = (await invoke('merchantAuthorizer', authEvent)) as APIGatewayAuthorizerResult;
-      } catch {
+      const authorized = await invoke('merchantAuthorizer', authEvent);
+      if (authorized.kind === 'error' && authorized.errorMessage === 'Unauthorized')
         return gatewayProblem(401, 'unauthorized', 'Missing or invalid API key');
-      }
+      // Any other authorizer failure (an error, its timeout) is API Gateway's AUTHORIZER_FAILURE.
+      if (authorized.kind !== 'ok') return gatewayMessage(500, null);
+      const auth = authorized.value as APIGatewayAuthorizerResult;
       const allowed = auth.policyDocument.Statement.some((s) => 'Effect' in s && s.Effect === 'Allow');
       if (!allowed) return gatewayProblem(403, 'forbidden', 'Not allowed');
       event.requestContext.authorizer = { principalId: auth.principalId, ...(auth.context ?? {}) };
     }
-    return (await invoke(route.function, event)) as APIGatewayProxyResult;
+    return integrate(route, event);
   };
 
   const server = createServer((req, res) => {
     respond(req, res)
       .catch((error: unknown) => {
-        console.error('local API host: handler failed', error);
-        return gatewayProblem(502, 'bad-gateway', 'Internal server error');
+        console.error('local API host: invocation failed', error);
+        return gatewayMessage(502, 'Internal server error');
       })
       .then((result) => {
         const headers: Record<string, string | string[]> = {
@@ -191,7 +223,10 @@ export async function startApiHost(options: { port?: number; host?: string } = {
     port,
     baseUrl: `http://127.0.0.1:${port}`,
     setHandlers: (table) => {
-      handlers = table;
+      invoke = inProcessInvoker(() => table);
+    },
+    setInvoker: (invoker) => {
+      invoke = invoker;
     },
     close: () =>
       new Promise<void>((resolve) => {

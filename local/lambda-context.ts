@@ -1,10 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 
-/** A Lambda Context for a local invocation, with the function's real timeout. */
-export function lambdaContext(functionName: string, timeoutSeconds: number, memoryMb = 512): Context {
-  const deadline = Date.now() + timeoutSeconds * 1000;
-  const awsRequestId = randomUUID();
+/**
+ * A Lambda Context for a local invocation, with the function's real timeout. A worker passes the
+ * deadline and request id its host fixed, so the handler sees the same clock the host enforces.
+ */
+export function lambdaContext(
+  functionName: string,
+  timeoutSeconds: number,
+  memoryMb = 512,
+  invocation: { deadline?: number; awsRequestId?: string } = {},
+): Context {
+  const deadline = invocation.deadline ?? Date.now() + timeoutSeconds * 1000;
+  const awsRequestId = invocation.awsRequestId ?? randomUUID();
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,

@@ -2,13 +2,14 @@
  * The embedded local stack: dynalite, the SQS and KMS emulators, the Vipps simulator, the
  * sandbox acquirer and an API Gateway stand-in serving the real Lambda handler modules, plus an
  * SQS poller (the status updater's event-source mapping) and a scheduler (the reconciler's
- * EventBridge rule). Everything listens on 127.0.0.1; one stack per process.
+ * EventBridge rule). Each function runs in its own worker threads, like Lambda (or, with
+ * `workers: false`, in this process). Everything listens on 127.0.0.1; one stack per process.
  * `external` swaps the simulator for another Vipps and any of DynamoDB/SQS/KMS for another
  * endpoint (./external-services.ts); tables, queues and keys are created there when missing.
  */
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { ScheduledEvent } from 'aws-lambda';
 import { sandboxLedger } from '../lambdas/adapters/acquirer/sandbox-acquirer.js';
 import {
@@ -22,12 +23,15 @@ import { DynamoMerchantStore } from '../lambdas/adapters/dynamo/merchant-store.j
 import { sha256Hex } from '../lambdas/core/secrets.js';
 import { type FunctionName, functions } from '../lambdas/routes.js';
 import { resetDependencies } from '../lambdas/wiring.js';
-import { type AnyHandler, type HandlerTable, startApiHost } from './api-host.js';
+import { type AcquirerCall, acquirerCallsOf } from './acquirer-calls.js';
+import { startApiHost } from './api-host.js';
 import { ensureKeys, ensureStatusQueues } from './aws-resources.js';
 import { createTables, startDynalite } from './dynalite.js';
 import type { AwsCredentials, ExternalServices } from './external-services.js';
 import { startKmsEmulator } from './kms-emulator.js';
-import { lambdaContext } from './lambda-context.js';
+import type { FunctionStats } from './lambda-workers/function-workers.js';
+import { startFunctions } from './lambda-workers/functions.js';
+import { valueOf } from './lambda-workers/invoker.js';
 import { startScheduler } from './scheduler.js';
 import { startSqsEmulator } from './sqs-emulator.js';
 import { startSqsPoller } from './sqs-poller.js';
@@ -74,6 +78,19 @@ export interface LocalStackOptions {
   external?: ExternalServices;
   /** The demo merchant's MSN instead of 123456 (a sales unit Vipps' test environment knows). */
   merchantSerialNumber?: string;
+  /**
+   * true (default): every function in its own worker threads, like Lambda (local/lambda-workers).
+   * false: the handlers run in this process — for tests that reach into handler state.
+   */
+  workers?: boolean;
+  /** Workers per function without reserved concurrency (default 20). */
+  maxConcurrency?: number;
+  /** Function timeouts in seconds, overriding lambdas/routes.ts (tests of the timeout itself). */
+  timeoutSeconds?: Partial<Record<FunctionName, number>>;
+  /** Workers to start before the stack answers (default one per function). */
+  warmWorkers?: Partial<Record<FunctionName, number>>;
+  /** Workers only: each acquirer call takes this long, like a real acquirer (default 0). */
+  acquirerLatencyMs?: number;
 }
 
 /** `vipps` is the embedded simulator, absent when an external Vipps is in use. */
@@ -89,6 +106,13 @@ export interface LocalStack<Simulator extends VippsSimulator | undefined = Vipps
   endpoints: { dynamodb: string; sqs: string; kms: string; vipps: string };
   environment: Record<string, string>;
   ledger: typeof sandboxLedger;
+  /** Every call that reached the sandbox acquirer for a payment, refused ones included. */
+  acquirerCalls(pspTransactionId: string): AcquirerCall[];
+  /** Per function: invocations, cold starts, timeouts and CPU ms per invocation (workers only). */
+  functionStats(): Partial<Record<FunctionName, FunctionStats>>;
+  resetFunctionStats(): void;
+  /** Workers only: V8 CPU profiles of one function's workers, from now until stop(). */
+  profileFunction(name: FunctionName): Promise<{ stop(): Promise<unknown[]> }>;
   /** Resolves when every status update has been delivered (or dead-lettered) and nothing runs. */
   statusQueueIdle(): Promise<void>;
   runReconciler(): Promise<void>;
@@ -206,16 +230,10 @@ export async function startLocalStack(
     Object.assign(process.env, environment);
     resetDependencies();
 
-    const handlers: HandlerTable = {};
-    for (const [name, def] of Object.entries(functions) as Array<
-      [FunctionName, (typeof functions)[FunctionName]]
-    >) {
-      const module = (await import(pathToFileURL(resolve(repoRoot, def.entry)).href)) as {
-        handler: AnyHandler;
-      };
-      handlers[name] = module.handler;
-    }
-    host.setHandlers(handlers);
+    const running = await startFunctions({ ...options, repoRoot, environment });
+    closers.push(() => running.stop());
+    const { invoke, workerHost } = running;
+    host.setInvoker(invoke);
 
     const merchantApiKey = options.merchantApiKey ?? `demo_${randomBytes(24).toString('base64url')}`;
     const merchants = new DynamoMerchantStore({
@@ -233,8 +251,7 @@ export async function startLocalStack(
           ? functions.statusUpdater.trigger.batchSize
           : 10,
       waitTimeSeconds: 1,
-      handler: (event, context) =>
-        (handlers.statusUpdater as (e: unknown, c: unknown) => Promise<never>)(event, context),
+      handler: async (event) => valueOf(await invoke('statusUpdater', event)) as never,
     });
     closers.push(() => poller.stop());
 
@@ -250,10 +267,7 @@ export async function startLocalStack(
         resources: ['arn:aws:events:eu-north-1:000000000000:rule/reconciler'],
         detail: {},
       };
-      await (handlers.reconciler as (e: unknown, c: unknown) => Promise<unknown>)(
-        event,
-        lambdaContext('reconciler', functions.reconciler.timeoutSeconds),
-      );
+      valueOf(await invoke('reconciler', event));
     };
     const everyMs = options.reconcilerEveryMs ?? 60_000;
     if (everyMs > 0) {
@@ -281,6 +295,11 @@ export async function startLocalStack(
       },
       environment,
       ledger: sandboxLedger,
+      acquirerCalls: acquirerCallsOf,
+      functionStats: () => workerHost?.stats() ?? {},
+      resetFunctionStats: () => workerHost?.resetStats(),
+      profileFunction: (name) =>
+        workerHost ? workerHost.profile(name) : Promise.reject(new Error('profiling needs workers: true')),
       statusQueueIdle: () => poller.idle(),
       runReconciler,
       describe: () => {
@@ -304,6 +323,9 @@ export async function startLocalStack(
           'close' in kms
             ? `KMS               emulator ${kms.endpoint}`
             : `KMS               EXTERNAL ${kms.endpoint}   (AWS_ENDPOINT_URL_KMS; ${KEYS.map((k) => k.alias).join(', ')})`,
+          workerHost
+            ? `Lambda functions  each in its own worker threads (one invocation per worker, up to ${options.maxConcurrency ?? 20} per function or its reserved concurrency)`
+            : 'Lambda functions  in this process (workers: false)',
           `Demo merchant     ${demoMerchant.name}, MSN ${demoMerchant.merchantSerialNumbers[0]}`,
         ];
       },

@@ -20,8 +20,8 @@ export function withSettings<T extends object, S extends object>(deps: T, settin
 
 /**
  * This entry point's dependencies: the given factories (built on first read) plus a logger and
- * metrics of its own — the local stack runs every function in one process, and each must still
- * log under its own name.
+ * metrics of its own — the local stack can run every function in one process (workers: false),
+ * and each must still log under its own name.
  */
 export function entryDependencies<F extends Record<string, () => unknown>>(
   factories: F,

@@ -1,11 +1,21 @@
 /**
  * Issue 5 end to end: capture, refund and cancel through the Merchant API, their invariants,
  * real concurrency, acquirer faults, and every transition reaching Vipps in order.
+ *
+ * The stack runs each function in its own worker threads (issue 10 item 4), several Merchant API
+ * workers warm and used once, so concurrent requests run at once in separate environments; each
+ * acquirer call takes 200 ms, as a real one may, so a concurrent operation meets the first in flight.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxAcquirer } from '../../lambdas/adapters/acquirer/sandbox-acquirer.js';
 import { getDependencies } from '../../lambdas/wiring.js';
-import { type LocalStack, bootLocalStack, merchantClient, reservedPayment } from '../support/local-stack.js';
+import {
+  type LocalStack,
+  bootLocalStack,
+  everyWorkerUsed,
+  merchantClient,
+  reservedPayment,
+} from '../support/local-stack.js';
 import { motoDisagreement } from '../support/test-aws.js';
 
 // moto disagrees with AWS here (README, Tests; test/integration/emulator-agreement.test.ts).
@@ -13,7 +23,12 @@ const motoRaces = motoDisagreement('conditional writes are not atomic under conc
 
 let stack: LocalStack;
 beforeAll(async () => {
-  stack = await bootLocalStack();
+  stack = await bootLocalStack({
+    workers: true,
+    warmWorkers: { merchantAuthorizer: 4, merchantApi: 4 },
+    acquirerLatencyMs: 200,
+  });
+  await everyWorkerUsed(stack, 4);
 });
 afterAll(() => stack?.stop());
 
@@ -134,6 +149,25 @@ describe('concurrency and retries', () => {
     const captured = (read.body.amounts as { captured: number }).captured;
     expect([6_000, 7_000]).toContain(captured);
     expect(stack.ledger.balance(id).captured).toBe(captured);
+    // The loser was refused by our own bookkeeping, never sent to the acquirer to be refused there.
+    expect(stack.acquirerCalls(id).filter((c) => c.method === 'capture')).toEqual([
+      { method: 'capture', pspTransactionId: id, amount: captured, outcome: 'ok' },
+    ]);
+  });
+
+  it('two concurrent refunds that together exceed the capture: exactly one succeeds and reaches the acquirer', async () => {
+    const merchant = merchantClient(stack);
+    const id = await reservedPayment(stack, 10_000);
+    expect((await merchant.capture(id, 10_000)).status).toBe(200);
+    const answers = await Promise.all([merchant.refund(id, 7_000), merchant.refund(id, 6_000)]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 422]);
+    const read = await merchant.payment(id);
+    const refunded = (read.body.amounts as { refunded: number }).refunded;
+    expect([6_000, 7_000]).toContain(refunded);
+    expect(stack.ledger.balance(id).refunded).toBe(refunded);
+    expect(stack.acquirerCalls(id).filter((c) => c.method === 'refund')).toEqual([
+      { method: 'refund', pspTransactionId: id, amount: refunded, outcome: 'ok' },
+    ]);
   });
 
   it('concurrent captures that fit all succeed', async ({ skip }) => {

@@ -1,13 +1,13 @@
 /**
  * Issue 3, DESIGN.md answer table: "the same request again (Vipps retries; app resends) → the same
  * answer as the first time, never a second authorisation". Real concurrency: several fetches to
- * the local stack at once (Promise.all), all handled in the same process by the real handler, so
- * they interleave at every await, as two Lambda containers would. The sandbox ledger counts what
- * reached the acquirer.
+ * the local stack at once (Promise.all), each handled by its own makePayment worker (issue 10
+ * item 4: one invocation per worker, as in separate Lambda containers), all warm and used before
+ * the races start. The sandbox ledger, one for the whole stack, counts what reached the acquirer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testTokenForAmount } from '../../local/vipps-simulator/index.js';
-import { type LocalStack, bootLocalStack, merchantClient } from '../support/local-stack.js';
+import { type LocalStack, bootLocalStack, everyWorkerUsed, merchantClient } from '../support/local-stack.js';
 import {
   type RawAnswer,
   createPayment,
@@ -25,8 +25,13 @@ let stack: LocalStack;
 let stores: ReturnType<typeof stackStores>;
 
 beforeAll(async () => {
-  stack = await bootLocalStack();
+  stack = await bootLocalStack({ workers: true, warmWorkers: { makePayment: 5, merchantApi: 2 } });
   stores = stackStores(stack);
+  await everyWorkerUsed(stack, 2);
+  // Every makePayment worker answers once (an unknown payment) before the races start.
+  await Promise.all(
+    Array.from({ length: 5 }, () => postMakePayment(stack, tokenRequest(stack, 'f'.repeat(32), 10_000))),
+  );
 });
 afterAll(() => stack?.stop());
 

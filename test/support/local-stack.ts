@@ -1,19 +1,31 @@
 /**
  * End-to-end helpers: boot the embedded local stack (one per test file: the handler modules
- * are process-wide) and talk to it over real HTTP, the way merchants and Vipps do.
+ * are process-wide) and talk to it over real HTTP, the way merchants and Vipps do. Tests run the
+ * handlers in their own process unless they ask for `workers: true` (each function in its own
+ * worker threads, as in Lambda): the race tests do, so that concurrent requests really race.
  */
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack.js';
 import { testAws, uniqueResourcePrefix } from './test-aws.js';
 
 export type { LocalStack };
 
-/** With the embedded Vipps simulator; on moto's DynamoDB and SQS under `npm run test:moto`. */
+/**
+ * With the embedded Vipps simulator; on moto's DynamoDB and SQS under `npm run test:moto`.
+ * LOCAL_STACK_WORKERS=true runs every e2e file on the worker stack (slower; a periodic check),
+ * with two warm workers per HTTP function so a second request in flight does not wait for a
+ * cold start.
+ */
 export async function bootLocalStack(
   options: LocalStackOptions & { external?: { vipps?: undefined } } = {},
 ): Promise<LocalStack> {
   const aws = testAws();
+  const workers =
+    process.env.LOCAL_STACK_WORKERS === 'true'
+      ? { workers: true, warmWorkers: { merchantAuthorizer: 2, merchantApi: 2, makePayment: 2, threeDs: 2 } }
+      : { workers: false };
   return startLocalStack({
     reconcilerEveryMs: 0,
+    ...workers,
     ...options,
     ...(aws ? { external: { ...options.external, aws, resourcePrefix: uniqueResourcePrefix() } } : {}),
   });
@@ -97,4 +109,16 @@ export async function reservedPayment(stack: LocalStack, amount = 10_000): Promi
   if (approval.outcome !== 'OK')
     throw new Error(`approve failed: ${JSON.stringify(approval.makePaymentExchanges.at(-1)?.response)}`);
   return created.body.pspTransactionId;
+}
+
+/**
+ * Send `workers` Merchant API reads at once, twice, so that each warm worker has built its clients
+ * and connections: a race test then races two ready environments, not a ready one and a first use.
+ */
+export async function everyWorkerUsed(stack: LocalStack, workers: number): Promise<void> {
+  const merchant = merchantClient(stack);
+  for (let round = 0; round < 2; round++)
+    await Promise.all(
+      Array.from({ length: workers }, () => merchant.payment('ffffffffffffffffffffffffffffffff')),
+    );
 }

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RecordedStatusUpdate } from '../../local/vipps-simulator/index.js';
 import { kindOf, sourceOf } from '../../tools/bench/cpu-profile.js';
+import { awsCallTotals, functionCosts } from '../../tools/bench/function-cost.js';
 import { packageOf, staticBuiltins } from '../../tools/bench/metafile.js';
 import { runPool } from '../../tools/bench/pool.js';
 import { gatewayRouteLabel } from '../../tools/bench/server-timing.js';
@@ -212,5 +213,35 @@ describe('labels the report groups by', () => {
     expect(kindOf('local/sqs-emulator/')).toBe('local AWS emulators (dynalite, SQS, KMS)');
     expect(kindOf('local/api-host.ts')).toBe('local stack (API host, poller, simulator)');
     expect(kindOf('node:_http_server')).toBe('Node runtime (HTTP, streams, crypto)');
+  });
+});
+
+describe('what each function cost (from the worker host)', () => {
+  const stats = (cpuMs: number[], awsCalls: Record<string, number>, invocations = cpuMs.length) => ({
+    invocations,
+    coldStarts: 1,
+    timeouts: 0,
+    cpuMs,
+    awsCalls,
+  });
+
+  it('CPU per invocation is summarised per function; functions that never ran are left out', () => {
+    const costs = functionCosts({
+      makePayment: stats([1, 2, 3, 4], { 'dynamodb:GetItemCommand': 4 }),
+      reconciler: { ...stats([], {}), coldStarts: 0 },
+    });
+    expect(Object.keys(costs)).toEqual(['makePayment']);
+    expect(costs.makePayment?.cpuMsPerInvocation).toMatchObject({ count: 4, mean: 2.5, p50: 2, max: 4 });
+  });
+
+  it('AWS calls are summed over the functions, per service and per command', () => {
+    const costs = functionCosts({
+      makePayment: stats([1], { 'dynamodb:UpdateItemCommand': 2, 'sqs:SendMessageCommand': 1 }),
+      merchantApi: stats([1], { 'dynamodb:UpdateItemCommand': 1, 'kms:DecryptCommand': 1 }),
+    });
+    expect(awsCallTotals(costs)).toEqual({
+      total: { dynamodb: 3, sqs: 1, kms: 1, secretsManager: 0 },
+      byCommand: { 'dynamodb:UpdateItemCommand': 3, 'kms:DecryptCommand': 1, 'sqs:SendMessageCommand': 1 },
+    });
   });
 });

@@ -106,7 +106,19 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
     if (wants('make-payment') || wants('lifecycle')) {
       log('booting the embedded local stack …');
       // INFO logs off: two JSON lines per request written to a terminal would measure the terminal.
-      stack = await startLocalStack({ reconcilerEveryMs: 0, env: { POWERTOOLS_LOG_LEVEL: 'WARN' } });
+      // Each function in its own workers (the default).
+      stack = await startLocalStack({
+        reconcilerEveryMs: 0,
+        env: { POWERTOOLS_LOG_LEVEL: 'WARN' },
+        maxConcurrency: Math.max(20, options.concurrency),
+        // Every HTTP function warm at the bench's concurrency: cold starts are not what we measure,
+        // and 60 of them at once on a small machine would starve the requests already running.
+        warmWorkers: {
+          makePayment: options.concurrency,
+          merchantApi: options.concurrency,
+          merchantAuthorizer: options.concurrency,
+        },
+      });
     }
     if (stack && wants('make-payment')) {
       log('(a) makePaymentUrl …');

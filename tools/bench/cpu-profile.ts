@@ -1,7 +1,8 @@
 /**
- * Where the CPU goes during a measured phase: a V8 CPU profile of this process (the whole local
- * stack runs in it), self time grouped by package / repository folder and by kind (our Lambda
- * code, the AWS SDK, the local emulators, Node's HTTP machinery …).
+ * Where the CPU goes during a measured phase: V8 CPU profiles of makePayment's workers (where its
+ * handler runs) and of the main thread (API host, emulators, client), self time grouped by
+ * package / repository folder and by kind (our Lambda code, the AWS SDK, the local emulators,
+ * Node's HTTP machinery …).
  */
 import { Session } from 'node:inspector/promises';
 
@@ -9,7 +10,7 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string };
 }
-interface Profile {
+export interface Profile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
@@ -73,20 +74,26 @@ export function kindOf(source: string): string {
   return 'other';
 }
 
-export function breakdown(profile: Profile): CpuBreakdown {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+/** One profile, or several (one per worker of a function) added together. */
+export function breakdown(profiles: Profile | Profile[]): CpuBreakdown {
   const bySource = new Map<string, number>();
-  profile.samples.forEach((nodeId, i) => {
-    const node = byId.get(nodeId);
-    if (!node) return;
-    const source = sourceOf(node.callFrame.url, node.callFrame.functionName);
-    bySource.set(source, (bySource.get(source) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
-  });
-  const busyMs = [...bySource].filter(([s]) => s !== '(idle)').reduce((sum, [, ms]) => sum + ms, 0);
+  for (const profile of Array.isArray(profiles) ? profiles : [profiles]) {
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    profile.samples.forEach((nodeId, i) => {
+      const node = byId.get(nodeId);
+      if (!node) return;
+      const source = sourceOf(node.callFrame.url, node.callFrame.functionName);
+      bySource.set(source, (bySource.get(source) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+    });
+  }
+  // A worker reports no idle state to its profiler: its waits show under the inspector session
+  // that runs the profile. Neither is work of the stack.
+  const notWork = (source: string) => source === '(idle)' || source === 'node:inspector';
+  const busyMs = [...bySource].filter(([s]) => !notWork(s)).reduce((sum, [, ms]) => sum + ms, 0);
   const byKindMap = new Map<string, number>();
   for (const [source, ms] of bySource) {
     const kind = kindOf(source);
-    if (kind !== 'idle') byKindMap.set(kind, (byKindMap.get(kind) ?? 0) + ms);
+    if (kind !== 'idle' && !notWork(source)) byKindMap.set(kind, (byKindMap.get(kind) ?? 0) + ms);
   }
   const pct = (ms: number) => Math.round((1000 * ms) / Math.max(busyMs, 1e-9)) / 10;
   return {
@@ -95,7 +102,7 @@ export function breakdown(profile: Profile): CpuBreakdown {
       .sort((a, b) => b[1] - a[1])
       .map(([kind, ms]) => ({ kind, ms, percentOfBusy: pct(ms) })),
     top: [...bySource]
-      .filter(([s]) => s !== '(idle)')
+      .filter(([s]) => !notWork(s))
       .sort((a, b) => b[1] - a[1])
       .slice(0, 12)
       .map(([source, ms]) => ({ source, ms, percentOfBusy: pct(ms) })),

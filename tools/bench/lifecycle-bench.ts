@@ -7,10 +7,11 @@
  * entries per payment — RESERVED, CAPTURED, REFUNDED, none duplicated, in order — and how many
  * updatestatus calls carried them.
  */
-import { type AwsCallCounts, awsCallCounter } from '../../lambdas/adapters/aws-clients.js';
+import type { AwsCallCounts } from '../../lambdas/adapters/aws-clients.js';
 import type { LocalStack } from '../../local/stack.js';
 import { merchantHttp } from '../checklist/merchant-http.js';
 import type { TargetCheck } from './make-payment-bench.js';
+import { awsCallTotals, functionCosts } from './function-cost.js';
 import { runPool, timed } from './pool.js';
 import { gatewayRouteLabel, recordServerTiming } from './server-timing.js';
 import { type LatencySummary, perRequest, summarize } from './stats.js';
@@ -65,7 +66,7 @@ export async function runLifecycleBench(
   const queue = statusQueueControl(stack);
   await queue.waitIdle(120_000);
   stack.vipps.clearRecords();
-  awsCallCounter.reset();
+  stack.resetFunctionStats();
   const run = Date.now().toString(36);
   const timing = recordServerTiming(Number(new URL(stack.baseUrl).port), gatewayRouteLabel);
   const vippsSaw: number[] = [];
@@ -98,7 +99,7 @@ export async function runLifecycleBench(
   log('waiting until Vipps has every status update …');
   const synced = await timed(() => queue.waitIdle(300_000));
   const durationUntilSyncedMs = durationMs + synced.ms;
-  const counts = awsCallCounter.snapshot();
+  const counts = awsCallTotals(functionCosts(stack.functionStats())).total;
 
   const expected = new Map<string, ExpectedUpdate[]>(
     ids.map((id) => [

@@ -12,11 +12,12 @@
  * Latency is taken server-side at the API host (server-timing.ts) and, for comparison, by the
  * client in this process (loopback HTTP, includes the client's own work).
  */
-import { type AwsCallCounts, awsCallCounter } from '../../lambdas/adapters/aws-clients.js';
+import type { AwsCallCounts } from '../../lambdas/adapters/aws-clients.js';
 import { MAKE_PAYMENT_PATH } from '../../lambdas/routes.js';
 import type { LocalStack } from '../../local/stack.js';
 import { merchantHttp } from '../checklist/merchant-http.js';
-import { type CpuBreakdown, startCpuProfile } from './cpu-profile.js';
+import { type CpuBreakdown, type Profile, breakdown, startCpuProfile } from './cpu-profile.js';
+import { type FunctionCosts, awsCallTotals, functionCosts } from './function-cost.js';
 import {
   type MakePaymentOutcome,
   type PreparedMakePayment,
@@ -53,8 +54,10 @@ export interface PhaseResult {
   concurrency: number;
   durationMs: number;
   requestsPerSecond: number;
-  /** CPU time of this whole process (stack + client) during the phase, in % of one core. */
+  /** CPU time of this whole process (stack, its workers, the client) during the phase, in % of one core. */
   processCpuPercent: number;
+  /** Per function that ran: CPU ms per invocation (in its worker) and its AWS calls. */
+  functions: FunctionCosts;
   /** API host: request headers parsed → response finished. */
   serverLatencyMs: LatencySummary;
   /** Client in this process: fetch() called → body read. */
@@ -76,7 +79,10 @@ export interface MakePaymentBenchResult {
     /** True when every status message of the phases was still delayed and Vipps got no update. */
     updaterHeldOff: boolean;
   };
+  /** The main thread: API host, emulators, simulator, client. */
   cpuProfile?: CpuBreakdown;
+  /** makePayment's workers: where the handler's CPU time goes. */
+  makePaymentCpuProfile?: CpuBreakdown;
   targets: TargetCheck[];
 }
 
@@ -84,11 +90,12 @@ const outcomeKey = (o: MakePaymentOutcome) =>
   `HTTP ${o.httpStatus} ${o.status ?? '?'}${o.errorId ? ` ${o.errorId}` : ''}`;
 
 async function measurePhase(
-  port: number,
+  stack: LocalStack,
   requests: readonly PreparedMakePayment[],
   concurrency: number,
 ): Promise<PhaseResult> {
-  const timing = recordServerTiming(port, gatewayRouteLabel);
+  const timing = recordServerTiming(Number(new URL(stack.baseUrl).port), gatewayRouteLabel);
+  stack.resetFunctionStats();
   const clientMs: number[] = [];
   const cpuBefore = process.cpuUsage();
   const phase = await timed(() =>
@@ -100,6 +107,7 @@ async function measurePhase(
   );
   const cpu = process.cpuUsage(cpuBefore);
   timing.stop();
+  const functions = functionCosts(stack.functionStats());
   const outcomes: Record<string, number> = {};
   for (const o of phase.value) outcomes[outcomeKey(o)] = (outcomes[outcomeKey(o)] ?? 0) + 1;
   return {
@@ -108,6 +116,7 @@ async function measurePhase(
     durationMs: phase.ms,
     requestsPerSecond: requests.length / (phase.ms / 1000),
     processCpuPercent: (cpu.user + cpu.system) / 10 / phase.ms,
+    functions,
     serverLatencyMs: summarize(timing.samples().get('makePayment') ?? []),
     clientLatencyMs: summarize(clientMs),
     outcomes,
@@ -129,7 +138,6 @@ export async function runMakePaymentBench(
     merchantSerialNumber: stack.merchantSerialNumber,
   });
   const run = Date.now().toString(36);
-  const port = Number(new URL(stack.baseUrl).port);
 
   log(`creating ${total} payments through the Merchant API (not measured) …`);
   const prepared: PreparedMakePayment[] = await runPool(total, options.concurrency, async (i) => {
@@ -171,15 +179,17 @@ export async function runMakePaymentBench(
   let sequentialResult: PhaseResult | undefined;
   if (sequential.length > 0) {
     log(`measuring: ${sequential.length} makePayment requests at concurrency 1 …`);
-    sequentialResult = await measurePhase(port, sequential, 1);
+    sequentialResult = await measurePhase(stack, sequential, 1);
   }
   log(`measuring: ${measured.length} makePayment requests at concurrency ${options.concurrency} …`);
   const profiler = options.cpuProfile ? await startCpuProfile() : undefined;
-  awsCallCounter.reset();
-  const result = await measurePhase(port, measured, options.concurrency);
-  const counts = awsCallCounter.snapshot();
-  const byCommand = awsCallCounter.byCommand();
+  const workersProfiler = options.cpuProfile ? await stack.profileFunction('makePayment') : undefined;
+  const result = await measurePhase(stack, measured, options.concurrency);
+  // Counted in the workers, per invocation; every function that ran in the phase.
+  const { total: counts, byCommand } = awsCallTotals(result.functions);
   const cpuProfile = await profiler?.stop();
+  const workerProfiles = (await workersProfiler?.stop()) as Profile[] | undefined;
+  const makePaymentCpuProfile = workerProfiles ? breakdown(workerProfiles) : undefined;
   const queueAfterPhase = await queue.counts();
   const updateStatusCallsDuringPhase = stack.vipps.updateStatusCalls - updateCallsBefore;
 
@@ -200,6 +210,8 @@ export async function runMakePaymentBench(
     queueAfterPhase.visible === 0 &&
     queueAfterPhase.delayed === okHeld;
   const p99 = result.serverLatencyMs.p99;
+  const sequentialP99 = sequentialResult?.serverLatencyMs.p99;
+  const cpu = result.functions.makePayment?.cpuMsPerInvocation;
 
   return {
     amount,
@@ -214,6 +226,7 @@ export async function runMakePaymentBench(
       updaterHeldOff,
     },
     ...(cpuProfile ? { cpuProfile } : {}),
+    ...(makePaymentCpuProfile ? { makePaymentCpuProfile } : {}),
     targets: [
       {
         name: `makePayment p99 at concurrency ${options.concurrency} (server side)`,
@@ -221,6 +234,24 @@ export async function runMakePaymentBench(
         actual: `${p99.toFixed(1)} ms`,
         met: p99 <= 25,
       },
+      {
+        name: 'makePayment CPU time per invocation (mean, in its worker around the handler)',
+        target: '≤ 2 ms',
+        actual: cpu
+          ? `${cpu.mean.toFixed(2)} ms (p50 ${cpu.p50.toFixed(2)}, p99 ${cpu.p99.toFixed(2)})`
+          : 'not measured',
+        met: cpu !== undefined && cpu.mean <= 2,
+      },
+      ...(sequentialP99 !== undefined
+        ? [
+            {
+              name: `makePayment p99 at concurrency ${options.concurrency} vs concurrency 1 (server side)`,
+              target: `≤ 3 × ${sequentialP99.toFixed(1)} = ${(3 * sequentialP99).toFixed(1)} ms`,
+              actual: `${p99.toFixed(1)} ms (${(p99 / sequentialP99).toFixed(2)} ×)`,
+              met: p99 <= 3 * sequentialP99,
+            },
+          ]
+        : []),
       {
         name: 'DynamoDB calls per TOKEN makePayment',
         target: '≤ 3',

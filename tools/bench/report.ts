@@ -1,5 +1,6 @@
 /** The benchmark's printed report (the JSON file holds the same data, unrounded). */
 import type { BundleBenchResult } from './bundle-bench.js';
+import type { CpuBreakdown } from './cpu-profile.js';
 import type { LifecycleBenchResult } from './lifecycle-bench.js';
 import { type MachineInfo, describeMachine } from './machine.js';
 import type { MakePaymentBenchResult, PhaseResult, TargetCheck } from './make-payment-bench.js';
@@ -34,6 +35,11 @@ function phaseLines(title: string, p: PhaseResult): string[] {
     `${title}: ${p.requests} requests at concurrency ${p.concurrency}, ${ms(p.durationMs / 1000)} s, ${p.requestsPerSecond.toFixed(0)} req/s, process CPU ${p.processCpuPercent.toFixed(0)} % of one core`,
     latencyLine('server side (API host)', p.serverLatencyMs),
     latencyLine('client side (fetch, same process)', p.clientLatencyMs),
+    ...Object.entries(p.functions).map(([name, f]) =>
+      f.cpuMsPerInvocation
+        ? `  ${pad(`CPU per invocation: ${name}`, 34)} mean ${lpad(f.cpuMsPerInvocation.mean.toFixed(2), 6)}  p50 ${lpad(f.cpuMsPerInvocation.p50.toFixed(2), 6)}  p99 ${lpad(f.cpuMsPerInvocation.p99.toFixed(2), 6)}  max ${lpad(f.cpuMsPerInvocation.max.toFixed(2), 6)} ms  (n=${f.invocations}, cold starts ${f.coldStarts})`
+        : `  ${pad(`CPU per invocation: ${name}`, 34)} (no invocations; cold starts ${f.coldStarts})`,
+    ),
     `  answers: ${Object.entries(p.outcomes)
       .map(([k, n]) => `${n} × ${k}`)
       .join(', ')}`,
@@ -46,27 +52,33 @@ function makePaymentSection(r: MakePaymentBenchResult): string[] {
     '(a) makePaymentUrl — issue 3',
     `  TOKEN payments of ${r.amount} øre (Vipps' default Visa test token), sandbox acquirer at 0 ms; ${r.warmupRequests} warm-up requests first.`,
     '  Measured: server side = at our API host, from request headers parsed to response finished (API Gateway',
-    '  stand-in + Lambda handler, incl. its DynamoDB/SQS calls to the in-process emulators); client side = the',
-    "  benchmark's own fetch round trip. Everything (client, handlers, dynalite, SQS/KMS emulators) shares one",
-    '  Node process, so at concurrency > 1 requests queue for the same event loop.',
+    "  stand-in + Lambda handler, incl. its DynamoDB/SQS calls to the emulators); client side = the benchmark's",
+    '  own fetch round trip. Each function runs in its own worker threads, one invocation per worker (a Lambda',
+    '  execution environment), up to the concurrency; the API host, dynalite, the SQS/KMS emulators, the Vipps',
+    '  simulator and this client share the main thread. CPU per invocation = thread CPU time in the worker',
+    '  around the handler (what Lambda bills); it excludes the emulators that stand in for AWS.',
   ];
   if (r.sequential) lines.push(...phaseLines('  concurrency 1', r.sequential));
   lines.push(...phaseLines(`  concurrency ${r.measured.concurrency}`, r.measured));
   lines.push(
-    `  AWS SDK calls per makePayment (counted at the SDK client, ${r.measured.requests} requests): DynamoDB ${c.perRequest.dynamodb}, SQS ${c.perRequest.sqs}, KMS ${c.perRequest.kms}, Secrets Manager ${c.perRequest.secretsManager}`,
+    `  AWS SDK calls per makePayment (counted at the SDK client in the workers, ${r.measured.requests} requests): DynamoDB ${c.perRequest.dynamodb}, SQS ${c.perRequest.sqs}, KMS ${c.perRequest.kms}, Secrets Manager ${c.perRequest.secretsManager}`,
     `    by command: ${Object.entries(c.byCommand)
       .map(([k, n]) => `${k} ${n}`)
       .join(', ')}`,
     `  isolation: status queue held with DelaySeconds=${r.isolation.queueDelaySeconds} during the measured phases → afterwards ${r.isolation.queueAfterPhase.delayed} messages still delayed, ${r.isolation.queueAfterPhase.visible} visible, ${r.isolation.queueAfterPhase.inFlight} in flight, ${r.isolation.updateStatusCallsDuringPhase} updatestatus calls: the status updater ${r.isolation.updaterHeldOff ? 'did not run, so the counts are makePayment’s alone' : 'MAY HAVE RUN — counts may include its calls'}`,
   );
-  if (r.cpuProfile) {
+  const profiles: Array<[string, CpuBreakdown | undefined]> = [
+    ['main thread (API host, emulators, simulator, client)', r.cpuProfile],
+    ['makePayment workers (the handler)', r.makePaymentCpuProfile],
+  ];
+  for (const [where, profile] of profiles) {
+    if (!profile) continue;
     lines.push(
-      `  CPU profile of the concurrency-${r.measured.concurrency} phase (${ms(r.cpuProfile.busyMs)} ms busy):`,
+      `  CPU profile of the concurrency-${r.measured.concurrency} phase, ${where} (${ms(profile.busyMs)} ms busy):`,
     );
-    for (const k of r.cpuProfile.byKind)
-      lines.push(`    ${lpad(k.percentOfBusy.toFixed(1), 5)} %  ${k.kind}`);
+    for (const k of profile.byKind) lines.push(`    ${lpad(k.percentOfBusy.toFixed(1), 5)} %  ${k.kind}`);
     lines.push(
-      `    top sources: ${r.cpuProfile.top
+      `    top sources: ${profile.top
         .slice(0, 8)
         .map((t) => `${t.source} ${t.percentOfBusy.toFixed(1)} %`)
         .join(', ')}`,

@@ -2,11 +2,12 @@
  * The benchmark's handle on the local status queue, through the real SQS protocol with an
  * uncounted client (its calls must not show up in the per-request counts).
  *
- * Why hold the queue: in the local stack every function runs in one process and shares one call
- * counter, and the status updater's DynamoDB calls are counted like makePayment's. Setting the
- * queue's DelaySeconds before the measured phase keeps every status message it produces
- * invisible, so the updater cannot run during it: the counts are makePayment's alone. The queue
- * attributes afterwards prove it (every message still delayed, none received).
+ * Why hold the queue: the phase's AWS call counts sum every function that ran (each counts in its
+ * own workers), and the status updater would also compete for the machine's cores and the
+ * emulators while makePayment is measured. Setting the queue's DelaySeconds before the measured
+ * phase keeps every status message it produces invisible, so the updater cannot run during it:
+ * the counts and the latencies are makePayment's alone. The queue attributes afterwards prove it
+ * (every message still delayed, none received).
  */
 import { GetQueueAttributesCommand, SetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '../../lambdas/adapters/aws-clients.js';

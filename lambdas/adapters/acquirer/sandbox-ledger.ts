@@ -3,8 +3,9 @@
  * the issuer approved after we stopped waiting), capture, refund, void and reversal, per
  * pspTransactionId. Tests ask it `netCharged(id)` to prove the customer is never left charged.
  *
- * In-memory and per process. The local stack runs every handler in one process, so they all
- * share `sandboxLedger` below. In AWS each Lambda container has its own copy: the makePayment
+ * In-memory and per process. The local stack keeps one sandbox acquirer in its main process (its
+ * workers route their acquirer calls there, local/lambda-workers), so they all share
+ * `sandboxLedger` below. In AWS each Lambda container has its own copy: the makePayment
  * container knows the authorisation, a merchant-API container does not (see `adopt` below).
  */
 import { AcquirerRefusedError } from '../../core/errors.js';
@@ -314,7 +315,7 @@ export class SandboxLedger {
 }
 
 /**
- * The process-wide ledger every SandboxAcquirer uses unless given its own. Locally all handlers run
- * in one process and so share it; in AWS each Lambda container has its own.
+ * The process-wide ledger every SandboxAcquirer uses unless given its own. Locally every acquirer
+ * call ends up in the stack's main process, so all share it; in AWS each Lambda container has its own.
  */
 export const sandboxLedger = new SandboxLedger();

@@ -23,7 +23,7 @@ import {
 import { formatIssues } from '../../lambdas/adapters/vipps/issues.js';
 import type { Clock } from '../../lambdas/core/ports.js';
 import { encryptCardData } from './card-data.js';
-import type { PaymentRecord } from './state.js';
+import { type PaymentRecord, RESERVED_WITHOUT_OK } from './state.js';
 import { testEncryptedCard, testInstrumentForAmount, testTokenForAmount } from './test-tokens.js';
 import { type ThreeDsResult, followThreeDs } from './three-ds-follower.js';
 
@@ -235,6 +235,25 @@ function statusOf(exchange: MakePaymentExchange): ApproveResult['outcome'] {
 }
 
 export async function runApproval(
+  deps: ApproveDeps,
+  payment: PaymentRecord,
+  options: { customerPhoneNumber: string; simulate?: SimulateOptions },
+): Promise<ApproveResult> {
+  // While our makePayment answers are on their way, an early RESERVED is judged by them (below).
+  payment.makePaymentsInFlight = (payment.makePaymentsInFlight ?? 0) + 1;
+  try {
+    return await approve(deps, payment, options);
+  } finally {
+    payment.makePaymentsInFlight -= 1;
+    const early = payment.reservedBeforeAnswer;
+    if (early && !payment.makePaymentsInFlight) {
+      delete payment.reservedBeforeAnswer;
+      if (payment.appStatus !== 'APPROVED') early.push(RESERVED_WITHOUT_OK);
+    }
+  }
+}
+
+async function approve(
   deps: ApproveDeps,
   payment: PaymentRecord,
   options: { customerPhoneNumber: string; simulate?: SimulateOptions },

@@ -30,7 +30,7 @@ import {
   vippsErrors,
 } from './http-util.js';
 import type { PaymentRecord, SimEndpoint, SimulatorState } from './state.js';
-import { summaryOf } from './state.js';
+import { RESERVED_WITHOUT_OK, summaryOf } from './state.js';
 
 type VippsError = { errorCode: string; errorMessage: string };
 
@@ -176,7 +176,10 @@ function applyUpdate(state: SimulatorState, p: PaymentRecord, t: TransactionInfo
   switch (t.status) {
     case 'RESERVED':
       if (p.reservedAmount > 0) problems.push('RESERVED reported twice');
-      if (p.appStatus !== 'APPROVED') problems.push('RESERVED reported, but makePayment never answered OK');
+      if (p.appStatus !== 'APPROVED') {
+        if (p.makePaymentsInFlight) p.reservedBeforeAnswer = problems;
+        else problems.push(RESERVED_WITHOUT_OK);
+      }
       if (t.amount !== p.amount) problems.push(`reserved ${t.amount}, but the payment is for ${p.amount}`);
       p.reservedAmount = t.amount;
       break;

@@ -49,9 +49,18 @@ export interface SimulatedPayment {
   approvals: ApproveResult[];
 }
 
+export const RESERVED_WITHOUT_OK = 'RESERVED reported, but makePayment never answered OK';
+
 /** Internal record: the view plus what must not be shown (the PSP's makePaymentToken). */
 export interface PaymentRecord extends SimulatedPayment {
   makePaymentToken?: string;
+  /** makePayment calls of ours still waiting for the PSP's answer. */
+  makePaymentsInFlight?: number;
+  /**
+   * The problems of a RESERVED that arrived while a makePayment answer was still on its way:
+   * judged when that answer arrives (the PSP's updater may outrun its own HTTP answer).
+   */
+  reservedBeforeAnswer?: string[];
 }
 
 export interface RecordedStatusUpdate {
@@ -138,9 +147,14 @@ export class SimulatorState {
     return undefined;
   }
 
-  /** A deep copy without the makePaymentToken. */
+  /** A deep copy without the makePaymentToken and the simulator's own bookkeeping. */
   view(payment: PaymentRecord): SimulatedPayment {
-    const { makePaymentToken: _secret, ...rest } = payment;
+    const {
+      makePaymentToken: _secret,
+      makePaymentsInFlight: _n,
+      reservedBeforeAnswer: _early,
+      ...rest
+    } = payment;
     return structuredClone(rest);
   }
 

@@ -27,7 +27,15 @@ const { publicKey, privateKey } = generateKeyPairSync('rsa', {
 
 // ── The stand-in for our makePaymentUrl and 3-D Secure page ───────────────────────────────────
 
-type Scenario = 'ok' | '3ds' | 'soft-decline-twice' | 'http-500' | 'fail-without-error' | 'slow';
+type Scenario =
+  | 'ok'
+  | '3ds'
+  | 'soft-decline-twice'
+  | 'http-500'
+  | 'fail-without-error'
+  | 'slow'
+  | 'reserved-before-ok'
+  | 'reserved-before-fail';
 interface Received {
   headers: IncomingHttpHeaders;
   body: Record<string, unknown>;
@@ -79,6 +87,17 @@ async function onPspRequest(
     if (scenario === 'fail-without-error')
       return answer(res, 200, { paymentInfo: { pspTransactionId: id, status: 'FAIL' } });
     if (scenario === 'slow') return void setTimeout(() => answer(res, 200, ok), 600);
+    if (scenario === 'reserved-before-ok' || scenario === 'reserved-before-fail') {
+      // Our updater may well reach Vipps before our makePayment answer does.
+      await api('/psp/v3/psppayments/updatestatus', {
+        transactions: [{ pspTransactionId: id, status: 'RESERVED', amount: 10_000 }],
+      });
+      if (scenario === 'reserved-before-ok') return answer(res, 200, ok);
+      return answer(res, 200, {
+        errorMessage: { errorId: '82', errorText: 'Refused by Issuer' },
+        paymentInfo: { pspTransactionId: id, status: 'FAIL' },
+      });
+    }
     if (scenario === 'soft-decline-twice') return soft();
     if (scenario === '3ds' && attempt === 1) return soft();
     if (scenario === '3ds') {
@@ -618,6 +637,19 @@ describe('Vipps simulator: status updates and inspection', () => {
     expect(reserved?.problems).toContain('RESERVED reported, but makePayment never answered OK');
     expect(captured?.problems).toContain('more captured than reserved');
     expect(unknown).toMatchObject({ applied: false, problems: ['unknown pspTransactionId'] });
+  });
+
+  it('a RESERVED that arrives while our OK answer is still on its way is no problem; before a FAIL it is', async () => {
+    const early = await createPayment({}, 'reserved-before-ok');
+    await sim.approve(early.id);
+    const okUpdate = sim.statusUpdates.filter((u) => u.transaction.pspTransactionId === early.id);
+    expect(okUpdate).toHaveLength(1);
+    expect(okUpdate[0]!.problems).toEqual([]);
+
+    const wrong = await createPayment({}, 'reserved-before-fail');
+    await sim.approve(wrong.id);
+    const failUpdate = sim.statusUpdates.filter((u) => u.transaction.pspTransactionId === wrong.id);
+    expect(failUpdate[0]!.problems).toContain('RESERVED reported, but makePayment never answered OK');
   });
 
   it('records visits to the mobileintercept URLs and masks secrets in the request log', async () => {

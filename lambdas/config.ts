@@ -90,6 +90,14 @@ const configSchema = z
     /** The PSP's BIN table file (JSON or CSV: from, to, funding); without it, the sandbox table. */
     BIN_TABLE_PATH: z.optional(nonEmpty),
     FRAME_ANCESTORS: z.optional(frameAncestors),
+    /**
+     * Vipps' official button component on the hosted checkout. Local stacks and tests point it at
+     * a stand-in that records its attributes; we never ship Vipps' artwork ourselves.
+     */
+    CHECKOUT_BUTTON_SCRIPT_URL: z._default(
+      z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+      'https://checkout.vipps.no/checkout-button/v1/vipps-checkout-button.js',
+    ),
     /** The 3-D Secure server: `simulator` (sandbox: shows the code, makes up the CAVV) for now. */
     THREE_DS_SERVER: z._default(z.enum(['simulator']), 'simulator'),
   })

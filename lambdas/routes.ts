@@ -4,7 +4,13 @@
  */
 
 export type FunctionName =
-  'merchantAuthorizer' | 'merchantApi' | 'makePayment' | 'threeDs' | 'statusUpdater' | 'reconciler';
+  | 'merchantAuthorizer'
+  | 'merchantApi'
+  | 'makePayment'
+  | 'threeDs'
+  | 'checkout'
+  | 'statusUpdater'
+  | 'reconciler';
 
 /** What each function may touch; lib/ turns this into least-privilege IAM and key policies. */
 export interface FunctionAccess {
@@ -79,6 +85,15 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     timeoutSeconds: 10,
     memoryMb: 512,
     access: { table: 'readWrite', envelopeKey: ['generateDataKey', 'decrypt'] },
+  },
+  checkout: {
+    entry: 'lambdas/handlers/checkout.ts',
+    handler: 'handler',
+    description: 'Hosted checkout: the page with the official Vipps button for one payment',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    // Reads the payment; the Vipps credentials only to derive the links' HMAC key.
+    access: { table: 'read', vippsCredentials: 'read' },
   },
   statusUpdater: {
     entry: 'lambdas/handlers/status-updater.ts',
@@ -190,8 +205,17 @@ export const routes: readonly RouteDefinition[] = [
     maxBodyBytes: 4 * 1024,
     bodyLimitAt: 'gateway',
   },
+  {
+    method: 'GET',
+    path: '/checkout/{token}',
+    function: 'checkout',
+    auth: 'none',
+    maxBodyBytes: 0,
+    bodyLimitAt: 'gateway',
+  },
 ];
 
 /** The path Vipps calls; PUBLIC_BASE_URL + this is the makePaymentUrl we send at init. */
 export const MAKE_PAYMENT_PATH = '/vipps/make-payment';
 export const threeDsPath = (sessionId: string): string => `/3ds/${sessionId}`;
+export const checkoutPath = (token: string): string => `/checkout/${token}`;

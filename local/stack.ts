@@ -30,6 +30,7 @@ import { startKmsEmulator } from './kms-emulator.js';
 import { lambdaContext } from './lambda-context.js';
 import { startScheduler } from './scheduler.js';
 import { startSqsEmulator } from './sqs-emulator.js';
+import { startButtonStandIn } from './simulators/vipps-button/stand-in.js';
 import { startSqsPoller } from './sqs-poller.js';
 import { startVippsSimulator, type VippsSimulator } from './vipps-simulator/index.js';
 
@@ -154,6 +155,9 @@ export async function startLocalStack(
 
     const host = await startApiHost({ port: options.port ?? 0 });
     closers.push(() => host.close());
+    // The checkout page loads this instead of Vipps' own button script (never Vipps' artwork here).
+    const buttonStandIn = await startButtonStandIn();
+    closers.push(() => buttonStandIn.close());
 
     const vipps = external.vipps
       ? undefined
@@ -193,6 +197,7 @@ export async function startLocalStack(
       VIPPS_SUBSCRIPTION_KEY: vippsSettings.subscriptionKey,
       ACQUIRER: 'sandbox',
       POWERTOOLS_METRICS_DISABLED: 'true',
+      CHECKOUT_BUTTON_SCRIPT_URL: buttonStandIn.scriptUrl,
       ...options.env,
     };
     Object.assign(process.env, environment);
@@ -280,6 +285,7 @@ export async function startLocalStack(
           `Merchant API      ${host.baseUrl}/v1/payments   (Authorization: Bearer ${merchantApiKey})`,
           `makePaymentUrl    ${publicBase}/vipps/make-payment${publicBase === host.baseUrl ? '' : `   (PUBLIC_BASE_URL → ${host.baseUrl})`}`,
           `3-D Secure pages  ${publicBase}/3ds/{sessionId}`,
+          `Hosted checkout   ${publicBase}/checkout/{token}   (checkoutUrl in the create answer; button script ${environment.CHECKOUT_BUTTON_SCRIPT_URL})`,
           vipps
             ? `Vipps             the embedded simulator ${vipps.baseUrl}   (approve: POST /psp/v3/integration-test/psppayments/{id}/approve)`
             : `Vipps             EXTERNAL ${vippsSettings.baseUrl}   (VIPPS_BASE_URL; PSP id ${vippsSettings.pspId}; the simulator is not running)`,

@@ -30,6 +30,7 @@ import { startKmsEmulator } from './kms-emulator.js';
 import { lambdaContext } from './lambda-context.js';
 import { startScheduler } from './scheduler.js';
 import { startSqsEmulator } from './sqs-emulator.js';
+import { type DemoShop, startDemoShop } from './simulators/demo-shop/index.js';
 import { startButtonStandIn } from './simulators/vipps-button/stand-in.js';
 import { startSqsPoller } from './sqs-poller.js';
 import { startVippsSimulator, type VippsSimulator } from './vipps-simulator/index.js';
@@ -74,6 +75,8 @@ export interface LocalStackOptions {
   external?: ExternalServices;
   /** The demo merchant's MSN instead of 123456 (a sales unit Vipps' test environment knows). */
   merchantSerialNumber?: string;
+  /** Also serve the demo shop (npm start): it registers a webhook endpoint with the demo merchant. */
+  demoShop?: boolean;
 }
 
 /** `vipps` is the embedded simulator, absent when an external Vipps is in use. */
@@ -85,6 +88,8 @@ export interface LocalStack<Simulator extends VippsSimulator | undefined = Vipps
   statusQueueUrl: string;
   statusDlqUrl: string;
   endpoints: { dynamodb: string; sqs: string; kms: string; vipps: string };
+  /** The demo shop, when started (options.demoShop). */
+  demoShop?: DemoShop;
   environment: Record<string, string>;
   ledger: typeof sandboxLedger;
   /** Resolves when every status update has been delivered (or dead-lettered) and nothing runs. */
@@ -221,6 +226,15 @@ export async function startLocalStack(
     });
     await merchants.put(demoMerchant, sha256Hex(merchantApiKey));
 
+    const demoShop = options.demoShop
+      ? await startDemoShop({
+          apiBaseUrl: host.baseUrl,
+          apiKey: merchantApiKey,
+          merchantSerialNumber: demoMerchant.merchantSerialNumbers[0]!,
+        })
+      : undefined;
+    if (demoShop) closers.push(() => demoShop.close());
+
     const poller = startSqsPoller({
       sqs: createSqsClient(awsClient(sqs.endpoint)),
       queueUrl: queue.queueUrl,
@@ -276,12 +290,18 @@ export async function startLocalStack(
         vipps: vippsSettings.baseUrl,
       },
       environment,
+      ...(demoShop ? { demoShop } : {}),
       ledger: sandboxLedger,
       statusQueueIdle: () => poller.idle(),
       runReconciler,
       describe: () => {
         const publicBase = environment.PUBLIC_BASE_URL!;
         return [
+          ...(demoShop
+            ? [
+                `Demo shop         ${demoShop.baseUrl}   (socks → our checkout → Vipps → back; ${demoShop.webhookProblem ?? 'webhooks registered'})`,
+              ]
+            : []),
           `Merchant API      ${host.baseUrl}/v1/payments   (Authorization: Bearer ${merchantApiKey})`,
           `makePaymentUrl    ${publicBase}/vipps/make-payment${publicBase === host.baseUrl ? '' : `   (PUBLIC_BASE_URL → ${host.baseUrl})`}`,
           `3-D Secure pages  ${publicBase}/3ds/{sessionId}`,

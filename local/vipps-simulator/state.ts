@@ -52,6 +52,8 @@ export interface SimulatedPayment {
 /** Internal record: the view plus what must not be shown (the PSP's makePaymentToken). */
 export interface PaymentRecord extends SimulatedPayment {
   makePaymentToken?: string;
+  /** Approved on the landing page with 3-D Secure left to the browser: finish at /mobileintercept. */
+  threeDsInBrowser?: boolean;
 }
 
 export interface RecordedStatusUpdate {

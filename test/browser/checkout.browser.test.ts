@@ -83,7 +83,7 @@ describe.each([
 
     // What our page asked Vipps' component for: exactly one button, the right brand, language, verb.
     const recorded = await page.evaluate(
-      () => (window as unknown as { __vippsButtons: unknown[] }).__vippsButtons,
+      () => (globalThis as unknown as { __vippsButtons: unknown[] }).__vippsButtons,
     );
     expect(recorded).toEqual([
       { brand: 'vipps', language, verb: 'pay', variant: 'primary', stretched: 'true' },

@@ -4,6 +4,7 @@
  * from Secrets Manager in AWS (VIPPS_CREDENTIALS_SECRET_ID) and from plain variables only locally.
  */
 import * as z from 'zod/mini';
+import { OFFICIAL_BUTTON_SCRIPT_URL } from './adapters/checkout/vipps-button.js';
 
 const nonEmpty = z.string().check(z.minLength(1, 'must not be empty'));
 const positiveInt = (fallback: number) =>
@@ -96,7 +97,7 @@ const configSchema = z
      */
     CHECKOUT_BUTTON_SCRIPT_URL: z._default(
       z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
-      'https://checkout.vipps.no/checkout-button/v1/vipps-checkout-button.js',
+      OFFICIAL_BUTTON_SCRIPT_URL,
     ),
     /** The 3-D Secure server: `simulator` (sandbox: shows the code, makes up the CAVV) for now. */
     THREE_DS_SERVER: z._default(z.enum(['simulator']), 'simulator'),

@@ -299,7 +299,7 @@ export async function startLocalStack(
         return [
           ...(demoShop
             ? [
-                `Demo shop         ${demoShop.baseUrl}   (socks → our checkout → Vipps → back; ${demoShop.webhookProblem ?? 'webhooks registered'})`,
+                `Demo shop         ${demoShop.baseUrl}   (socks → our checkout → Vipps → back; ${demoShop.webhookProblem ? `webhooks NOT registered: ${demoShop.webhookProblem}` : 'its webhook endpoint is registered'})`,
               ]
             : []),
           `Merchant API      ${host.baseUrl}/v1/payments   (Authorization: Bearer ${merchantApiKey})`,

@@ -15,7 +15,7 @@ let stack: LocalStack;
 let shop: DemoShop;
 
 beforeAll(async () => {
-  stack = await bootLocalStack();
+  stack = await bootLocalStack({ demoShop: true });
   shop = await startDemoShop({
     apiBaseUrl: stack.baseUrl,
     apiKey: stack.merchantApiKey,
@@ -72,6 +72,15 @@ const statusShown = async (orderId: string) =>
   /data-status="(\w+)"/.exec(await (await fetch(`${shop.baseUrl}/orders/${orderId}`)).text())?.[1];
 
 describe('the demo shop', () => {
+  it('is what the npm start banner prints first, at a URL that serves the shop', async () => {
+    const [first] = stack.describe();
+    expect(first).toMatch(/^Demo shop +http:\/\/127\.0\.0\.1:\d+ /);
+    const url = /http:\/\/\S+/.exec(first!)![0];
+    expect(url).toBe(stack.demoShop!.baseUrl);
+    const page = await (await fetch(url)).text();
+    expect(page).toContain('Wool socks');
+  });
+
   it('sends the shopper to our hosted checkout for the basket total, with its order page as redirectUrl', async () => {
     const { location, pspTransactionId, orderId } = await checkout('wool');
     expect(location).toMatch(new RegExp(`^${stack.baseUrl}/checkout/${pspTransactionId}\\.`));

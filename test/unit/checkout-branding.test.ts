@@ -11,6 +11,7 @@ import {
   brandForCurrency,
   buttonAttributes,
 } from '../../lambdas/adapters/checkout/vipps-button.js';
+import { orderPage, problemPage, shopPage } from '../../local/simulators/demo-shop/pages.js';
 import { renderErrorPage } from '../../lambdas/adapters/three-ds/pages/error-page.js';
 import { textsFor } from '../../lambdas/adapters/three-ds/pages/texts.js';
 import { signCheckoutToken, verifyCheckoutToken } from '../../lambdas/core/checkout-token.js';
@@ -68,6 +69,30 @@ describe('names as the guidelines spell them', () => {
       ),
       renderErrorPage('UNKNOWN_SESSION', { language }).html,
     ]);
+    expect(pages.flatMap(misspelled)).toEqual([]);
+  });
+
+  it('every page of the demo shop', () => {
+    const order = {
+      orderId: 'order-1',
+      lines: [],
+      total: 10_036,
+      status: 'paid' as const,
+      version: 2,
+      events: [
+        { id: 'msg_1', type: 'payment.reserved', at: '2026-11-30T10:00:00Z', verified: true as const },
+      ],
+    };
+    const pages = [
+      shopPage(
+        [{ productId: 'wool', name: 'Wool socks', price: 14_900, quantity: 1 }],
+        [order],
+        'not registered',
+      ),
+      orderPage(order),
+      problemPage('Not found', '/x'),
+    ];
+    expect(pages.join('')).toContain('Wool socks');
     expect(pages.flatMap(misspelled)).toEqual([]);
   });
 });

@@ -29,6 +29,7 @@ const stack = await startLocalStack({
   port,
   reconcilerEveryMs: reconcilerEverySeconds * 1000,
   external,
+  demoShop: true,
   ...(process.env.LOCAL_MERCHANT_SERIAL_NUMBER
     ? { merchantSerialNumber: process.env.LOCAL_MERCHANT_SERIAL_NUMBER }
     : {}),

@@ -4,6 +4,7 @@
  * from Secrets Manager in AWS (VIPPS_CREDENTIALS_SECRET_ID) and from plain variables only locally.
  */
 import * as z from 'zod/mini';
+import { OFFICIAL_BUTTON_SCRIPT_URL } from './adapters/checkout/vipps-button.js';
 
 const nonEmpty = z.string().check(z.minLength(1, 'must not be empty'));
 const positiveInt = (fallback: number) =>
@@ -117,6 +118,14 @@ const configSchema = z
     THREE_DS_MERCHANT_COUNTRY: z._default(
       z.string().check(z.regex(/^\d{3}$/, 'must be ISO 3166 numeric')),
       '578',
+    ),
+    /**
+     * Vipps' official button component on the hosted checkout. Local stacks and tests point it at
+     * a stand-in that records its attributes; we never ship Vipps' artwork ourselves.
+     */
+    CHECKOUT_BUTTON_SCRIPT_URL: z._default(
+      z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+      OFFICIAL_BUTTON_SCRIPT_URL,
     ),
   })
   .check(

@@ -4,7 +4,13 @@
  */
 
 export type FunctionName =
-  'merchantAuthorizer' | 'merchantApi' | 'makePayment' | 'threeDs' | 'statusUpdater' | 'reconciler';
+  | 'merchantAuthorizer'
+  | 'merchantApi'
+  | 'makePayment'
+  | 'threeDs'
+  | 'checkout'
+  | 'statusUpdater'
+  | 'reconciler';
 
 /** What each function may touch; lib/ turns this into least-privilege IAM and key policies. */
 export interface FunctionAccess {
@@ -83,6 +89,15 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     timeoutSeconds: 15,
     memoryMb: 512,
     access: { table: 'readWrite', envelopeKey: ['generateDataKey', 'decrypt'], threeDsApiKey: 'read' },
+  },
+  checkout: {
+    entry: 'lambdas/handlers/checkout.ts',
+    handler: 'handler',
+    description: 'Hosted checkout: the page with the official Vipps button for one payment',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    // Reads the payment; the Vipps credentials only to derive the links' HMAC key.
+    access: { table: 'read', vippsCredentials: 'read' },
   },
   statusUpdater: {
     entry: 'lambdas/handlers/status-updater.ts',
@@ -212,6 +227,14 @@ export const routes: readonly RouteDefinition[] = [
     maxBodyBytes: 16 * 1024,
     bodyLimitAt: 'gateway',
   },
+  {
+    method: 'GET',
+    path: '/checkout/{token}',
+    function: 'checkout',
+    auth: 'none',
+    maxBodyBytes: 0,
+    bodyLimitAt: 'gateway',
+  },
 ];
 
 /** The path Vipps calls; PUBLIC_BASE_URL + this is the makePaymentUrl we send at init. */
@@ -219,3 +242,4 @@ export const MAKE_PAYMENT_PATH = '/vipps/make-payment';
 export const threeDsPath = (sessionId: string): string => `/3ds/${sessionId}`;
 export const threeDsMethodPath = (sessionId: string): string => `/3ds/${sessionId}/method`;
 export const threeDsChallengePath = (sessionId: string): string => `/3ds/${sessionId}/challenge`;
+export const checkoutPath = (token: string): string => `/checkout/${token}`;

@@ -34,6 +34,8 @@ import { startFunctions } from './lambda-workers/functions.js';
 import { valueOf } from './lambda-workers/invoker.js';
 import { startScheduler } from './scheduler.js';
 import { startSqsEmulator } from './sqs-emulator.js';
+import { type DemoShop, startDemoShop } from './simulators/demo-shop/index.js';
+import { startButtonStandIn } from './simulators/vipps-button/stand-in.js';
 import { startSqsPoller } from './sqs-poller.js';
 import { startVippsSimulator, type VippsSimulator } from './vipps-simulator/index.js';
 import { type ThreeDsSimulator, startThreeDsSimulator } from './simulators/three-ds/index.js';
@@ -91,6 +93,8 @@ export interface LocalStackOptions {
   warmWorkers?: Partial<Record<FunctionName, number>>;
   /** Workers only: each acquirer call takes this long, like a real acquirer (default 0). */
   acquirerLatencyMs?: number;
+  /** Also serve the demo shop (npm start): it registers a webhook endpoint with the demo merchant. */
+  demoShop?: boolean;
 }
 
 /** `vipps` is the embedded simulator, absent when an external Vipps is in use. */
@@ -104,6 +108,8 @@ export interface LocalStack<Simulator extends VippsSimulator | undefined = Vipps
   statusQueueUrl: string;
   statusDlqUrl: string;
   endpoints: { dynamodb: string; sqs: string; kms: string; vipps: string };
+  /** The demo shop, when started (options.demoShop). */
+  demoShop?: DemoShop;
   environment: Record<string, string>;
   ledger: typeof sandboxLedger;
   /** Every call that reached the sandbox acquirer for a payment, refused ones included. */
@@ -181,6 +187,9 @@ export async function startLocalStack(
 
     const host = await startApiHost({ port: options.port ?? 0 });
     closers.push(() => host.close());
+    // The checkout page loads this instead of Vipps' own button script (never Vipps' artwork here).
+    const buttonStandIn = await startButtonStandIn();
+    closers.push(() => buttonStandIn.close());
 
     const vipps = external.vipps
       ? undefined
@@ -225,6 +234,7 @@ export async function startLocalStack(
       THREE_DS_BASE_URL: threeDs.serverUrl,
       THREE_DS_API_KEY: threeDs.apiKey,
       POWERTOOLS_METRICS_DISABLED: 'true',
+      CHECKOUT_BUTTON_SCRIPT_URL: buttonStandIn.scriptUrl,
       ...options.env,
     };
     Object.assign(process.env, environment);
@@ -241,6 +251,15 @@ export async function startLocalStack(
       tableName: tables.payments,
     });
     await merchants.put(demoMerchant, sha256Hex(merchantApiKey));
+
+    const demoShop = options.demoShop
+      ? await startDemoShop({
+          apiBaseUrl: host.baseUrl,
+          apiKey: merchantApiKey,
+          merchantSerialNumber: demoMerchant.merchantSerialNumbers[0]!,
+        })
+      : undefined;
+    if (demoShop) closers.push(() => demoShop.close());
 
     const poller = startSqsPoller({
       sqs: createSqsClient(awsClient(sqs.endpoint)),
@@ -294,6 +313,7 @@ export async function startLocalStack(
         vipps: vippsSettings.baseUrl,
       },
       environment,
+      ...(demoShop ? { demoShop } : {}),
       ledger: sandboxLedger,
       acquirerCalls: acquirerCallsOf,
       functionStats: () => workerHost?.stats() ?? {},
@@ -305,9 +325,15 @@ export async function startLocalStack(
       describe: () => {
         const publicBase = environment.PUBLIC_BASE_URL!;
         return [
+          ...(demoShop
+            ? [
+                `Demo shop         ${demoShop.baseUrl}   (socks → our checkout → Vipps → back; ${demoShop.webhookProblem ? `webhooks NOT registered: ${demoShop.webhookProblem}` : 'its webhook endpoint is registered'})`,
+              ]
+            : []),
           `Merchant API      ${host.baseUrl}/v1/payments   (Authorization: Bearer ${merchantApiKey})`,
           `makePaymentUrl    ${publicBase}/vipps/make-payment${publicBase === host.baseUrl ? '' : `   (PUBLIC_BASE_URL → ${host.baseUrl})`}`,
           `3-D Secure pages  ${publicBase}/3ds/{sessionId}`,
+          `Hosted checkout   ${publicBase}/checkout/{token}   (checkoutUrl in the create answer; button script ${environment.CHECKOUT_BUTTON_SCRIPT_URL})`,
           vipps
             ? `Vipps             the embedded simulator ${vipps.baseUrl}   (approve: POST /psp/v3/integration-test/psppayments/{id}/approve)`
             : `Vipps             EXTERNAL ${vippsSettings.baseUrl}   (VIPPS_BASE_URL; PSP id ${vippsSettings.pspId}; the simulator is not running)`,

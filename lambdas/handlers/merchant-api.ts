@@ -1,5 +1,6 @@
 /** Lambda entry: the Merchant API (every /v1 route). */
 import { routes } from '../routes.js';
+import { checkoutUrl } from '../wiring/checkout.js';
 import { acquirer } from '../wiring/acquirer.js';
 import { clock, config } from '../wiring/context.js';
 import { idempotency } from '../wiring/idempotency.js';
@@ -20,6 +21,7 @@ const deps = entryDependencies({
   idempotency,
   clock,
   makePaymentUrl,
+  checkoutUrl,
   paymentTtlSeconds: () => config().PAYMENT_TTL_SECONDS,
   maxBodyBytes: () => maxBodyBytes,
   allowHttpRedirectUrl: () => config().STAGE === 'local',

@@ -100,7 +100,8 @@ export function handleLanding(state: SimulatorState, req: SimRequest): SimRespon
         `<input type="hidden" name="token" value="${escapeHtml(payment.approveToken)}">` +
         `<p><label>Phone <input name="customerPhoneNumber" value="${escapeHtml(payment.customerMobileNumber ?? '91234567')}"></label></p>` +
         `<p><label>Answer <select name="paymentState"><option>ACCEPTED</option><option>USER_CANCEL</option><option>TIMEOUT</option></select></label></p>` +
-        `<p><label>3-D Secure code (if asked) <input name="otp" value="1234"></label></p>` +
+        `<p><label>3-D Secure (if the issuer asks) <select name="threeDs"><option value="browser">on the PSP's page, in this browser</option><option value="auto">automatically, with the code below</option></select></label></p>` +
+        `<p><label>3-D Secure code (automatic) <input name="otp" value="1234"></label></p>` +
         `<p><button type="submit">Confirm in the "app"</button></p></form>`,
     ),
   };
@@ -115,22 +116,49 @@ export async function handleLandingApprove(
   const form = new URLSearchParams(req.rawBody);
   const payment = paymentByToken(state, form.get('token'));
   if (!payment) return { status: 404, html: page('Unknown payment', '<p>No payment for this link.</p>') };
+  // 3-D Secure in the browser: the "app" opens our page but leaves the code to the person (a code
+  // with letters is refused and changes nothing), then sends them there; /mobileintercept finishes.
+  const inBrowser = form.get('threeDs') === 'browser';
   const simulate = SimulateOptions.safeParse({
     paymentState: form.get('paymentState') ?? undefined,
-    otp: form.get('otp') ?? undefined,
+    otp: inBrowser ? 'left-to-the-browser' : (form.get('otp') ?? undefined),
   });
   const answer = await approve(deps, payment, {
     customerPhoneNumber: form.get('customerPhoneNumber') ?? '91234567',
     ...(simulate.success ? { simulate: simulate.data } : {}),
   });
+  const threeDs = (answer.json as { outcome?: string; threeDs?: { url3dSecure?: string } }) ?? {};
+  if (inBrowser && threeDs.outcome === 'SOFT_DECLINE' && threeDs.threeDs?.url3dSecure) {
+    payment.threeDsInBrowser = true;
+    return { status: 303, headers: { Location: threeDs.threeDs.url3dSecure } };
+  }
+  return resultPage(payment, answer.json);
+}
+
+/**
+ * GET /mobileintercept after a landing-page approval left 3-D Secure to the browser: like the app,
+ * send makePayment again now that the challenge has ended, then offer the way back to the shop.
+ */
+export async function finishBrowserThreeDs(
+  state: SimulatorState,
+  deps: ApproveDeps,
+  req: SimRequest,
+): Promise<SimResponse | undefined> {
+  const payment = state.payments.get(req.url.searchParams.get('transactionId') ?? '');
+  if (!payment?.threeDsInBrowser) return undefined;
+  payment.threeDsInBrowser = false;
+  const answer = await approve(deps, payment, {
+    customerPhoneNumber: payment.customerMobileNumber ?? '91234567',
+  });
+  return resultPage(payment, answer.json);
+}
+
+function resultPage(payment: PaymentRecord, result: unknown): SimResponse {
   const back = payment.isApp
     ? ''
     : `<p><a href="${escapeHtml(payment.pspRedirectUrl)}">Back to the shop</a></p>`;
   return {
     status: 200,
-    html: page(
-      'Vipps simulator: result',
-      `${back}<pre>${escapeHtml(JSON.stringify(answer.json, null, 2))}</pre>`,
-    ),
+    html: page('Vipps simulator: result', `${back}<pre>${escapeHtml(JSON.stringify(result, null, 2))}</pre>`),
   };
 }

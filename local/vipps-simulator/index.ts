@@ -13,7 +13,7 @@ import { type IncomingMessage, type ServerResponse, createServer } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { type Clock, systemClock } from '../../lambdas/core/ports.js';
 import { type ApproveDeps, type ApproveResult, type SimulateOptions, runApproval } from './approve-flow.js';
-import { handleApprove, handleLanding, handleLandingApprove } from './approve-route.js';
+import { finishBrowserThreeDs, handleApprove, handleLanding, handleLandingApprove } from './approve-route.js';
 import { type AuthOptions, type SimulatorCredentials, issueToken } from './auth.js';
 import { type EPaymentSimulator, createEPaymentSide } from './epayment/index.js';
 import { FaultQueue, type VippsSimulatorFaults } from './faults.js';
@@ -229,6 +229,8 @@ export async function startVippsSimulator(options: VippsSimulatorOptions = {}): 
           ? { responsecode: req.url.searchParams.get('responsecode')! }
           : {}),
       });
+      const finished = await finishBrowserThreeDs(state, deps, req);
+      if (finished) return finished;
       return { status: 200, html: '<!doctype html><title>Vipps</title><p>Back in the Vipps app.</p>' };
     }
     const ePaymentAnswer = await epayment.route(req);

@@ -61,6 +61,8 @@ export interface PaymentRecord extends SimulatedPayment {
    * judged when that answer arrives (the PSP's updater may outrun its own HTTP answer).
    */
   reservedBeforeAnswer?: string[];
+  /** Approved on the landing page with 3-D Secure left to the browser: finish at /mobileintercept. */
+  threeDsInBrowser?: boolean;
 }
 
 export interface RecordedStatusUpdate {

@@ -1,6 +1,7 @@
 import { type VippsError } from '../error-catalogue.js';
 import { ConcurrentUpdateError, DomainError, VippsRejectedError, VippsUnavailableError } from '../errors.js';
 import type { Clock, Log, Merchant, TransactionStore, VippsApi } from '../ports.js';
+import { returnUrlWithPaymentId } from '../return-url.js';
 import { newPspTransactionId, randomToken, sha256Hex } from '../secrets.js';
 import { type Transaction, fail, nextDueAt } from '../transaction.js';
 import { commit } from './commit.js';
@@ -215,7 +216,10 @@ async function initiateAtVipps(
         amount: tx.amount,
         currency: tx.currency,
         paymentText: tx.paymentText,
-        pspRedirectUrl: tx.redirectUrl,
+        // The shopper comes back with our payment id; an app-switch URL goes to Vipps as given.
+        pspRedirectUrl: tx.isApp
+          ? tx.redirectUrl
+          : returnUrlWithPaymentId(tx.redirectUrl, tx.pspTransactionId),
         makePaymentUrl: deps.makePaymentUrl,
         makePaymentToken,
         ...(tx.customerMobileNumber ? { customerMobileNumber: tx.customerMobileNumber } : {}),

@@ -39,6 +39,8 @@ export interface MerchantApiDeps extends PaymentOperationDeps {
   maxBodyBytes: number;
   /** Only the local stage lets a merchant send an http (not https) redirectUrl. */
   allowHttpRedirectUrl: boolean;
+  /** Our hosted checkout page for a payment (a signed, expiring link), for the create answer. */
+  checkoutUrl?: (pspTransactionId: string) => Promise<string>;
 }
 
 type Action<T> = (
@@ -65,7 +67,14 @@ const ROUTES: Record<string, Route<unknown>> = {
     schema: (deps) => (deps.allowHttpRedirectUrl ? createSchemas.local : createSchemas.deployed),
     action: async (merchant, { body, key }, deps) => {
       const created = await createPayment(merchant, body, deps, key);
-      return json(201, created, { Location: `/v1/payments/${created.pspTransactionId}` });
+      const checkoutUrl = await deps.checkoutUrl?.(created.pspTransactionId);
+      return json(
+        201,
+        { ...created, ...(checkoutUrl ? { checkoutUrl } : {}) },
+        {
+          Location: `/v1/payments/${created.pspTransactionId}`,
+        },
+      );
     },
   }),
   'GET /v1/payments/{pspTransactionId}': route({

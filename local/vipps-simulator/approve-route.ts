@@ -116,12 +116,12 @@ export async function handleLandingApprove(
   const form = new URLSearchParams(req.rawBody);
   const payment = paymentByToken(state, form.get('token'));
   if (!payment) return { status: 404, html: page('Unknown payment', '<p>No payment for this link.</p>') };
-  // 3-D Secure in the browser: the "app" opens our page but leaves the code to the person (a code
-  // with letters is refused and changes nothing), then sends them there; /mobileintercept finishes.
+  // 3-D Secure in the browser: the "app" does not open our page itself (`abandon`) but sends the
+  // person there; /mobileintercept finishes.
   const inBrowser = form.get('threeDs') === 'browser';
   const simulate = SimulateOptions.safeParse({
     paymentState: form.get('paymentState') ?? undefined,
-    otp: inBrowser ? 'left-to-the-browser' : (form.get('otp') ?? undefined),
+    ...(inBrowser ? { threeDsAction: 'abandon' } : { otp: form.get('otp') ?? undefined }),
   });
   const answer = await approve(deps, payment, {
     customerPhoneNumber: form.get('customerPhoneNumber') ?? '91234567',

@@ -69,11 +69,13 @@ async function buyWithStepUp(shop: DemoShop, page: Page, screenshots: boolean): 
   if (screenshots) await shot(page, '3-vipps-landing');
   await page.getByRole('button', { name: 'Confirm in the "app"' }).click();
 
-  await page.getByLabel('One-time code').waitFor();
+  // Our 3-D Secure page runs the EMV flow; the (simulated) bank challenges in its iframe.
+  const bank = page.frameLocator('iframe[name="acs"]');
+  await expect.poll(() => bank.getByText('Simulated bank').count(), { timeout: 30_000 }).toBe(1);
   expect(page.url()).toMatch(/\/3ds\//);
   if (screenshots) await shot(page, '4-three-ds');
-  await page.getByLabel('One-time code').fill('1234');
-  await page.getByRole('button', { name: 'Confirm' }).click();
+  await bank.getByLabel('Code').fill('1234');
+  await bank.getByRole('button', { name: 'Confirm' }).click();
 
   await page.getByRole('link', { name: 'Back to the shop' }).click();
   await page.locator('#status').waitFor();
@@ -86,7 +88,9 @@ async function buyWithStepUp(shop: DemoShop, page: Page, screenshots: boolean): 
   return pspTransactionId;
 }
 
-describe('the demo purchase in Chromium', () => {
+// A whole purchase in a real browser (shop, checkout, Vipps landing, 3-D Secure, back, capture,
+// refund) takes seconds of wall time, more on a busy 2-core machine.
+describe('the demo purchase in Chromium', { timeout: 120_000 }, () => {
   it('with a 3-D Secure step-up, ends with the shop showing "paid" from a verified webhook; then capture and refund', async () => {
     const shop = await startDemoShop({
       apiBaseUrl: stack.baseUrl,

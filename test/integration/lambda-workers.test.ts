@@ -65,10 +65,12 @@ describe('concurrency', () => {
   });
 
   it('CPU-bound work runs on the workers, not on the main thread (the cores are used)', async () => {
-    const p = start({ concurrency: 2 });
+    // 300 ms of CPU can take seconds of wall time on a busy 2-core machine: a timeout is not the point here.
+    const p = start({ concurrency: 2, timeoutSeconds: 25 });
     await p.warm(2);
     const before = process.threadCpuUsage();
     const outcomes = await Promise.all([1, 2].map(() => invoke(p, { action: 'spin', ms: 300 })));
+    expect(outcomes.map((o) => o.kind)).toEqual(['ok', 'ok']);
     const workerCpu = outcomes.reduce((sum, o) => sum + (o.kind === 'ok' ? o.cpuMs! : 0), 0);
     expect(workerCpu).toBeGreaterThanOrEqual(600);
     expect(mainThreadCpuMs(before)).toBeLessThan(workerCpu / 4);

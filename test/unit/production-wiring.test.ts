@@ -103,7 +103,7 @@ describe('STAGE=production refuses sandbox adapters, naming the setting', () => 
 
 describe('ACQUIRER selects the adapter (issue 13)', () => {
   it('clearhaus → the Clearhaus adapter, built without reading its secret yet', () => {
-    expect(loadWiring(production).acquirer).toBeInstanceOf(ClearhausAcquirer);
+    expect(loadWiring({ ...production, STAGE: 'sandbox' }).acquirer).toBeInstanceOf(ClearhausAcquirer);
   });
 });
 

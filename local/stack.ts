@@ -8,12 +8,12 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ScheduledEvent } from 'aws-lambda';
-import { sandboxLedger } from '../lambdas/adapters/acquirer/sandbox-acquirer.js';
 import { createDynamoDbDocumentClient, createSqsClient } from '../lambdas/adapters/aws-clients.js';
 import { DynamoMerchantStore } from '../lambdas/adapters/dynamo/merchant-store.js';
 import { sha256Hex } from '../lambdas/core/secrets.js';
 import { type FunctionName, functions } from '../lambdas/routes.js';
 import { resetDependencies } from '../lambdas/wiring.js';
+import { type AcquirerLedger, type LocalAcquirer, startLocalAcquirer } from './acquirer-simulators.js';
 import { type AnyHandler, type HandlerTable, startApiHost } from './api-host.js';
 import { createTables, localDynamoDbClient, startDynalite } from './dynalite.js';
 import { startKmsEmulator } from './kms-emulator.js';
@@ -53,6 +53,8 @@ export interface LocalStackOptions {
   maxReceiveCount?: number;
   /** Extra environment for the handlers (e.g. ACQUIRER_BUDGET_MS, PAYMENT_TTL_SECONDS). */
   env?: Record<string, string>;
+  /** sandbox (default), clearhaus or adyen (their simulators); else ACQUIRER from the environment. */
+  acquirer?: string;
 }
 
 export interface LocalStack {
@@ -64,7 +66,9 @@ export interface LocalStack {
   statusDlqUrl: string;
   endpoints: { dynamodb: string; sqs: string; kms: string; vipps: string };
   environment: Record<string, string>;
-  ledger: typeof sandboxLedger;
+  /** The acquirer's money book (sandbox ledger or the simulator's), by pspTransactionId. */
+  ledger: AcquirerLedger;
+  acquirer: LocalAcquirer;
   /** Resolves when every status update has been delivered (or dead-lettered) and nothing runs. */
   statusQueueIdle(): Promise<void>;
   runReconciler(): Promise<void>;
@@ -118,6 +122,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     closers.push(() => vipps.close());
 
+    const acquirer = await startLocalAcquirer(
+      options.acquirer ?? options.env?.ACQUIRER ?? process.env.ACQUIRER ?? 'sandbox',
+    );
+    closers.push(() => acquirer.close());
+
     const environment: Record<string, string> = {
       STAGE: 'local',
       AWS_REGION: 'eu-north-1',
@@ -140,7 +149,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       VIPPS_CLIENT_ID: VIPPS_CREDENTIALS.clientId,
       VIPPS_CLIENT_SECRET: VIPPS_CREDENTIALS.clientSecret,
       VIPPS_SUBSCRIPTION_KEY: VIPPS_CREDENTIALS.subscriptionKey,
-      ACQUIRER: 'sandbox',
+      ...acquirer.env,
       POWERTOOLS_METRICS_DISABLED: 'true',
       ...options.env,
     };
@@ -215,7 +224,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       statusDlqUrl: dlq.queueUrl,
       endpoints: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint, kms: kms.endpoint, vipps: vipps.baseUrl },
       environment,
-      ledger: sandboxLedger,
+      ledger: acquirer.ledger,
+      acquirer,
       statusQueueIdle: () => poller.idle(),
       runReconciler,
       describe: () => [
@@ -227,6 +237,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         `SQS emulator      ${sqs.endpoint}   status queue ${queue.queueUrl}`,
         `KMS emulator      ${kms.endpoint}`,
         `Demo merchant     ${DEMO_MERCHANT.name}, MSN ${DEMO_MERCHANT.merchantSerialNumbers[0]}`,
+        ...acquirer.describe,
       ],
       stop: async () => {
         for (const close of closers.reverse()) await close().catch(() => undefined);

@@ -7,7 +7,7 @@ import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../
 export type { LocalStack };
 
 export async function bootLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  return startLocalStack({ reconcilerEveryMs: 0, ...options });
+  return startLocalStack({ reconcilerEveryMs: 0, acquirer: 'sandbox', ...options });
 }
 
 export interface HttpAnswer<T = Record<string, unknown>> {

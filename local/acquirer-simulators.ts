@@ -1,0 +1,64 @@
+/**
+ * The acquirer the local stack talks to, chosen by ACQUIRER: the in-process sandbox (default,
+ * zero config), or the Clearhaus or Adyen simulator over real HTTP with generated keys — so the
+ * production adapters run locally exactly as they would against the real acquirer.
+ */
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { sandboxLedger } from '../lambdas/adapters/acquirer/sandbox-acquirer.js';
+import type { SandboxLedger } from '../lambdas/adapters/acquirer/sandbox-ledger.js';
+import { type ClearhausSimulator, startClearhausSimulator } from './simulators/clearhaus/index.js';
+
+/** What tests and the checklist ask of whichever acquirer runs: its money book by our id. */
+export type AcquirerLedger = Pick<SandboxLedger, 'events' | 'authorisations' | 'balance' | 'netCharged'>;
+
+export interface LocalAcquirer {
+  kind: 'sandbox' | 'clearhaus' | 'adyen';
+  /** Environment for the handlers (ACQUIRER and the acquirer's settings). */
+  env: Record<string, string>;
+  ledger: AcquirerLedger;
+  clearhaus?: ClearhausSimulator;
+  describe: string[];
+  close(): Promise<void>;
+}
+
+export async function startLocalAcquirer(kind: string): Promise<LocalAcquirer> {
+  switch (kind) {
+    case 'clearhaus':
+      return clearhaus();
+    case 'sandbox':
+      return {
+        kind: 'sandbox',
+        env: { ACQUIRER: 'sandbox' },
+        ledger: sandboxLedger,
+        describe: ['Acquirer          sandbox (outcomes by amount)'],
+        close: () => Promise.resolve(),
+      };
+    default:
+      throw new Error(`ACQUIRER=${kind}: the local stack runs sandbox, clearhaus or adyen`);
+  }
+}
+
+async function clearhaus(): Promise<LocalAcquirer> {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const apiKey = randomBytes(16).toString('hex');
+  const signingApiKey = randomUUID();
+  const simulator = await startClearhausSimulator({
+    apiKey,
+    signingApiKey,
+    signingPublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  });
+  return {
+    kind: 'clearhaus',
+    env: {
+      ACQUIRER: 'clearhaus',
+      CLEARHAUS_BASE_URL: simulator.baseUrl,
+      CLEARHAUS_API_KEY: apiKey,
+      CLEARHAUS_SIGNING_API_KEY: signingApiKey,
+      CLEARHAUS_SIGNING_PRIVATE_KEY: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
+    },
+    ledger: simulator.ledger,
+    clearhaus: simulator,
+    describe: [`Acquirer          Clearhaus simulator ${simulator.baseUrl}`],
+    close: () => simulator.close(),
+  };
+}

@@ -186,14 +186,23 @@ export interface AcquirerOperation {
   operationId: string;
 }
 
+/**
+ * What a capture/refund/void answers. `pending`: the acquirer only accepted the request (Adyen's
+ * `received`); its outcome arrives later (a webhook) and the operation is pending until then.
+ */
+export interface AcquirerOperationResult {
+  acquirerReference: string;
+  pending?: boolean;
+}
+
 export interface Acquirer {
   /** Must honour `signal` and answer TIMEOUT (not throw) when it fires. */
   authorise(request: AuthorisationRequest, options: { signal: AbortSignal }): Promise<AuthorisationResult>;
   /** Throws AcquirerRefusedError / AcquirerUnavailableError. */
-  capture(operation: AcquirerOperation): Promise<{ acquirerReference: string }>;
-  refund(operation: AcquirerOperation): Promise<{ acquirerReference: string }>;
+  capture(operation: AcquirerOperation): Promise<AcquirerOperationResult>;
+  refund(operation: AcquirerOperation): Promise<AcquirerOperationResult>;
   /** Void (cancel) an authorisation nothing was captured from. */
-  cancel(operation: AcquirerOperation): Promise<{ acquirerReference: string }>;
+  cancel(operation: AcquirerOperation): Promise<AcquirerOperationResult>;
   /**
    * Reverse whatever authorisation exists for our reference (outcome unknown after a timeout).
    * Idempotent; `reversed: false` when there was nothing to reverse.

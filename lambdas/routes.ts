@@ -4,7 +4,13 @@
  */
 
 export type FunctionName =
-  'merchantAuthorizer' | 'merchantApi' | 'makePayment' | 'threeDs' | 'statusUpdater' | 'reconciler';
+  | 'merchantAuthorizer'
+  | 'merchantApi'
+  | 'makePayment'
+  | 'threeDs'
+  | 'statusUpdater'
+  | 'reconciler'
+  | 'adyenWebhook';
 
 /** What each function may touch; lib/ turns this into least-privilege IAM and key policies. */
 export interface FunctionAccess {
@@ -19,6 +25,8 @@ export interface FunctionAccess {
    */
   envelopeKey?: ReadonlyArray<'generateDataKey' | 'decrypt'>;
   vippsCredentials?: 'read';
+  /** The selected acquirer's keys in Secrets Manager (Clearhaus or Adyen). */
+  acquirerKeys?: 'read';
 }
 
 export interface FunctionDefinition {
@@ -56,6 +64,7 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
       idempotencyTable: 'readWrite',
       statusQueue: 'send',
       vippsCredentials: 'read',
+      acquirerKeys: 'read',
     },
   },
   makePayment: {
@@ -70,6 +79,7 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
       statusQueue: 'send',
       cardDataKey: 'decrypt',
       envelopeKey: ['generateDataKey', 'decrypt'],
+      acquirerKeys: 'read',
     },
   },
   threeDs: {
@@ -99,8 +109,18 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     memoryMb: 512,
     // One sweep at a time: every action is idempotent, but two sweeps would only contend.
     reservedConcurrency: 1,
-    access: { table: 'readWrite', statusQueue: 'send', vippsCredentials: 'read' },
+    access: { table: 'readWrite', statusQueue: 'send', vippsCredentials: 'read', acquirerKeys: 'read' },
     trigger: { kind: 'schedule', everyMinutes: 1 },
+  },
+  adyenWebhook: {
+    entry: 'lambdas/handlers/adyen-webhook.ts',
+    handler: 'handler',
+    description:
+      'Adyen webhook: HMAC-verified reports that settle asynchronous captures, refunds and cancels',
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    reservedConcurrency: 10,
+    access: { table: 'readWrite', statusQueue: 'send', acquirerKeys: 'read' },
   },
 };
 
@@ -175,6 +195,14 @@ export const routes: readonly RouteDefinition[] = [
     bodyLimitAt: 'handler',
   },
   {
+    method: 'POST',
+    path: '/acquirer/adyen/webhook',
+    function: 'adyenWebhook',
+    auth: 'none',
+    maxBodyBytes: 64 * 1024,
+    bodyLimitAt: 'gateway',
+  },
+  {
     method: 'GET',
     path: '/3ds/{sessionId}',
     function: 'threeDs',
@@ -195,3 +223,6 @@ export const routes: readonly RouteDefinition[] = [
 /** The path Vipps calls; PUBLIC_BASE_URL + this is the makePaymentUrl we send at init. */
 export const MAKE_PAYMENT_PATH = '/vipps/make-payment';
 export const threeDsPath = (sessionId: string): string => `/3ds/${sessionId}`;
+
+/** Where Adyen sends its webhooks (set in Adyen's Customer Area: PUBLIC_BASE_URL + this). */
+export const ADYEN_WEBHOOK_PATH = '/acquirer/adyen/webhook';

@@ -6,6 +6,8 @@
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { sandboxLedger } from '../lambdas/adapters/acquirer/sandbox-acquirer.js';
 import type { SandboxLedger } from '../lambdas/adapters/acquirer/sandbox-ledger.js';
+import { ADYEN_WEBHOOK_PATH } from '../lambdas/routes.js';
+import { type AdyenSimulator, startAdyenSimulator } from './simulators/adyen/index.js';
 import { type ClearhausSimulator, startClearhausSimulator } from './simulators/clearhaus/index.js';
 
 /** What tests and the checklist ask of whichever acquirer runs: its money book by our id. */
@@ -17,6 +19,9 @@ export interface LocalAcquirer {
   env: Record<string, string>;
   ledger: AcquirerLedger;
   clearhaus?: ClearhausSimulator;
+  adyen?: AdyenSimulator;
+  /** Called once the stack knows its public base URL (Adyen's webhooks go there). */
+  connect(publicBaseUrl: string): void;
   describe: string[];
   close(): Promise<void>;
 }
@@ -25,12 +30,15 @@ export async function startLocalAcquirer(kind: string): Promise<LocalAcquirer> {
   switch (kind) {
     case 'clearhaus':
       return clearhaus();
+    case 'adyen':
+      return adyen();
     case 'sandbox':
       return {
         kind: 'sandbox',
         env: { ACQUIRER: 'sandbox' },
         ledger: sandboxLedger,
         describe: ['Acquirer          sandbox (outcomes by amount)'],
+        connect: () => undefined,
         close: () => Promise.resolve(),
       };
     default:
@@ -59,6 +67,30 @@ async function clearhaus(): Promise<LocalAcquirer> {
     ledger: simulator.ledger,
     clearhaus: simulator,
     describe: [`Acquirer          Clearhaus simulator ${simulator.baseUrl}`],
+    connect: () => undefined,
+    close: () => simulator.close(),
+  };
+}
+
+async function adyen(): Promise<LocalAcquirer> {
+  const apiKey = randomBytes(16).toString('hex');
+  const hmacKey = randomBytes(32).toString('hex');
+  const merchantAccount = 'LocalPspAccount';
+  const simulator = await startAdyenSimulator({ apiKey, hmacKeyHex: hmacKey, merchantAccount });
+  return {
+    kind: 'adyen',
+    env: {
+      ACQUIRER: 'adyen',
+      ADYEN_ENVIRONMENT: 'TEST',
+      ADYEN_MERCHANT_ACCOUNT: merchantAccount,
+      ADYEN_API_KEY: apiKey,
+      ADYEN_HMAC_KEY: hmacKey,
+      ADYEN_CHECKOUT_URL: simulator.baseUrl,
+    },
+    ledger: simulator.ledger,
+    adyen: simulator,
+    describe: [`Acquirer          Adyen simulator ${simulator.baseUrl}`],
+    connect: (publicBaseUrl) => simulator.setWebhookUrl(`${publicBaseUrl}${ADYEN_WEBHOOK_PATH}`),
     close: () => simulator.close(),
   };
 }

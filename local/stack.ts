@@ -155,6 +155,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     Object.assign(process.env, environment);
     resetDependencies();
+    acquirer.connect(host.baseUrl);
 
     const handlers: HandlerTable = {};
     for (const [name, def] of Object.entries(functions) as Array<

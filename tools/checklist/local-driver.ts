@@ -102,6 +102,13 @@ export function localDriver(stack: LocalStack, options: LocalDriverOptions = {})
       }
       return read(id);
     },
+    operationsSettled: async (id) => {
+      for (let i = 0; i < 100; i++) {
+        const payment = (await merchant.payment(id)).body as { operationsInProgress?: unknown[] } | undefined;
+        if (!payment?.operationsInProgress?.length) return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
     acquirer: acquirerFacts(stack.acquirer.kind),
     ledger: {
       eventTypes: (id) => stack.ledger.events(id).map((e) => e.type),

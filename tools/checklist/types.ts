@@ -92,6 +92,8 @@ export interface ChecklistDriver {
   ): { captured: number; refunded: number; cancelled: boolean } | undefined;
   /** Run (local) or wait for (target) the reconciler until `done` holds for the payment. */
   reconcile(pspTransactionId: string, done: (p: PaymentView) => boolean): Promise<PaymentView>;
+  /** Resolves once no capture/refund/cancel of the payment is still waiting for the acquirer. */
+  operationsSettled?(pspTransactionId: string): Promise<void>;
   /** Which acquirer runs and what its API allows (local only; a target is assumed like the sandbox). */
   acquirer?: AcquirerFacts;
   /** The acquirer's (sandbox or simulator) ledger (local only). */

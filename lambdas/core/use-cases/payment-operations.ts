@@ -1,6 +1,14 @@
 import { AcquirerRefusedError, ConcurrentUpdateError } from '../errors.js';
 import type { MinorUnits } from '../money.js';
-import type { Acquirer, Clock, Log, Merchant, StatusQueue, TransactionStore } from '../ports.js';
+import type {
+  Acquirer,
+  AcquirerOperationResult,
+  Clock,
+  Log,
+  Merchant,
+  StatusQueue,
+  TransactionStore,
+} from '../ports.js';
 import { randomToken } from '../secrets.js';
 import {
   type PendingOperation,
@@ -79,7 +87,7 @@ export function callAcquirer(
   acquirer: Acquirer,
   tx: Transaction,
   pending: PendingOperation,
-): Promise<{ acquirerReference: string }> {
+): Promise<AcquirerOperationResult> {
   const request = {
     pspTransactionId: tx.pspTransactionId,
     acquirerReference: tx.acquirerReference ?? '',
@@ -134,7 +142,10 @@ async function acquirerOperation(
   const pending = findPendingOperation(tx, operationId)!;
   let acquirerReference: string;
   try {
-    ({ acquirerReference } = await callAcquirer(deps.acquirer, tx, pending));
+    const result = await callAcquirer(deps.acquirer, tx, pending);
+    // Accepted only (Adyen): it stays pending until the acquirer's webhook settles it.
+    if (result.pending) return tx;
+    ({ acquirerReference } = result);
   } catch (error) {
     if (error instanceof AcquirerRefusedError) {
       await commitWithRetry(deps, tx, reload, (current) => releaseOperation(current, operationId, at()));

@@ -250,7 +250,16 @@ async function chaseOperation(
   };
   let acquirerReference: string;
   try {
-    ({ acquirerReference } = await callAcquirer(deps.acquirer, tx, pending));
+    const result = await callAcquirer(deps.acquirer, tx, pending);
+    if (result.pending) {
+      // Asked again (same Idempotency-Key); still waiting for the acquirer's webhook.
+      sweep.defer(
+        `${pending.operation.toLowerCase()} ${pending.operationId}`,
+        'awaiting the acquirer webhook',
+      );
+      return tx;
+    }
+    ({ acquirerReference } = result);
   } catch (error) {
     if (!(error instanceof AcquirerRefusedError)) {
       sweep.defer(`${pending.operation.toLowerCase()} ${pending.operationId}`, error);

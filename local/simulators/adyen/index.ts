@@ -36,6 +36,8 @@ export interface AdyenSimulator {
   ledger: BookView;
   rejected: string[];
   setWebhookUrl(url: string): void;
+  /** Hold webhooks back (true) until deliverWebhooks(), or send them on their own (false). */
+  holdWebhooks(hold: boolean): void;
   /** Webhooks held back (holdWebhooks), oldest first. */
   pendingWebhooks(): NotificationItem[];
   /** Send the held webhooks (each `times` times); resolves with the HTTP answers' bodies. */
@@ -56,6 +58,7 @@ export async function startAdyenSimulator(options: AdyenSimulatorOptions): Promi
   const payments = new Map<string, string>();
   const held: NotificationItem[] = [];
   let webhookUrl = options.webhookUrl;
+  let hold = options.holdWebhooks ?? false;
 
   const send = async (items: NotificationItem[]) => {
     if (!webhookUrl) throw new Error('Adyen simulator: no webhook URL');
@@ -71,7 +74,7 @@ export async function startAdyenSimulator(options: AdyenSimulatorOptions): Promi
       { ...item, eventDate: new Date().toISOString(), merchantAccountCode: options.merchantAccount },
       options.hmacKeyHex,
     );
-    if (options.holdWebhooks) held.push(signed);
+    if (hold) held.push(signed);
     else setTimeout(() => void send([signed]).catch(() => undefined), 20);
   };
   const invalid = (message: string): SimAnswer => {
@@ -256,6 +259,9 @@ export async function startAdyenSimulator(options: AdyenSimulatorOptions): Promi
     rejected,
     setWebhookUrl: (url) => {
       webhookUrl = url;
+    },
+    holdWebhooks: (on) => {
+      hold = on;
     },
     pendingWebhooks: () => [...held],
     deliverWebhooks: async (times = 1) => {

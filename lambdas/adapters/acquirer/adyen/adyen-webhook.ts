@@ -52,18 +52,22 @@ export function verifiedNotifications(text: string, hmacKeyHex: string): AdyenNo
   const items = result.data.notificationItems.map((n) => n.NotificationRequestItem);
   for (const notification of items) {
     const signature = notification.additionalData?.hmacSignature;
-    let valid = false;
-    try {
-      valid =
-        Boolean(signature) &&
-        validator.validateHMAC(notification as unknown as NotificationRequestItem, hmacKeyHex);
-    } catch {
-      valid = false;
-    }
-    if (!valid)
+    if (!signature || !hmacMatches(validator, notification, hmacKeyHex))
       throw new AdyenWebhookError('signature', `wrong or missing HMAC on ${notification.pspReference}`);
   }
   return items;
+}
+
+function hmacMatches(
+  validator: { validateHMAC(item: NotificationRequestItem, key: string): boolean },
+  notification: AdyenNotification,
+  hmacKeyHex: string,
+): boolean {
+  try {
+    return validator.validateHMAC(notification as unknown as NotificationRequestItem, hmacKeyHex);
+  } catch {
+    return false; // a malformed signature (not base64, wrong length)
+  }
 }
 
 /** The events that settle an operation we sent (CANCEL_OR_REFUND and others are not ours). */

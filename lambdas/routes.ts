@@ -199,7 +199,7 @@ export const routes: readonly RouteDefinition[] = [
     path: '/acquirer/adyen/webhook',
     function: 'adyenWebhook',
     auth: 'none',
-    maxBodyBytes: 64 * 1024,
+    maxBodyBytes: 16 * 1024,
     bodyLimitAt: 'gateway',
   },
   {

@@ -53,8 +53,10 @@ describe('Adyen webhooks settle asynchronous operations', () => {
     expect(done.operationsInProgress ?? []).toHaveLength(0);
     expect(await captured(id)).toContain('4000');
     await stack.statusQueueIdle();
-    const updates = stack.vipps.receivedStatusUpdates?.(id) as Array<{ status?: string }> | undefined;
-    if (updates) expect(updates.filter((u) => u.status === 'CAPTURED')).toHaveLength(1);
+    const captures = stack.vipps.statusUpdates.filter(
+      (u) => u.transaction.pspTransactionId === id && u.transaction.status === 'CAPTURED',
+    );
+    expect(captures).toHaveLength(1);
   });
 
   it('a webhook with a wrong HMAC is refused (401) and nothing changes', async () => {

@@ -5,7 +5,7 @@
  * the outcome comes by webhook (handlers/adyen-webhook.ts) — so they return `pending: true`.
  * A lost authorisation is cancelled by our reference (standalone cancel), which Adyen supports.
  */
-import AdyenClient from '@adyen/api-library/lib/src/client.js';
+import type Client from '@adyen/api-library/lib/src/client.js';
 import { ModificationsApi } from '@adyen/api-library/lib/src/services/checkout/modificationsApi.js';
 import { PaymentsApi } from '@adyen/api-library/lib/src/services/checkout/paymentsApi.js';
 import type { PaymentResponse } from '@adyen/api-library/lib/src/typings/checkout/paymentResponse.js';
@@ -23,7 +23,6 @@ import type {
 import type { Currency, MinorUnits } from '../../../core/money.js';
 import { AdyenCallError, adyenHttpClient } from './adyen-http-client.js';
 import { adyenPaymentRequest, authorisationIdempotencyKey } from './adyen-payment-request.js';
-import { cjsDefault } from './cjs-default.js';
 import { adyenRefusalReasons, adyenResultCodes } from './refusal-reasons.js';
 
 export interface AdyenAcquirerOptions {
@@ -45,19 +44,20 @@ export class AdyenAcquirer implements Acquirer {
 
   constructor(options: AdyenAcquirerOptions) {
     this.#options = options;
-    const Client = cjsDefault(AdyenClient);
-    const client = new Client(
-      {
-        environment: options.environment as never,
+    // What the services read from a Client: its config (environment, live prefix) and the HTTP
+    // client. Not Adyen's Client class itself: it would bundle its own https client and proxy agent.
+    const client = {
+      config: {
+        environment: options.environment,
         ...(options.liveUrlPrefix ? { liveEndpointUrlPrefix: options.liveUrlPrefix } : {}),
       },
-      adyenHttpClient({
+      httpClient: adyenHttpClient({
         apiKey: options.apiKey,
         timeoutMs: options.timeoutMs,
         ...(options.checkoutUrl ? { checkoutUrl: options.checkoutUrl } : {}),
         ...(options.fetch ? { fetch: options.fetch } : {}),
       }),
-    );
+    } as unknown as Client;
     this.#payments = new PaymentsApi(client);
     this.#modifications = new ModificationsApi(client);
   }

@@ -12,7 +12,7 @@ import { PspApi } from './constructs/api.js';
 import { PspFunctions } from './constructs/functions.js';
 import { PspKeys } from './constructs/keys.js';
 import { PspMonitoring } from './constructs/monitoring.js';
-import { VippsCredentials } from './constructs/secrets.js';
+import { AcquirerKeys, VippsCredentials } from './constructs/secrets.js';
 import { StatusQueues } from './constructs/status-sync.js';
 import { PaymentTables } from './constructs/storage.js';
 import type { StageConfig } from './stage-config.js';
@@ -50,6 +50,10 @@ export class PspStack extends Stack {
       consumerTimeout: statusQueueConsumerTimeout(),
     });
     this.vippsCredentials = new VippsCredentials(this, 'VippsCredentials', { stage: config.stage });
+    const acquirerKeys =
+      config.acquirer === 'sandbox'
+        ? undefined
+        : new AcquirerKeys(this, 'AcquirerKeys', { stage: config.stage, acquirer: config.acquirer });
     this.api = new PspApi(this, 'Api', { config });
     this.functions = new PspFunctions(this, 'Functions', {
       config,
@@ -60,6 +64,7 @@ export class PspStack extends Stack {
         queues: this.statusQueues,
         keys: this.keys,
         vippsCredentials: this.vippsCredentials.secret,
+        ...(acquirerKeys ? { acquirerKeys: acquirerKeys.secret } : {}),
       },
     });
     this.api.addRoutes(this.functions.byName, Duration.seconds(config.authorizerCacheTtlSeconds));
@@ -85,6 +90,11 @@ export class PspStack extends Stack {
       description: 'Put {clientId, clientSecret, subscriptionKey} from the Vipps portal here',
       value: this.vippsCredentials.secret.secretArn,
     });
+    if (acquirerKeys)
+      new CfnOutput(this, 'AcquirerKeysSecretArn', {
+        description: `Put the ${config.acquirer} keys here (see README: connecting an acquirer)`,
+        value: acquirerKeys.secret.secretArn,
+      });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.alarmTopic.topicArn });
   }
 }

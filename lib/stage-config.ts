@@ -3,8 +3,8 @@
  * validated before a single construct is built. Nothing here is looked up in an AWS account, so
  * `cdk synth` works offline and the stack stays environment-agnostic.
  *
- * Context keys: stage, vippsBaseUrl, vippsPspId, acquirerBaseUrl, acquirerMerchantId,
- * acquirerBudgetMs, cardDataOaepHash, encryptedCardEnabled, binTablePath, customDomain ({domainName, certificateArn}, as an object in
+ * Context keys: stage, vippsBaseUrl, vippsPspId, acquirer (sandbox|clearhaus|adyen), clearhausBaseUrl,
+ * adyenMerchantAccount, adyenEnvironment, adyenLiveUrlPrefix, acquirerBudgetMs, cardDataOaepHash, encryptedCardEnabled, binTablePath, customDomain ({domainName, certificateArn}, as an object in
  * cdk.json or a JSON string on the command line), wafWebAclArn, bodyLimitFirewall, alarmEmail,
  * throttleRateLimit, throttleBurstLimit, authorizerCacheTtlSeconds.
  */
@@ -27,10 +27,13 @@ export interface StageConfig {
    * (VippsPspId) at deploy time rather than a made-up default.
    */
   vippsPspId?: string;
-  /** sandbox: the deterministic sandbox acquirer; production: the HTTP acquirer (never the sandbox). */
-  acquirer: 'sandbox' | 'http';
-  acquirerBaseUrl?: string;
-  acquirerMerchantId?: string;
+  /** sandbox (default outside production), or a real acquirer: production needs clearhaus or adyen. */
+  acquirer: 'sandbox' | 'clearhaus' | 'adyen';
+  /** Clearhaus' gateway (https://gateway.clearhaus.com, or its test host). */
+  clearhausBaseUrl?: string;
+  adyenMerchantAccount?: string;
+  adyenEnvironment: 'TEST' | 'LIVE';
+  adyenLiveUrlPrefix?: string;
   /** How long makePayment waits for the acquirer; must leave room inside the function timeout. */
   acquirerBudgetMs: number;
   cardDataOaepHash: 'SHA_256' | 'SHA_1';
@@ -96,8 +99,11 @@ const contextSchema = z
     stage: z.enum(['sandbox', 'production']),
     vippsBaseUrl: z.optional(httpsUrl),
     vippsPspId: z.optional(nonEmpty),
-    acquirerBaseUrl: z.optional(httpsUrl),
-    acquirerMerchantId: z.optional(nonEmpty),
+    acquirer: z.optional(z.enum(['sandbox', 'clearhaus', 'adyen'])),
+    clearhausBaseUrl: z.optional(httpsUrl),
+    adyenMerchantAccount: z.optional(nonEmpty),
+    adyenEnvironment: z.optional(z.enum(['TEST', 'LIVE'])),
+    adyenLiveUrlPrefix: z.optional(z.string().check(z.regex(/^[a-z0-9-]+$/, 'must be the prefix only'))),
     acquirerBudgetMs: z._default(intFrom(1_000, 12_000), 10_000),
     cardDataOaepHash: z._default(z.enum(['SHA_256', 'SHA_1']), 'SHA_256'),
     encryptedCardEnabled: z._default(bool, false),
@@ -127,10 +133,25 @@ const contextSchema = z
     authorizerCacheTtlSeconds: z._default(intFrom(0, 3_600), 300),
   })
   .check(
-    z.refine((c) => c.stage !== 'production' || c.acquirerBaseUrl !== undefined, {
-      message: 'is required for production (the HTTP acquirer)',
-      path: ['acquirerBaseUrl'],
+    z.refine((c) => c.stage !== 'production' || c.acquirer === 'clearhaus' || c.acquirer === 'adyen', {
+      message: 'production needs a real acquirer: clearhaus or adyen',
+      path: ['acquirer'],
     }),
+    z.refine((c) => c.acquirer !== 'clearhaus' || c.clearhausBaseUrl !== undefined, {
+      message: 'is required when acquirer is clearhaus',
+      path: ['clearhausBaseUrl'],
+    }),
+    z.refine((c) => c.acquirer !== 'adyen' || c.adyenMerchantAccount !== undefined, {
+      message: 'is required when acquirer is adyen',
+      path: ['adyenMerchantAccount'],
+    }),
+    z.refine(
+      (c) =>
+        c.acquirer !== 'adyen' ||
+        (c.adyenEnvironment ?? (c.stage === 'production' ? 'LIVE' : 'TEST')) !== 'LIVE' ||
+        c.adyenLiveUrlPrefix !== undefined,
+      { message: 'is required for Adyen LIVE', path: ['adyenLiveUrlPrefix'] },
+    ),
   );
 
 export class StageConfigError extends Error {
@@ -161,9 +182,11 @@ export function parseStageConfig(raw: Record<string, unknown>): StageConfig {
     stage: c.stage,
     vippsBaseUrl: c.vippsBaseUrl ?? VIPPS_BASE_URLS[c.stage],
     vippsPspId: c.vippsPspId,
-    acquirer: c.stage === 'production' ? 'http' : 'sandbox',
-    acquirerBaseUrl: c.acquirerBaseUrl,
-    acquirerMerchantId: c.acquirerMerchantId,
+    acquirer: c.acquirer ?? 'sandbox',
+    clearhausBaseUrl: c.clearhausBaseUrl,
+    adyenMerchantAccount: c.adyenMerchantAccount,
+    adyenEnvironment: c.adyenEnvironment ?? (c.stage === 'production' ? 'LIVE' : 'TEST'),
+    adyenLiveUrlPrefix: c.adyenLiveUrlPrefix,
     acquirerBudgetMs: c.acquirerBudgetMs,
     cardDataOaepHash: c.cardDataOaepHash,
     encryptedCardEnabled: c.encryptedCardEnabled,

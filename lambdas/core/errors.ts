@@ -69,3 +69,9 @@ export class AcquirerUnavailableError extends DomainError {}
 
 /** The acquirer refused an operation (capture/refund/void) outright. */
 export class AcquirerRefusedError extends DomainError {}
+
+/**
+ * The acquirer cannot find an authorisation by our reference (Clearhaus has no such lookup): a
+ * person must resolve it with the reference in the message. The reconciler alarms on it.
+ */
+export class AcquirerCannotReverseError extends AcquirerUnavailableError {}

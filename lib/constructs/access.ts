@@ -41,6 +41,8 @@ export interface AccessTargets {
   queues: StatusQueues;
   keys: PspKeys;
   vippsCredentials: secretsmanager.ISecret;
+  /** The selected acquirer's keys; absent with the sandbox acquirer (it has none). */
+  acquirerKeys?: secretsmanager.ISecret;
 }
 
 /** Grant `role` exactly what `access` lists. */
@@ -97,5 +99,9 @@ export function grantAccess(role: iam.Role, access: FunctionAccess, targets: Acc
 
   if (access.vippsCredentials === 'read') {
     allow(['secretsmanager:GetSecretValue'], [vippsCredentials.secretArn]);
+  }
+
+  if (access.acquirerKeys === 'read' && targets.acquirerKeys) {
+    allow(['secretsmanager:GetSecretValue'], [targets.acquirerKeys.secretArn]);
   }
 }

@@ -15,7 +15,8 @@ const sandbox = synthesizePsp();
 const production = synthesizePsp({
   stage: 'production',
   vippsPspId: 'psp-prod',
-  acquirerBaseUrl: 'https://acquirer.example.com/api',
+  acquirer: 'clearhaus',
+  clearhausBaseUrl: 'https://gateway.clearhaus.com',
   customDomain: JSON.stringify({
     domainName: 'psp.example.no',
     certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc',

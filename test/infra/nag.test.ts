@@ -18,7 +18,8 @@ const variants = {
     {
       stage: 'production',
       vippsPspId: 'psp-prod',
-      acquirerBaseUrl: 'https://acquirer.example.com',
+      acquirer: 'clearhaus',
+      clearhausBaseUrl: 'https://gateway.clearhaus.com',
       alarmEmail: 'ops@example.com',
       customDomain: {
         domainName: 'psp.example.no',

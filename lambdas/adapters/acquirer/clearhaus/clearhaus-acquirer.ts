@@ -8,7 +8,11 @@
  * dropped connection, 5xx) is TIMEOUT (85) and is never retried; reverse() cannot find it and
  * raises an error naming the reference for ops. Nothing here logs card data.
  */
-import { AcquirerRefusedError, AcquirerUnavailableError } from '../../../core/errors.js';
+import {
+  AcquirerCannotReverseError,
+  AcquirerRefusedError,
+  AcquirerUnavailableError,
+} from '../../../core/errors.js';
 import type {
   Acquirer,
   AcquirerOperation,
@@ -118,7 +122,7 @@ export class ClearhausAcquirer implements Acquirer {
       amount: request.amount,
     });
     return Promise.reject(
-      new AcquirerUnavailableError(
+      new AcquirerCannotReverseError(
         `Clearhaus cannot look up authorisations by reference: check reference ${reference} (${request.amount} øre) in the Clearhaus dashboard and void it`,
       ),
     );

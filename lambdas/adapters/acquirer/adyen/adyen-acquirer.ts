@@ -1,15 +1,15 @@
 /**
- * Adyen Checkout behind our acquirer port, through Adyen's official library (typed models,
- * service paths) with our own fetch-based HTTP client. Authorisations are synchronous and carry an
+ * Adyen Checkout (v72) behind our acquirer port, typed with the models of Adyen's official library
+ * (generated from Adyen's OpenAPI spec), over our own fetch-based client (adyen-http-client.ts). Authorisations are synchronous and carry an
  * Idempotency-Key. Captures, refunds and cancels are asynchronous: Adyen answers `received` and
  * the outcome comes by webhook (handlers/adyen-webhook.ts) — so they return `pending: true`.
  * A lost authorisation is cancelled by our reference (standalone cancel), which Adyen supports.
  */
-import type Client from '@adyen/api-library/lib/src/client.js';
-import { ModificationsApi } from '@adyen/api-library/lib/src/services/checkout/modificationsApi.js';
-import { PaymentsApi } from '@adyen/api-library/lib/src/services/checkout/paymentsApi.js';
+import type { PaymentCancelRequest } from '@adyen/api-library/lib/src/typings/checkout/paymentCancelRequest.js';
+import type { PaymentCaptureRequest } from '@adyen/api-library/lib/src/typings/checkout/paymentCaptureRequest.js';
+import type { PaymentRefundRequest } from '@adyen/api-library/lib/src/typings/checkout/paymentRefundRequest.js';
 import type { PaymentResponse } from '@adyen/api-library/lib/src/typings/checkout/paymentResponse.js';
-import type { IRequest } from '@adyen/api-library/lib/src/typings/requestOptions.js';
+import type { StandalonePaymentCancelRequest } from '@adyen/api-library/lib/src/typings/checkout/standalonePaymentCancelRequest.js';
 import { AcquirerRefusedError, AcquirerUnavailableError } from '../../../core/errors.js';
 import type {
   Acquirer,
@@ -21,7 +21,7 @@ import type {
   Log,
 } from '../../../core/ports.js';
 import type { Currency, MinorUnits } from '../../../core/money.js';
-import { AdyenCallError, adyenHttpClient } from './adyen-http-client.js';
+import { AdyenCallError, type AdyenPost, adyenPost } from './adyen-http-client.js';
 import { adyenPaymentRequest, authorisationIdempotencyKey } from './adyen-payment-request.js';
 import { adyenRefusalReasons, adyenResultCodes } from './refusal-reasons.js';
 
@@ -38,28 +38,19 @@ export interface AdyenAcquirerOptions {
 }
 
 export class AdyenAcquirer implements Acquirer {
-  readonly #payments: PaymentsApi;
-  readonly #modifications: ModificationsApi;
+  readonly #post: AdyenPost;
   readonly #options: AdyenAcquirerOptions;
 
   constructor(options: AdyenAcquirerOptions) {
     this.#options = options;
-    // What the services read from a Client: its config (environment, live prefix) and the HTTP
-    // client. Not Adyen's Client class itself: it would bundle its own https client and proxy agent.
-    const client = {
-      config: {
-        environment: options.environment,
-        ...(options.liveUrlPrefix ? { liveEndpointUrlPrefix: options.liveUrlPrefix } : {}),
-      },
-      httpClient: adyenHttpClient({
-        apiKey: options.apiKey,
-        timeoutMs: options.timeoutMs,
-        ...(options.checkoutUrl ? { checkoutUrl: options.checkoutUrl } : {}),
-        ...(options.fetch ? { fetch: options.fetch } : {}),
-      }),
-    } as unknown as Client;
-    this.#payments = new PaymentsApi(client);
-    this.#modifications = new ModificationsApi(client);
+    this.#post = adyenPost({
+      apiKey: options.apiKey,
+      environment: options.environment,
+      ...(options.liveUrlPrefix ? { liveUrlPrefix: options.liveUrlPrefix } : {}),
+      timeoutMs: options.timeoutMs,
+      ...(options.checkoutUrl ? { checkoutUrl: options.checkoutUrl } : {}),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
   }
 
   async authorise(
@@ -68,10 +59,11 @@ export class AdyenAcquirer implements Acquirer {
   ): Promise<AuthorisationResult> {
     let response: PaymentResponse;
     try {
-      response = await this.#payments.payments(adyenPaymentRequest(request, this.#options.merchantAccount), {
-        idempotencyKey: authorisationIdempotencyKey(request),
-        signal,
-      } as IRequest.Options);
+      response = await this.#post<PaymentResponse>(
+        '/payments',
+        adyenPaymentRequest(request, this.#options.merchantAccount),
+        { idempotencyKey: authorisationIdempotencyKey(request), signal },
+      );
     } catch (error) {
       return this.#failedAuthorisation(error, request.pspTransactionId);
     }
@@ -110,40 +102,35 @@ export class AdyenAcquirer implements Acquirer {
   }
 
   capture(operation: AcquirerOperation): Promise<AcquirerOperationResult> {
-    return this.#modify(operation, 'capture', () =>
-      this.#modifications.captureAuthorisedPayment(
-        operation.acquirerReference,
-        {
-          merchantAccount: this.#options.merchantAccount,
-          amount: amountOf(operation),
-          reference: operation.operationId,
-        },
-        { idempotencyKey: operation.operationId },
-      ),
-    );
+    const body: PaymentCaptureRequest = {
+      merchantAccount: this.#options.merchantAccount,
+      amount: amountOf(operation),
+      reference: operation.operationId,
+    };
+    const path = `/payments/${encodeURIComponent(operation.acquirerReference)}/captures`;
+    return this.#modify(operation, 'capture', path, body);
   }
 
   refund(operation: AcquirerOperation): Promise<AcquirerOperationResult> {
-    return this.#modify(operation, 'refund', () =>
-      this.#modifications.refundCapturedPayment(
-        operation.acquirerReference,
-        {
-          merchantAccount: this.#options.merchantAccount,
-          amount: amountOf(operation),
-          reference: operation.operationId,
-        },
-        { idempotencyKey: operation.operationId },
-      ),
-    );
+    const body: PaymentRefundRequest = {
+      merchantAccount: this.#options.merchantAccount,
+      amount: amountOf(operation),
+      reference: operation.operationId,
+    };
+    const path = `/payments/${encodeURIComponent(operation.acquirerReference)}/refunds`;
+    return this.#modify(operation, 'refund', path, body);
   }
 
   cancel(operation: AcquirerOperation): Promise<AcquirerOperationResult> {
-    return this.#modify(operation, 'cancel', () =>
-      this.#modifications.cancelAuthorisedPaymentByPspReference(
-        operation.acquirerReference,
-        { merchantAccount: this.#options.merchantAccount, reference: operation.operationId },
-        { idempotencyKey: operation.operationId },
-      ),
+    const body: PaymentCancelRequest = {
+      merchantAccount: this.#options.merchantAccount,
+      reference: operation.operationId,
+    };
+    return this.#modify(
+      operation,
+      'cancel',
+      `/payments/${encodeURIComponent(operation.acquirerReference)}/cancels`,
+      body,
     );
   }
 
@@ -152,16 +139,12 @@ export class AdyenAcquirer implements Acquirer {
     reversed: boolean;
   }> {
     const reference = `reverse-${request.pspTransactionId}`;
-    await this.#modify({ operationId: reference }, 'reverse', () =>
-      this.#modifications.cancelAuthorisedPayment(
-        {
-          merchantAccount: this.#options.merchantAccount,
-          paymentReference: request.pspTransactionId,
-          reference,
-        },
-        { idempotencyKey: reference },
-      ),
-    );
+    const body: StandalonePaymentCancelRequest = {
+      merchantAccount: this.#options.merchantAccount,
+      paymentReference: request.pspTransactionId,
+      reference,
+    };
+    await this.#modify({ operationId: reference }, 'reverse', '/cancels', body);
     // Adyen accepted the cancel; whether an authorisation existed arrives by webhook.
     return { reversed: true };
   }
@@ -169,11 +152,12 @@ export class AdyenAcquirer implements Acquirer {
   async #modify(
     operation: { operationId: string },
     what: string,
-    call: () => Promise<{ pspReference: string; status: unknown }>,
+    path: string,
+    body: unknown,
   ): Promise<AcquirerOperationResult> {
-    let response: { pspReference: string; status: unknown };
+    let response: { pspReference?: unknown; status?: unknown };
     try {
-      response = await call();
+      response = await this.#post(path, body, { idempotencyKey: operation.operationId });
     } catch (error) {
       const failure = error instanceof AdyenCallError ? error : undefined;
       const detail = failure?.message ?? String(error);
@@ -185,7 +169,7 @@ export class AdyenAcquirer implements Acquirer {
     if (String(response.status) !== 'received' || !response.pspReference) {
       throw new AcquirerUnavailableError(`Adyen ${what} ${operation.operationId}: unexpected answer`);
     }
-    return { acquirerReference: response.pspReference, pending: true };
+    return { acquirerReference: String(response.pspReference), pending: true };
   }
 
   #failedAuthorisation(error: unknown, pspTransactionId: string): AuthorisationResult {

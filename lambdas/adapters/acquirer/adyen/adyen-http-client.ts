@@ -1,11 +1,10 @@
 /**
- * The HTTP client we give Adyen's library (its ClientInterface): fetch-based, so it honours our
- * AbortSignal and budget, tells "never sent" from "answer lost", works against the local simulator
- * over http, and turns anything but a 2xx JSON answer into a typed AdyenCallError — the library
- * then never sees an HTML page it would try to parse.
+ * Calls to Adyen's Checkout API (v72): fetch-based, so it honours our AbortSignal and budget,
+ * tells "never sent" from "answer lost", works against the local simulator over http, and turns
+ * anything but a 2xx JSON answer into a typed AdyenCallError. Request and response bodies are
+ * typed with the models Adyen's library generates from its OpenAPI spec (type-only imports: the
+ * library's runtime services would add ~340 KB of model serialisers to every bundle).
  */
-import type ClientInterface from '@adyen/api-library/lib/src/httpClient/clientInterface.js';
-import type { IRequest } from '@adyen/api-library/lib/src/typings/requestOptions.js';
 import { exchange, jsonBody } from '../acquirer-http.js';
 
 export type AdyenFailure = 'timeout' | 'not-sent' | 'lost' | 'http' | 'unreadable';
@@ -24,57 +23,71 @@ export class AdyenCallError extends Error {
 
 export interface AdyenHttpOptions {
   apiKey: () => Promise<string>;
+  environment: 'TEST' | 'LIVE';
+  /** LIVE only: the account's URL prefix. */
+  liveUrlPrefix?: string;
   timeoutMs: number;
-  /** Local only: send to this origin (the simulator) instead of Adyen's. */
+  /** Local only: the simulator's origin instead of Adyen's. */
   checkoutUrl?: string;
   fetch?: typeof fetch;
 }
 
-export function adyenHttpClient(options: AdyenHttpOptions): ClientInterface {
-  return {
-    async request(endpoint, json, _config, _apiKeyRequired, requestOptions?: IRequest.Options) {
-      const url = options.checkoutUrl ? endpoint.replace(/^https:\/\/[^/]+/, options.checkoutUrl) : endpoint;
-      let apiKey: string;
-      try {
-        apiKey = await options.apiKey();
-      } catch {
-        throw new AdyenCallError('not-sent', 'could not read the Adyen API key');
-      }
-      const sent = await exchange({
-        url,
-        method: (requestOptions?.method as 'GET' | 'POST' | undefined) ?? 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json',
-          'x-api-key': apiKey,
-          ...(requestOptions?.idempotencyKey ? { 'idempotency-key': requestOptions.idempotencyKey } : {}),
-        },
-        body: typeof json === 'string' ? json : json.toString('utf8'),
-        timeoutMs: options.timeoutMs,
-        ...(requestOptions?.signal ? { signal: requestOptions.signal } : {}),
-        ...(options.fetch ? { fetch: options.fetch } : {}),
-      });
-      if (sent.kind === 'timeout') throw new AdyenCallError('timeout', 'Adyen did not answer in time');
-      if (sent.kind === 'not-sent') throw new AdyenCallError('not-sent', `Adyen not reached: ${sent.detail}`);
-      if (sent.kind === 'lost') throw new AdyenCallError('lost', `Adyen answer lost: ${sent.detail}`);
-      const body = jsonBody(sent.text) as { errorCode?: unknown; message?: unknown } | undefined;
-      if (sent.status < 200 || sent.status > 299) {
-        const code = typeof body?.errorCode === 'string' ? body.errorCode : undefined;
-        throw new AdyenCallError(
-          'http',
-          `Adyen answered HTTP ${sent.status}${code ? ` (${code})` : ''}`,
-          sent.status,
-          code,
-        );
-      }
-      if (typeof body !== 'object' || body === null) {
-        throw new AdyenCallError(
-          'unreadable',
-          `Adyen answered HTTP ${sent.status} without JSON`,
-          sent.status,
-        );
-      }
-      return sent.text;
-    },
+/** Adyen's Checkout base URL (what the library's Service.createBaseUrl builds). */
+export function checkoutBaseUrl(options: AdyenHttpOptions): string {
+  if (options.checkoutUrl) return `${options.checkoutUrl}/v72`;
+  if (options.environment === 'TEST') return 'https://checkout-test.adyen.com/v72';
+  return `https://${options.liveUrlPrefix}-checkout-live.adyenpayments.com/checkout/v72`;
+}
+
+export type AdyenPost = <T>(
+  path: string,
+  body: unknown,
+  request: { idempotencyKey: string; signal?: AbortSignal },
+) => Promise<T>;
+
+export function adyenPost(options: AdyenHttpOptions): AdyenPost {
+  const base = checkoutBaseUrl(options);
+  return async <T>(
+    path: string,
+    body: unknown,
+    request: { idempotencyKey: string; signal?: AbortSignal },
+  ) => {
+    let apiKey: string;
+    try {
+      apiKey = await options.apiKey();
+    } catch {
+      throw new AdyenCallError('not-sent', 'could not read the Adyen API key');
+    }
+    const sent = await exchange({
+      url: `${base}${path}`,
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json',
+        'x-api-key': apiKey,
+        'idempotency-key': request.idempotencyKey,
+      },
+      body: JSON.stringify(body),
+      timeoutMs: options.timeoutMs,
+      ...(request.signal ? { signal: request.signal } : {}),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+    if (sent.kind === 'timeout') throw new AdyenCallError('timeout', 'Adyen did not answer in time');
+    if (sent.kind === 'not-sent') throw new AdyenCallError('not-sent', `Adyen not reached: ${sent.detail}`);
+    if (sent.kind === 'lost') throw new AdyenCallError('lost', `Adyen answer lost: ${sent.detail}`);
+    const answer = jsonBody(sent.text) as { errorCode?: unknown } | undefined;
+    if (sent.status < 200 || sent.status > 299) {
+      const code = typeof answer?.errorCode === 'string' ? answer.errorCode : undefined;
+      throw new AdyenCallError(
+        'http',
+        `Adyen answered HTTP ${sent.status}${code ? ` (${code})` : ''}`,
+        sent.status,
+        code,
+      );
+    }
+    if (typeof answer !== 'object' || answer === null) {
+      throw new AdyenCallError('unreadable', `Adyen answered HTTP ${sent.status} without JSON`, sent.status);
+    }
+    return answer as T;
   };
 }

@@ -196,6 +196,11 @@ export interface AcquirerOperationResult {
 }
 
 export interface Acquirer {
+  /**
+   * false when the acquirer has no idempotency (Clearhaus): a capture/refund/void whose answer was
+   * lost must not be sent again — the reconciler leaves it to ops instead. Default true.
+   */
+  readonly repeatsSafely?: boolean;
   /** Must honour `signal` and answer TIMEOUT (not throw) when it fires. */
   authorise(request: AuthorisationRequest, options: { signal: AbortSignal }): Promise<AuthorisationResult>;
   /** Throws AcquirerRefusedError / AcquirerUnavailableError. */

@@ -368,6 +368,25 @@ describe('reconciler', () => {
     expect(await reconcile(env.deps, { now: later, limit: 50 })).toMatchObject({ examined: 0 });
   });
 
+  it('never re-sends a stale capture to an acquirer without idempotency (Clearhaus): left for ops (issue 13)', async () => {
+    const env = await setup();
+    let tx = await reservedPayment(env);
+    tx = applied(tx, claimOperation(tx, 'CAPTURE', 3_000, { at: ago(5), operationId: 'op-capture-2' }));
+    tx = await stored(env.transactions, tx);
+    let captures = 0;
+    const noIdempotency = Object.assign(Object.create(env.acquirer) as typeof env.acquirer, {
+      repeatsSafely: false,
+      capture: () => {
+        captures++;
+        return Promise.resolve({ acquirerReference: 'twice' });
+      },
+    });
+    const result = await reconcile({ ...env.deps, acquirer: noIdempotency }, { now, limit: 50 });
+    expect(captures).toBe(0);
+    expect(result.failures[0]?.error).toContain('outcome unknown');
+    expect((await env.transactions.get(tx.pspTransactionId))!.pendingOperations).toHaveLength(1);
+  });
+
   it('resolves a stale pending capture with the same operationId: captured once, Vipps told', async () => {
     const env = await setup();
     let tx = await reservedPayment(env);

@@ -262,6 +262,16 @@ async function chaseOperation(
     operationId: pending.operationId,
     amount: operationAmount(tx, pending),
   };
+  if (deps.acquirer.repeatsSafely === false) {
+    // It may have been applied already, and a repeat would apply it twice: a person checks.
+    if (now.getTime() - Date.parse(pending.startedAt) > OVERDUE_AFTER_MS)
+      sweep.record('operationOverdue', detail);
+    sweep.defer(
+      `${pending.operation.toLowerCase()} ${pending.operationId}`,
+      'outcome unknown at an acquirer without idempotency; not sent again, check it at the acquirer',
+    );
+    return tx;
+  }
   let acquirerReference: string;
   try {
     const result = await callAcquirer(deps.acquirer, tx, pending);

@@ -52,6 +52,8 @@ interface ClearhausAnswer {
 }
 
 export class ClearhausAcquirer implements Acquirer {
+  /** No idempotency at Clearhaus: an operation whose answer was lost is never sent again. */
+  readonly repeatsSafely = false;
   readonly #options: ClearhausAcquirerOptions;
   readonly #baseUrl: string;
 

@@ -1,4 +1,4 @@
-import { AcquirerRefusedError, ConcurrentUpdateError } from '../errors.js';
+import { AcquirerRefusedError, AcquirerUnavailableError, ConcurrentUpdateError } from '../errors.js';
 import type { MinorUnits } from '../money.js';
 import type {
   Acquirer,
@@ -140,6 +140,12 @@ async function acquirerOperation(
   }
 
   const pending = findPendingOperation(tx, operationId)!;
+  if (resumed && deps.acquirer.repeatsSafely === false) {
+    // Its first attempt may have been applied; without idempotency a repeat could apply it twice.
+    throw new AcquirerUnavailableError(
+      `The ${operation.toLowerCase()} ${operationId} has an unknown outcome at the acquirer; it is not sent again`,
+    );
+  }
   let acquirerReference: string;
   try {
     const result = await callAcquirer(deps.acquirer, tx, pending);

@@ -1,10 +1,12 @@
 /**
  * The configuration, from environment variables, validated once at cold start. A missing or
  * malformed variable stops start-up with an error naming it. Secrets (Vipps credentials) come
- * from Secrets Manager in AWS (VIPPS_CREDENTIALS_SECRET_ID) and from plain variables only locally.
+ * from Secrets Manager in AWS (VIPPS_CREDENTIALS_SECRET_ID, CLEARHAUS_SECRET_ID, ADYEN_SECRET_ID)
+ * and from plain variables only locally.
  */
 import * as z from 'zod/mini';
 import { OFFICIAL_BUTTON_SCRIPT_URL } from './adapters/checkout/vipps-button.js';
+import { acquirerRules, acquirerSettings } from './config/acquirer-settings.js';
 
 const nonEmpty = z.string().check(z.minLength(1, 'must not be empty'));
 const positiveInt = (fallback: number) =>
@@ -74,9 +76,9 @@ const configSchema = z
     VIPPS_SYSTEM_NAME: z._default(z.string().check(z.maxLength(30)), 'vipps-psp-gateway'),
     VIPPS_SYSTEM_VERSION: z._default(z.string().check(z.maxLength(30)), '0.1.0'),
     VIPPS_TIMEOUT_MS: positiveInt(5_000),
-    ACQUIRER: z._default(z.enum(['sandbox', 'http']), 'sandbox'),
-    ACQUIRER_BASE_URL: z.optional(baseUrl),
-    ACQUIRER_MERCHANT_ID: z.optional(nonEmpty),
+    /** `sandbox` (outcomes by amount), or a real acquirer: `clearhaus` or `adyen` (settings below). */
+    ACQUIRER: z._default(z.enum(['sandbox', 'clearhaus', 'adyen']), 'sandbox'),
+    ...acquirerSettings,
     /** How long makePayment waits for the acquirer; the whole answer must leave well inside 15 s. */
     ACQUIRER_BUDGET_MS: z._default(
       z.pipe(
@@ -139,10 +141,7 @@ const configSchema = z
         path: ['VIPPS_CREDENTIALS_SECRET_ID'],
       },
     ),
-    z.refine((c) => c.ACQUIRER !== 'http' || c.ACQUIRER_BASE_URL, {
-      message: 'is required when ACQUIRER=http',
-      path: ['ACQUIRER_BASE_URL'],
-    }),
+    ...acquirerRules,
     z.refine(
       // (Runs even when FRAME_ANCESTORS itself was refused, so it may still be the raw string.)
       (c) =>
@@ -169,8 +168,8 @@ const configSchema = z
         path: ['THREE_DS_ACQUIRER_BIN'],
       },
     ),
-    z.refine((c) => c.STAGE !== 'production' || c.ACQUIRER === 'http', {
-      message: 'production must use the http acquirer, never the sandbox',
+    z.refine((c) => c.STAGE !== 'production' || c.ACQUIRER !== 'sandbox', {
+      message: 'production must use a real acquirer (clearhaus or adyen), never the sandbox',
       path: ['ACQUIRER'],
     }),
     z.refine((c) => c.STAGE !== 'production' || c.THREE_DS_SERVER !== 'simulator', {

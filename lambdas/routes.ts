@@ -10,7 +10,8 @@ export type FunctionName =
   | 'threeDs'
   | 'checkout'
   | 'statusUpdater'
-  | 'reconciler';
+  | 'reconciler'
+  | 'adyenWebhook';
 
 /** What each function may touch; lib/ turns this into least-privilege IAM and key policies. */
 export interface FunctionAccess {
@@ -27,6 +28,8 @@ export interface FunctionAccess {
   vippsCredentials?: 'read';
   /** The 3dsecure.io API key secret (THREE_DS_API_KEY_SECRET_ID). */
   threeDsApiKey?: 'read';
+  /** The selected acquirer's keys in Secrets Manager (Clearhaus or Adyen). */
+  acquirerKeys?: 'read';
 }
 
 export interface FunctionDefinition {
@@ -64,6 +67,7 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
       idempotencyTable: 'readWrite',
       statusQueue: 'send',
       vippsCredentials: 'read',
+      acquirerKeys: 'read',
     },
   },
   makePayment: {
@@ -78,6 +82,7 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
       statusQueue: 'send',
       cardDataKey: 'decrypt',
       envelopeKey: ['generateDataKey', 'decrypt'],
+      acquirerKeys: 'read',
     },
   },
   threeDs: {
@@ -118,8 +123,18 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     memoryMb: 512,
     // One sweep at a time: every action is idempotent, but two sweeps would only contend.
     reservedConcurrency: 1,
-    access: { table: 'readWrite', statusQueue: 'send', vippsCredentials: 'read' },
+    access: { table: 'readWrite', statusQueue: 'send', vippsCredentials: 'read', acquirerKeys: 'read' },
     trigger: { kind: 'schedule', everyMinutes: 1 },
+  },
+  adyenWebhook: {
+    entry: 'lambdas/handlers/adyen-webhook.ts',
+    handler: 'handler',
+    description:
+      'Adyen webhook: HMAC-verified reports that settle asynchronous captures, refunds and cancels',
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    reservedConcurrency: 10,
+    access: { table: 'readWrite', statusQueue: 'send', acquirerKeys: 'read' },
   },
 };
 
@@ -194,6 +209,14 @@ export const routes: readonly RouteDefinition[] = [
     bodyLimitAt: 'handler',
   },
   {
+    method: 'POST',
+    path: '/acquirer/adyen/webhook',
+    function: 'adyenWebhook',
+    auth: 'none',
+    maxBodyBytes: 16 * 1024,
+    bodyLimitAt: 'gateway',
+  },
+  {
     method: 'GET',
     path: '/3ds/{sessionId}',
     function: 'threeDs',
@@ -243,3 +266,6 @@ export const threeDsPath = (sessionId: string): string => `/3ds/${sessionId}`;
 export const threeDsMethodPath = (sessionId: string): string => `/3ds/${sessionId}/method`;
 export const threeDsChallengePath = (sessionId: string): string => `/3ds/${sessionId}/challenge`;
 export const checkoutPath = (token: string): string => `/checkout/${token}`;
+
+/** Where Adyen sends its webhooks (set in Adyen's Customer Area: PUBLIC_BASE_URL + this). */
+export const ADYEN_WEBHOOK_PATH = '/acquirer/adyen/webhook';

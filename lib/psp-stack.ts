@@ -12,7 +12,7 @@ import { PspApi } from './constructs/api.js';
 import { PspFunctions } from './constructs/functions.js';
 import { PspKeys } from './constructs/keys.js';
 import { PspMonitoring } from './constructs/monitoring.js';
-import { ThreeDsApiKey, VippsCredentials } from './constructs/secrets.js';
+import { AcquirerKeys, ThreeDsApiKey, VippsCredentials } from './constructs/secrets.js';
 import { StatusQueues } from './constructs/status-sync.js';
 import { PaymentTables } from './constructs/storage.js';
 import type { StageConfig } from './stage-config.js';
@@ -51,6 +51,10 @@ export class PspStack extends Stack {
     });
     this.vippsCredentials = new VippsCredentials(this, 'VippsCredentials', { stage: config.stage });
     const threeDsApiKey = new ThreeDsApiKey(this, 'ThreeDsApiKey', { stage: config.stage });
+    const acquirerKeys =
+      config.acquirer === 'sandbox'
+        ? undefined
+        : new AcquirerKeys(this, 'AcquirerKeys', { stage: config.stage, acquirer: config.acquirer });
     this.api = new PspApi(this, 'Api', { config });
     this.functions = new PspFunctions(this, 'Functions', {
       config,
@@ -62,6 +66,7 @@ export class PspStack extends Stack {
         keys: this.keys,
         vippsCredentials: this.vippsCredentials.secret,
         threeDsApiKey: threeDsApiKey.secret,
+        ...(acquirerKeys ? { acquirerKeys: acquirerKeys.secret } : {}),
       },
     });
     this.api.addRoutes(this.functions.byName, Duration.seconds(config.authorizerCacheTtlSeconds));
@@ -91,6 +96,11 @@ export class PspStack extends Stack {
       description: 'Put the 3dsecure.io API key here (a plain string)',
       value: threeDsApiKey.secret.secretArn,
     });
+    if (acquirerKeys)
+      new CfnOutput(this, 'AcquirerKeysSecretArn', {
+        description: `Put the ${config.acquirer} keys here (see README: connecting an acquirer)`,
+        value: acquirerKeys.secret.secretArn,
+      });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.alarmTopic.topicArn });
   }
 }

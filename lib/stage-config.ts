@@ -3,9 +3,9 @@
  * validated before a single construct is built. Nothing here is looked up in an AWS account, so
  * `cdk synth` works offline and the stack stays environment-agnostic.
  *
- * Context keys: stage, vippsBaseUrl, vippsPspId, acquirerBaseUrl, acquirerMerchantId,
- * threeDsBaseUrl, threeDsAcquirerBin, threeDsAcquirerMerchantId, acquirerBudgetMs, cardDataOaepHash,
- * encryptedCardEnabled, binTablePath, customDomain ({domainName, certificateArn}, as an object in
+ * Context keys: stage, vippsBaseUrl, vippsPspId, acquirer (sandbox|clearhaus|adyen), clearhausBaseUrl,
+ * adyenMerchantAccount, adyenEnvironment, adyenLiveUrlPrefix, threeDsBaseUrl, threeDsAcquirerBin,
+ * threeDsAcquirerMerchantId, acquirerBudgetMs, cardDataOaepHash, encryptedCardEnabled, binTablePath, customDomain ({domainName, certificateArn}, as an object in
  * cdk.json or a JSON string on the command line), wafWebAclArn, bodyLimitFirewall, alarmEmail,
  * throttleRateLimit, throttleBurstLimit, authorizerCacheTtlSeconds.
  */
@@ -28,15 +28,17 @@ export interface StageConfig {
    * (VippsPspId) at deploy time rather than a made-up default.
    */
   vippsPspId?: string;
-  /** sandbox: the deterministic sandbox acquirer; production: the HTTP acquirer (never the sandbox). */
-  acquirer: 'sandbox' | 'http';
-  acquirerBaseUrl?: string;
+  /** sandbox (default outside production), or a real acquirer: production needs clearhaus or adyen. */
+  acquirer: 'sandbox' | 'clearhaus' | 'adyen';
+  /** Clearhaus' gateway (https://gateway.clearhaus.com, or its test host). */
+  clearhausBaseUrl?: string;
+  adyenMerchantAccount?: string;
+  adyenEnvironment: 'TEST' | 'LIVE';
+  adyenLiveUrlPrefix?: string;
   /** 3dsecure.io: the sandbox host outside production; required for production. */
   threeDsBaseUrl: string;
-  /** AReq merchant data (acquirerBIN, acquirerMerchantID); required for production. */
   threeDsAcquirerBin?: string;
   threeDsAcquirerMerchantId?: string;
-  acquirerMerchantId?: string;
   /** How long makePayment waits for the acquirer; must leave room inside the function timeout. */
   acquirerBudgetMs: number;
   cardDataOaepHash: 'SHA_256' | 'SHA_1';
@@ -102,11 +104,14 @@ const contextSchema = z
     stage: z.enum(['sandbox', 'production']),
     vippsBaseUrl: z.optional(httpsUrl),
     vippsPspId: z.optional(nonEmpty),
-    acquirerBaseUrl: z.optional(httpsUrl),
-    acquirerMerchantId: z.optional(nonEmpty),
     threeDsBaseUrl: z.optional(httpsUrl),
     threeDsAcquirerBin: z.optional(z.string().check(z.regex(/^\d{6,11}$/, 'must be the acquirer BIN'))),
     threeDsAcquirerMerchantId: z.optional(nonEmpty),
+    acquirer: z.optional(z.enum(['sandbox', 'clearhaus', 'adyen'])),
+    clearhausBaseUrl: z.optional(httpsUrl),
+    adyenMerchantAccount: z.optional(nonEmpty),
+    adyenEnvironment: z.optional(z.enum(['TEST', 'LIVE'])),
+    adyenLiveUrlPrefix: z.optional(z.string().check(z.regex(/^[a-z0-9-]+$/, 'must be the prefix only'))),
     acquirerBudgetMs: z._default(intFrom(1_000, 12_000), 10_000),
     cardDataOaepHash: z._default(z.enum(['SHA_256', 'SHA_1']), 'SHA_256'),
     encryptedCardEnabled: z._default(bool, false),
@@ -136,9 +141,9 @@ const contextSchema = z
     authorizerCacheTtlSeconds: z._default(intFrom(0, 3_600), 300),
   })
   .check(
-    z.refine((c) => c.stage !== 'production' || c.acquirerBaseUrl !== undefined, {
-      message: 'is required for production (the HTTP acquirer)',
-      path: ['acquirerBaseUrl'],
+    z.refine((c) => c.stage !== 'production' || c.acquirer === 'clearhaus' || c.acquirer === 'adyen', {
+      message: 'production needs a real acquirer: clearhaus or adyen',
+      path: ['acquirer'],
     }),
     z.refine((c) => c.stage !== 'production' || c.threeDsBaseUrl !== undefined, {
       message: 'is required for production (3dsecure.io)',
@@ -148,6 +153,21 @@ const contextSchema = z
       message: 'threeDsAcquirerBin and threeDsAcquirerMerchantId are required for production (the AReq)',
       path: ['threeDsAcquirerBin'],
     }),
+    z.refine((c) => c.acquirer !== 'clearhaus' || c.clearhausBaseUrl !== undefined, {
+      message: 'is required when acquirer is clearhaus',
+      path: ['clearhausBaseUrl'],
+    }),
+    z.refine((c) => c.acquirer !== 'adyen' || c.adyenMerchantAccount !== undefined, {
+      message: 'is required when acquirer is adyen',
+      path: ['adyenMerchantAccount'],
+    }),
+    z.refine(
+      (c) =>
+        c.acquirer !== 'adyen' ||
+        (c.adyenEnvironment ?? (c.stage === 'production' ? 'LIVE' : 'TEST')) !== 'LIVE' ||
+        c.adyenLiveUrlPrefix !== undefined,
+      { message: 'is required for Adyen LIVE', path: ['adyenLiveUrlPrefix'] },
+    ),
   );
 
 /** 3dsecure.io's sandbox (its docs: service.sandbox.3dsecure.io). */
@@ -181,9 +201,11 @@ export function parseStageConfig(raw: Record<string, unknown>): StageConfig {
     stage: c.stage,
     vippsBaseUrl: c.vippsBaseUrl ?? VIPPS_BASE_URLS[c.stage],
     vippsPspId: c.vippsPspId,
-    acquirer: c.stage === 'production' ? 'http' : 'sandbox',
-    acquirerBaseUrl: c.acquirerBaseUrl,
-    acquirerMerchantId: c.acquirerMerchantId,
+    acquirer: c.acquirer ?? 'sandbox',
+    clearhausBaseUrl: c.clearhausBaseUrl,
+    adyenMerchantAccount: c.adyenMerchantAccount,
+    adyenEnvironment: c.adyenEnvironment ?? (c.stage === 'production' ? 'LIVE' : 'TEST'),
+    adyenLiveUrlPrefix: c.adyenLiveUrlPrefix,
     threeDsBaseUrl: c.threeDsBaseUrl ?? THREE_DS_SANDBOX_URL,
     threeDsAcquirerBin: c.threeDsAcquirerBin,
     threeDsAcquirerMerchantId: c.threeDsAcquirerMerchantId,

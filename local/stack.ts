@@ -28,6 +28,7 @@ import { startApiHost } from './api-host.js';
 import { ensureKeys, ensureStatusQueues } from './aws-resources.js';
 import { createTables, startDynalite } from './dynalite.js';
 import type { AwsCredentials, ExternalServices } from './external-services.js';
+import { type AcquirerLedger, type LocalAcquirer, startLocalAcquirer } from './acquirer-simulators.js';
 import { startKmsEmulator } from './kms-emulator.js';
 import type { FunctionStats } from './lambda-workers/function-workers.js';
 import { startFunctions } from './lambda-workers/functions.js';
@@ -95,6 +96,8 @@ export interface LocalStackOptions {
   acquirerLatencyMs?: number;
   /** Also serve the demo shop (npm start): it registers a webhook endpoint with the demo merchant. */
   demoShop?: boolean;
+  /** sandbox (default), clearhaus or adyen (their simulators); else ACQUIRER from the environment. */
+  acquirer?: string;
 }
 
 /** `vipps` is the embedded simulator, absent when an external Vipps is in use. */
@@ -111,7 +114,6 @@ export interface LocalStack<Simulator extends VippsSimulator | undefined = Vipps
   /** The demo shop, when started (options.demoShop). */
   demoShop?: DemoShop;
   environment: Record<string, string>;
-  ledger: typeof sandboxLedger;
   /** Every call that reached the sandbox acquirer for a payment, refused ones included. */
   acquirerCalls(pspTransactionId: string): AcquirerCall[];
   /** Per function: invocations, cold starts, timeouts and CPU ms per invocation (workers only). */
@@ -119,6 +121,9 @@ export interface LocalStack<Simulator extends VippsSimulator | undefined = Vipps
   resetFunctionStats(): void;
   /** Workers only: V8 CPU profiles of one function's workers, from now until stop(). */
   profileFunction(name: FunctionName): Promise<{ stop(): Promise<unknown[]> }>;
+  /** The acquirer's money book (sandbox ledger or the simulator's), by pspTransactionId. */
+  ledger: AcquirerLedger;
+  acquirer: LocalAcquirer;
   /** Resolves when every status update has been delivered (or dead-lettered) and nothing runs. */
   statusQueueIdle(): Promise<void>;
   runReconciler(): Promise<void>;
@@ -209,6 +214,11 @@ export async function startLocalStack(
     const threeDs = await startThreeDsSimulator();
     closers.push(() => threeDs.close());
 
+    const acquirer = await startLocalAcquirer(
+      options.acquirer ?? options.env?.ACQUIRER ?? process.env.ACQUIRER ?? 'sandbox',
+    );
+    closers.push(() => acquirer.close());
+
     const environment: Record<string, string> = {
       STAGE: 'local',
       AWS_REGION: aws?.region ?? EMBEDDED_REGION,
@@ -230,7 +240,7 @@ export async function startLocalStack(
       VIPPS_CLIENT_ID: vippsSettings.clientId,
       VIPPS_CLIENT_SECRET: vippsSettings.clientSecret,
       VIPPS_SUBSCRIPTION_KEY: vippsSettings.subscriptionKey,
-      ACQUIRER: 'sandbox',
+      ...acquirer.env,
       THREE_DS_BASE_URL: threeDs.serverUrl,
       THREE_DS_API_KEY: threeDs.apiKey,
       POWERTOOLS_METRICS_DISABLED: 'true',
@@ -239,6 +249,7 @@ export async function startLocalStack(
     };
     Object.assign(process.env, environment);
     resetDependencies();
+    acquirer.connect(host.baseUrl);
 
     const running = await startFunctions({ ...options, repoRoot, environment });
     closers.push(() => running.stop());
@@ -314,7 +325,8 @@ export async function startLocalStack(
       },
       environment,
       ...(demoShop ? { demoShop } : {}),
-      ledger: sandboxLedger,
+      ledger: acquirer.ledger,
+      acquirer,
       acquirerCalls: acquirerCallsOf,
       functionStats: () => workerHost?.stats() ?? {},
       resetFunctionStats: () => workerHost?.resetStats(),
@@ -353,6 +365,7 @@ export async function startLocalStack(
             ? `Lambda functions  each in its own worker threads (one invocation per worker, up to ${options.maxConcurrency ?? 20} per function or its reserved concurrency)`
             : 'Lambda functions  in this process (workers: false)',
           `Demo merchant     ${demoMerchant.name}, MSN ${demoMerchant.merchantSerialNumbers[0]}`,
+          ...acquirer.describe,
         ];
       },
       stop: async () => {

@@ -82,3 +82,9 @@ export class OperationKeyReusedError extends DomainError {
     super(`This Idempotency-Key was already used for ${operation.toLowerCase()} of ${amount} øre`);
   }
 }
+
+/**
+ * The acquirer cannot find an authorisation by our reference (Clearhaus has no such lookup): a
+ * person must resolve it with the reference in the message. The reconciler alarms on it.
+ */
+export class AcquirerCannotReverseError extends AcquirerUnavailableError {}

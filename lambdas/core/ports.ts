@@ -211,14 +211,28 @@ export interface AcquirerOperation {
   operationId: string;
 }
 
+/**
+ * What a capture/refund/void answers. `pending`: the acquirer only accepted the request (Adyen's
+ * `received`); its outcome arrives later (a webhook) and the operation is pending until then.
+ */
+export interface AcquirerOperationResult {
+  acquirerReference: string;
+  pending?: boolean;
+}
+
 export interface Acquirer {
+  /**
+   * false when the acquirer has no idempotency (Clearhaus): a capture/refund/void whose answer was
+   * lost must not be sent again — the reconciler leaves it to ops instead. Default true.
+   */
+  readonly repeatsSafely?: boolean;
   /** Must honour `signal` and answer TIMEOUT (not throw) when it fires. */
   authorise(request: AuthorisationRequest, options: { signal: AbortSignal }): Promise<AuthorisationResult>;
   /** Throws AcquirerRefusedError / AcquirerUnavailableError. */
-  capture(operation: AcquirerOperation): Promise<{ acquirerReference: string }>;
-  refund(operation: AcquirerOperation): Promise<{ acquirerReference: string }>;
+  capture(operation: AcquirerOperation): Promise<AcquirerOperationResult>;
+  refund(operation: AcquirerOperation): Promise<AcquirerOperationResult>;
   /** Void (cancel) an authorisation nothing was captured from. */
-  cancel(operation: AcquirerOperation): Promise<{ acquirerReference: string }>;
+  cancel(operation: AcquirerOperation): Promise<AcquirerOperationResult>;
   /**
    * Reverse whatever authorisation exists for our reference (outcome unknown after a timeout).
    * Idempotent; `reversed: false` when there was nothing to reverse.

@@ -42,6 +42,8 @@ export interface AccessTargets {
   keys: PspKeys;
   vippsCredentials: secretsmanager.ISecret;
   threeDsApiKey: secretsmanager.ISecret;
+  /** The selected acquirer's keys; absent with the sandbox acquirer (it has none). */
+  acquirerKeys?: secretsmanager.ISecret;
 }
 
 /** Grant `role` exactly what `access` lists. */
@@ -101,5 +103,9 @@ export function grantAccess(role: iam.Role, access: FunctionAccess, targets: Acc
   }
   if (access.threeDsApiKey === 'read') {
     allow(['secretsmanager:GetSecretValue'], [threeDsApiKey.secretArn]);
+  }
+
+  if (access.acquirerKeys === 'read' && targets.acquirerKeys) {
+    allow(['secretsmanager:GetSecretValue'], [targets.acquirerKeys.secretArn]);
   }
 }

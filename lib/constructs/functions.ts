@@ -57,8 +57,7 @@ export class PspFunctions extends Construct {
       VIPPS_CREDENTIALS_SECRET_ID: targets.vippsCredentials.secretArn,
       ACQUIRER: config.acquirer,
       ACQUIRER_BUDGET_MS: String(config.acquirerBudgetMs),
-      ...(config.acquirerBaseUrl ? { ACQUIRER_BASE_URL: config.acquirerBaseUrl } : {}),
-      ...(config.acquirerMerchantId ? { ACQUIRER_MERCHANT_ID: config.acquirerMerchantId } : {}),
+      ...acquirerEnvironment(config, targets.acquirerKeys?.secretArn),
       // Deployed stages talk to 3dsecure.io (its sandbox host unless threeDsBaseUrl says otherwise).
       THREE_DS_SERVER: '3dsecureio',
       THREE_DS_BASE_URL: config.threeDsBaseUrl,
@@ -137,3 +136,23 @@ export function checkMakePaymentBudget(makePayment: FunctionDefinition, acquirer
 }
 
 const constructId = (name: string): string => name.charAt(0).toUpperCase() + name.slice(1);
+
+/** The selected acquirer's settings; its keys only as the secret's ARN. */
+function acquirerEnvironment(config: StageConfig, secretArn: string | undefined): Record<string, string> {
+  switch (config.acquirer) {
+    case 'clearhaus':
+      return {
+        CLEARHAUS_BASE_URL: config.clearhausBaseUrl!,
+        ...(secretArn ? { CLEARHAUS_SECRET_ID: secretArn } : {}),
+      };
+    case 'adyen':
+      return {
+        ADYEN_MERCHANT_ACCOUNT: config.adyenMerchantAccount!,
+        ADYEN_ENVIRONMENT: config.adyenEnvironment,
+        ...(config.adyenLiveUrlPrefix ? { ADYEN_LIVE_URL_PREFIX: config.adyenLiveUrlPrefix } : {}),
+        ...(secretArn ? { ADYEN_SECRET_ID: secretArn } : {}),
+      };
+    case 'sandbox':
+      return {};
+  }
+}

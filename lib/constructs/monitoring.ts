@@ -44,6 +44,10 @@ export const alarmThresholds = {
   statusQueueMaxAgeSeconds: 15 * 60,
   /** Share of API requests answered with 5xx. */
   api5xxRate: 0.01,
+  /** Share of makePayment answers where the acquirer failed us (85 no answer + 91 error), percent. */
+  acquirerErrorRatePercent: 5,
+  /** Operations still waiting for the acquirer after an hour / lost authorisations it cannot find. */
+  overdueOperations: 0,
   /** Lambda errors / throttles per 5-minute period. */
   lambdaErrors: 0,
   lambdaThrottles: 0,
@@ -186,6 +190,59 @@ export class PspMonitoring extends Construct {
                   treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
                   additionalDescription:
                     'More than 2 % of makePayment answers are errorId 91 (internal error).',
+                },
+              },
+            },
+          ],
+        },
+        {
+          title: 'Acquirer error rate (85 + 91, %)',
+          metrics: [
+            {
+              metric: metrics.createMetricMath(
+                'IF(inv > 0, 100 * (FILL(e85, 0) + FILL(e91, 0)) / inv, 0)',
+                { e85: answers('85'), e91: answers('91'), inv: makePaymentInvocations },
+                'acquirer errors %',
+              ),
+              alarmFriendlyName: 'AcquirerErrorRate',
+              addAlarm: {
+                Critical: {
+                  threshold: alarmThresholds.acquirerErrorRatePercent,
+                  comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                  treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
+                  additionalDescription:
+                    'More than 5 % of makePayment answers are 85 (acquirer silent) or 91 (acquirer error).',
+                },
+              },
+            },
+          ],
+        },
+        {
+          title: 'Acquirer operations needing ops',
+          metrics: [
+            {
+              metric: metrics.createMetricMath(
+                'FILL(overdue, 0) + FILL(impossible, 0)',
+                {
+                  overdue: custom(metricNames.reconcilerAction, MetricStatistic.SUM, 'overdue', {
+                    [metricDimensions.action]: 'operationOverdue',
+                  }),
+                  impossible: custom(metricNames.reconcilerAction, MetricStatistic.SUM, 'not reversible', {
+                    [metricDimensions.action]: 'reversalImpossible',
+                  }),
+                },
+                'operations pending > 1 h or lost authorisations to void by hand',
+              ),
+              alarmFriendlyName: 'AcquirerOperationsOverdue',
+              addAlarm: {
+                Critical: {
+                  threshold: alarmThresholds.overdueOperations,
+                  comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                  treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
+                  additionalDescription:
+                    'A capture/refund/cancel has waited over an hour for the acquirer (Adyen webhook), or an ' +
+                    'authorisation with an unknown outcome cannot be looked up (Clearhaus): see the reconciler ' +
+                    'logs for the pspTransactionId and the acquirer reference.',
                 },
               },
             },

@@ -67,3 +67,41 @@ export class ThreeDsApiKey extends Construct {
     });
   }
 }
+
+export interface AcquirerKeysProps {
+  stage: Stage;
+  acquirer: 'clearhaus' | 'adyen';
+}
+
+const acquirerSecretShapes = {
+  clearhaus: '{apiKey, signingApiKey, signingPrivateKey (PEM)}',
+  adyen: '{apiKey, hmacKey (hex)}',
+} as const;
+
+/**
+ * The selected acquirer's keys (Clearhaus: API key + signing key; Adyen: API key + webhook HMAC
+ * key), put in by operators after the first deploy like the Vipps credentials. Only the functions
+ * whose access says `acquirerKeys: 'read'` may read it.
+ */
+export class AcquirerKeys extends Construct {
+  readonly secret: secretsmanager.Secret;
+
+  constructor(scope: Construct, id: string, props: AcquirerKeysProps) {
+    super(scope, id);
+    this.secret = new secretsmanager.Secret(this, 'Secret', {
+      description: `${props.acquirer} keys (${props.stage}): JSON ${acquirerSecretShapes[props.acquirer]}`,
+      // A random apiKey so the secret exists; the functions refuse it until operators set the real JSON.
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({}),
+        generateStringKey: 'placeholder',
+        excludePunctuation: true,
+      },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The acquirer issues these keys in its own portal; operators rotate them there and put them here.',
+    });
+  }
+}

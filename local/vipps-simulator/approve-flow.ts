@@ -122,7 +122,7 @@ async function buildRequest(
   const instrument = simulate.instrument ?? (byAmount.kind === 'ENCRYPTEDCARD' ? 'ENCRYPTEDCARD' : 'TOKEN');
   if (instrument === 'TOKEN') {
     const token = testTokenForAmount(payment.amount);
-    const networkToken = fresh ? { ...token, cryptogram: randomBytes(20).toString('base64') } : token;
+    const networkToken = fresh ? { ...token, cryptogram: freshCryptogram(token.tokenType) } : token;
     return {
       // cardData null beside a token, as in Vipps' guide.
       body: {
@@ -303,4 +303,11 @@ async function approve(
   }
   payment.approvals.push(result);
   return result;
+}
+
+/** A new cryptogram, as after 3-D Secure; a Mastercard DSRP cryptogram starts with A–P (first byte < 0x40). */
+function freshCryptogram(tokenType: string): string {
+  const bytes = randomBytes(20);
+  if (tokenType === 'MASTERCARD') bytes[0] = bytes[0]! & 0x3f;
+  return bytes.toString('base64');
 }

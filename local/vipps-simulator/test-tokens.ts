@@ -28,6 +28,9 @@ const rows = new Map<number, Row | 'ENCRYPTEDCARD'>([
   [4400, ['4895370012792682', '12', '2022', 'C']],
   [5100, ['4268270087302871', '09', '2024', 'C']],
   [5200, ['5413330089010442', '12', '2025', 'C']],
+  // Simulator extension (not a Vipps test amount): a card in the sandbox BIN table's credit test
+  // range, so errorId 88 is reachable where the acquirer does not report funding (Clearhaus).
+  [10188, ['5520000000000004', '12', '2030', 'A']],
 ]);
 const defaultRow: Row = ['4895370013193500', '05', '2025', 'A'];
 

@@ -133,7 +133,7 @@ describe('the full checklist on the local stack', () => {
     ])
       expect(markdown).toMatch(new RegExp(`^- \\*\\*${code} .*applies`, 'm'));
     expect(markdown).toMatch(
-      /\*\*83 Suspected fraud\*\* — applies conditionally: depends on the acquirer’s DE39 mapping/,
+      /\*\*83 Suspected fraud\*\* — applies conditionally: depends on the acquirer’s codes: Clearhaus 40412\/40414/,
     );
     expect(markdown).toMatch(
       /\*\*92 Unable to decrypt\*\* — applies conditionally: only for the legacy ENCRYPTEDCARD/,

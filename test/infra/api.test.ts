@@ -15,10 +15,11 @@ const sandbox = synthesizePsp();
 const production = synthesizePsp({
   stage: 'production',
   vippsPspId: 'psp-prod',
-  acquirerBaseUrl: 'https://acquirer.example.com/api',
   threeDsBaseUrl: 'https://service.3dsecure.io',
   threeDsAcquirerBin: '438309',
   threeDsAcquirerMerchantId: 'psp-prod-mid',
+  acquirer: 'clearhaus',
+  clearhausBaseUrl: 'https://gateway.clearhaus.com',
   customDomain: JSON.stringify({
     domainName: 'psp.example.no',
     certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc',

@@ -75,14 +75,35 @@ describe('alarms', () => {
   });
 
   it('errorId 91 rate: 91 answers over makePayment invocations, in percent', () => {
+    const on85 = alarmsOn(metricNames.makePaymentAnswer, (d) => d.Name === 'errorId' && d.Value === '85');
     const alarm = only(
-      alarmsOn(metricNames.makePaymentAnswer, (d) => d.Name === 'errorId' && d.Value === '91'),
+      alarmsOn(metricNames.makePaymentAnswer, (d) => d.Name === 'errorId' && d.Value === '91').filter(
+        (a) => !on85.includes(a),
+      ),
     );
     const expression = alarm.Metrics.find((m) => m.Expression)!;
     expect(expression.ReturnData).not.toBe(false);
     const invocations = stats(alarm).find((s) => s.Metric.MetricName === 'Invocations')!;
     expect(refersTo(invocations.Metric.Dimensions, psp.functionLogicalId('makePayment'))).toBe(true);
     expect(alarm).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold', Threshold: 2 });
+  });
+
+  it('acquirer error rate: 85 + 91 answers over makePayment invocations (issue 13)', () => {
+    const alarm = only(
+      alarmsOn(metricNames.makePaymentAnswer, (d) => d.Name === 'errorId' && d.Value === '85'),
+    );
+    expect(stats(alarm).some((s) => s.Metric.Dimensions.some((d) => d.Value === '91'))).toBe(true);
+    expect(alarm).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold', Threshold: 5 });
+  });
+
+  it('operations pending over an hour, or lost authorisations the acquirer cannot look up (issue 13)', () => {
+    const alarm = only(
+      alarmsOn(metricNames.reconcilerAction, (d) => d.Name === 'action' && d.Value === 'operationOverdue'),
+    );
+    expect(stats(alarm).some((s) => s.Metric.Dimensions.some((d) => d.Value === 'reversalImpossible'))).toBe(
+      true,
+    );
+    expect(alarm).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold', Threshold: 0 });
   });
 
   it('API 5xx rate', () => {

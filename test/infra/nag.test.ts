@@ -18,10 +18,11 @@ const variants = {
     {
       stage: 'production',
       vippsPspId: 'psp-prod',
-      acquirerBaseUrl: 'https://acquirer.example.com',
       threeDsBaseUrl: 'https://service.3dsecure.io',
       threeDsAcquirerBin: '438309',
       threeDsAcquirerMerchantId: 'psp-prod-mid',
+      acquirer: 'clearhaus',
+      clearhausBaseUrl: 'https://gateway.clearhaus.com',
       alarmEmail: 'ops@example.com',
       customDomain: {
         domainName: 'psp.example.no',

@@ -16,22 +16,29 @@ describe('stage configuration from CDK context', () => {
     });
   });
 
-  it('production: Vipps production API and always the HTTP acquirer, whose URL is required', () => {
+  it('production: Vipps production API and a real acquirer (clearhaus or adyen) with its settings (issue 13)', () => {
     expect(() => parseStageConfig({ stage: 'production' })).toThrow(
-      /acquirerBaseUrl: is required for production/,
+      /acquirer: production needs a real acquirer/,
     );
+    expect(() => parseStageConfig({ stage: 'production', acquirer: 'clearhaus' })).toThrow(
+      /clearhausBaseUrl: is required when acquirer is clearhaus/,
+    );
+    expect(() =>
+      parseStageConfig({ stage: 'production', acquirer: 'adyen', adyenMerchantAccount: 'Psp' }),
+    ).toThrow(/adyenLiveUrlPrefix: is required for Adyen LIVE/);
     expect(
       parseStageConfig({
         stage: 'production',
-        acquirerBaseUrl: 'https://acq.example.com/v2/',
         threeDsBaseUrl: 'https://service.3dsecure.io',
         threeDsAcquirerBin: '438309',
         threeDsAcquirerMerchantId: 'psp-prod-mid',
+        acquirer: 'clearhaus',
+        clearhausBaseUrl: 'https://gateway.clearhaus.com/',
       }),
     ).toMatchObject({
       vippsBaseUrl: 'https://api.vipps.no',
-      acquirer: 'http',
-      acquirerBaseUrl: 'https://acq.example.com/v2',
+      acquirer: 'clearhaus',
+      clearhausBaseUrl: 'https://gateway.clearhaus.com',
     });
   });
 

@@ -16,6 +16,7 @@ import { createSqsClient } from '../../lambdas/adapters/aws-clients.js';
 import type { VippsClient } from '../../lambdas/adapters/vipps/vipps-client.js';
 import { simulatorVippsClient } from '../support/vipps-client.js';
 import { vippsErrors } from '../../lambdas/core/error-catalogue.js';
+import { AcquirerCannotReverseError } from '../../lambdas/core/errors.js';
 import type { AuthorisationRequest, Log } from '../../lambdas/core/ports.js';
 import {
   type Transaction,
@@ -258,6 +259,23 @@ describe('reconciler', () => {
     expect(env.ledger.events(tx.pspTransactionId)).toHaveLength(events);
   });
 
+  it('an acquirer that cannot look a lost authorisation up (Clearhaus): counted for the ops alarm, still UNKNOWN and due (issue 13)', async () => {
+    const env = await setup();
+    let tx = initiated({ amount: 10_085, expiresAt: ago(-10) });
+    tx = applied(tx, fail(tx, vippsErrors.tooLate, { at: ago(1), outcome: 'UNKNOWN' }));
+    tx = await stored(env.transactions, tx);
+    const noLookup = Object.assign(Object.create(env.acquirer) as typeof env.acquirer, {
+      reverse: () => Promise.reject(new AcquirerCannotReverseError('check reference X in the dashboard')),
+    });
+    const sweep = await reconcile({ ...env.deps, acquirer: noLookup }, { now, limit: 50 });
+    expect(sweep.counts).toEqual({ reversalImpossible: 1 });
+    expect((await env.transactions.get(tx.pspTransactionId))!).toMatchObject({
+      authorisationOutcome: 'UNKNOWN',
+      dueAt: tx.dueAt,
+    });
+    expect(sweep.failures[0]?.error).toContain('check reference X');
+  });
+
   it('takes over a makePayment attempt whose Lambda died: FAILED 85, then reversed', async () => {
     const env = await setup();
     const base = initiated({ expiresAt: ago(-10) });
@@ -413,6 +431,25 @@ describe('reconciler', () => {
     const orderProblems = received.flatMap((u) => u.problems).filter((p) => !p.includes('makePayment'));
     expect(orderProblems).toEqual([]);
     expect((await env.transactions.get(tx.pspTransactionId))!.vippsSync.acknowledgedSeq).toBe(2);
+  });
+
+  it('never re-sends a stale capture to an acquirer without idempotency (Clearhaus): left for ops (issue 13)', async () => {
+    const env = await setup();
+    let tx = await reservedPayment(env);
+    tx = applied(tx, claimOperation(tx, 'CAPTURE', 3_000, { at: ago(5), operationId: 'op-capture-2' }));
+    tx = await stored(env.transactions, tx);
+    let captures = 0;
+    const noIdempotency = Object.assign(Object.create(env.acquirer) as typeof env.acquirer, {
+      repeatsSafely: false,
+      capture: () => {
+        captures++;
+        return Promise.resolve({ acquirerReference: 'twice' });
+      },
+    });
+    const result = await reconcile({ ...env.deps, acquirer: noIdempotency }, { now, limit: 50 });
+    expect(captures).toBe(0);
+    expect(result.failures[0]?.error).toContain('outcome unknown');
+    expect((await env.transactions.get(tx.pspTransactionId))!.pendingOperations).toHaveLength(1);
   });
 
   it('resolves a stale pending capture with the same operationId: captured once, Vipps told', async () => {

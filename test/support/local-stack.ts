@@ -25,6 +25,7 @@ export async function bootLocalStack(
       : { workers: false };
   return startLocalStack({
     reconcilerEveryMs: 0,
+    acquirer: 'sandbox',
     ...workers,
     ...options,
     ...(aws ? { external: { ...options.external, aws, resourcePrefix: uniqueResourcePrefix() } } : {}),

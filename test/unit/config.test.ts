@@ -59,13 +59,47 @@ describe('configuration', () => {
     expect(problemsOf(env)[0]).toMatch(/^VIPPS_CREDENTIALS_SECRET_ID: set VIPPS_CREDENTIALS_SECRET_ID, or/);
   });
 
-  it('refuses the sandbox acquirer in production and an http acquirer without its URL', () => {
+  it('refuses the sandbox acquirer in production: production needs Clearhaus or Adyen (issue 13)', () => {
     expect(problemsOf({ ...valid, STAGE: 'production' })).toContain(
-      'ACQUIRER: production must use the http acquirer, never the sandbox',
+      'ACQUIRER: production must use a real acquirer (clearhaus or adyen), never the sandbox',
     );
-    expect(problemsOf({ ...valid, ACQUIRER: 'http' })).toEqual([
-      'ACQUIRER_BASE_URL: is required when ACQUIRER=http',
+    expect(problemsOf({ ...valid, ACQUIRER: 'http' })[0]).toMatch(/^ACQUIRER:/);
+  });
+
+  it('checks the selected acquirer’s settings at start, naming each missing one (issue 13)', () => {
+    expect(problemsOf({ ...valid, ACQUIRER: 'clearhaus' })).toEqual([
+      'CLEARHAUS_BASE_URL: is required when ACQUIRER=clearhaus',
+      'CLEARHAUS_SECRET_ID: set CLEARHAUS_SECRET_ID, or CLEARHAUS_API_KEY + CLEARHAUS_SIGNING_API_KEY + CLEARHAUS_SIGNING_PRIVATE_KEY (local only)',
     ]);
+    expect(problemsOf({ ...valid, ACQUIRER: 'adyen', ADYEN_ENVIRONMENT: 'LIVE' })).toEqual([
+      'ADYEN_MERCHANT_ACCOUNT: is required when ACQUIRER=adyen',
+      'ADYEN_SECRET_ID: set ADYEN_SECRET_ID, or ADYEN_API_KEY + ADYEN_HMAC_KEY (local only)',
+      'ADYEN_LIVE_URL_PREFIX: is required when ADYEN_ENVIRONMENT=LIVE',
+    ]);
+    const clearhaus = {
+      ...valid,
+      ACQUIRER: 'clearhaus',
+      CLEARHAUS_BASE_URL: 'https://gateway.test.clearhaus.com/',
+      CLEARHAUS_SECRET_ID: 'arn:aws:secretsmanager:eu-north-1:123456789012:secret:clearhaus',
+    };
+    expect(loadConfig(clearhaus).CLEARHAUS_BASE_URL).toBe('https://gateway.test.clearhaus.com');
+    expect(problemsOf({ ...clearhaus, CLEARHAUS_BASE_URL: 'gateway' })).toEqual([
+      'CLEARHAUS_BASE_URL: must be an http(s) URL',
+    ]);
+  });
+
+  it('acquirer keys in plain variables are for the local stage only (Secrets Manager elsewhere)', () => {
+    const plain = {
+      ...valid,
+      ACQUIRER: 'adyen',
+      ADYEN_MERCHANT_ACCOUNT: 'PspAccount',
+      ADYEN_API_KEY: 'key',
+      ADYEN_HMAC_KEY: '00ff',
+    };
+    expect(problemsOf(plain)).toEqual([
+      'ACQUIRER: acquirer keys come from Secrets Manager outside the local stage (use *_SECRET_ID)',
+    ]);
+    expect(problemsOf({ ...plain, STAGE: 'local' })).toEqual([]);
   });
 
   it('production refuses every sandbox adapter, naming each setting (issue 9 item 13)', () => {

@@ -4,6 +4,7 @@
  * BIN table) naming the setting to change; BIN_TABLE_PATH is really read; ENCRYPTEDCARD is off
  * unless ENCRYPTED_CARD_ENABLED=true, and off means no KMS call at all.
  */
+import { ClearhausAcquirer } from '../../lambdas/adapters/acquirer/clearhaus/clearhaus-acquirer.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -43,8 +44,9 @@ const base = {
 const production = {
   ...base,
   STAGE: 'production',
-  ACQUIRER: 'http',
-  ACQUIRER_BASE_URL: 'https://acquirer.example.com',
+  ACQUIRER: 'clearhaus',
+  CLEARHAUS_BASE_URL: 'https://gateway.clearhaus.com',
+  CLEARHAUS_SECRET_ID: 'clearhaus',
   BIN_TABLE_PATH: jsonTable,
 };
 
@@ -96,6 +98,12 @@ describe('STAGE=production refuses sandbox adapters, naming the setting', () => 
     const message = refusal(() => deps.config);
     for (const setting of ['ACQUIRER', 'THREE_DS_SERVER', 'BIN_TABLE_PATH'])
       expect(message).toContain(setting);
+  });
+});
+
+describe('ACQUIRER selects the adapter (issue 13)', () => {
+  it('clearhaus → the Clearhaus adapter, built without reading its secret yet', () => {
+    expect(loadWiring({ ...production, STAGE: 'sandbox' }).acquirer).toBeInstanceOf(ClearhausAcquirer);
   });
 });
 

@@ -1,9 +1,10 @@
 /**
  * The "applicability" line per errorId Vipps asks for: does the code apply to this PSP, and why.
- * The DE39 codes are read from the acquirer mapping itself (iso8583-response-codes.ts), so the
- * report cannot drift from what the HTTP acquirer adapter does.
+ * The acquirers' codes are read from their mapping tables themselves (clearhaus/status-codes.ts,
+ * adyen/refusal-reasons.ts), so the report cannot drift from what the adapters do.
  */
-import { de39Table } from '../../lambdas/adapters/acquirer/iso8583-response-codes.js';
+import type { AcquirerCodeEntry } from '../../lambdas/adapters/acquirer/acquirer-codes.js';
+import { clearhausStatusCodes } from '../../lambdas/adapters/acquirer/clearhaus/status-codes.js';
 import { vippsErrors } from '../../lambdas/core/error-catalogue.js';
 
 export interface Applicability {
@@ -13,17 +14,28 @@ export interface Applicability {
   why: string;
 }
 
-/** The DE39 response codes our acquirer mapping turns into `errorId`. */
-export function de39CodesFor(errorId: string): string[] {
-  return Object.entries(de39Table)
-    .filter(([, entry]) => entry.vippsErrorId === errorId)
-    .map(([code]) => code)
-    .sort();
+const acquirerTables: Record<string, Readonly<Record<string, AcquirerCodeEntry>>> = {
+  Clearhaus: clearhausStatusCodes,
+};
+
+/** Each acquirer's codes that our mapping turns into `errorId`. */
+export function acquirerCodesFor(errorId: string): Record<string, string[]> {
+  return Object.fromEntries(
+    Object.entries(acquirerTables).map(([name, table]) => [
+      name,
+      Object.entries(table)
+        .filter(([, entry]) => entry.vippsErrorId === errorId)
+        .map(([code]) => code)
+        .sort(),
+    ]),
+  );
 }
 
 const de39 = (errorId: string) => {
-  const codes = de39CodesFor(errorId);
-  return codes.length ? `acquirer DE39 ${codes.join('/')} → ${errorId}` : 'no DE39 code maps to it';
+  const parts = Object.entries(acquirerCodesFor(errorId))
+    .filter(([, codes]) => codes.length)
+    .map(([name, codes]) => `${name} ${codes.join('/')}`);
+  return parts.length ? `${parts.join('; ')} → ${errorId}` : 'no acquirer code maps to it';
 };
 
 export function applicability(): Applicability[] {
@@ -48,17 +60,17 @@ export function applicability(): Applicability[] {
     line(
       vippsErrors.suspectedFraud,
       'conditional',
-      `depends on the acquirer’s DE39 mapping: ${de39('83')}; an acquirer that reports fraud as 05 gives 82`,
+      `depends on the acquirer’s codes: ${de39('83')}; an issuer that reports fraud as a plain refusal gives 82`,
     ),
     line(
       vippsErrors.exceedsLimit,
       'conditional',
-      `depends on the acquirer’s DE39 mapping: ${de39('84')}; otherwise the issuer’s refusal shows as 82`,
+      `depends on the acquirer’s codes: ${de39('84')}; otherwise the issuer’s refusal shows as 82`,
     ),
     line(
       vippsErrors.tooLate,
       'yes',
-      'the acquirer did not answer within ACQUIRER_BUDGET_MS (default 10 s, well inside Vipps’ 15 s) → 85 and the reconciler reverses the unknown authorisation; also a makePayment for a payment we already cancelled or expired, or a different request after a final answer',
+      'the acquirer did not answer within ACQUIRER_BUDGET_MS (default 10 s, well inside Vipps’ 15 s) → 85 and the reconciler reverses the unknown authorisation (Adyen, by our reference; Clearhaus has no lookup, so ops are alerted with the reference); also a makePayment for a payment we already cancelled or expired, or a different request after a final answer',
     ),
     line(vippsErrors.expiredCard, 'yes', `${de39('86')}; we never decline on a token’s expiry ourselves`),
     line(vippsErrors.invalidCardNumber, 'yes', de39('87')),

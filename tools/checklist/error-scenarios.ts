@@ -13,7 +13,7 @@ import {
 import { type ApprovalScenarioSpec, approvalScenario } from './approval-scenario.js';
 import { check } from './checks.js';
 import type { PaymentView } from './merchant-http.js';
-import type { ApprovalPlan, Scenario } from './types.js';
+import type { AcquirerFacts, ApprovalPlan, Scenario } from './types.js';
 
 const APPROVE: ApprovalPlan = {
   forceApprovable: true,
@@ -66,6 +66,62 @@ function endedByVipps(
 }
 
 const hasReversal = (p: PaymentView) => p.history.some((h) => h.operation === 'REVERSE');
+
+/** A scenario whose steps depend on what the running acquirer's API allows. */
+function perAcquirer(
+  id: string,
+  title: string,
+  errorId: string,
+  pick: (facts?: AcquirerFacts) => Scenario,
+): Scenario {
+  return { id, title, errorId, run: (context) => pick(context.driver.acquirer).run(context) };
+}
+
+/**
+ * 85 where the acquirer cannot be asked by our reference (Clearhaus): we answer 85 in time and
+ * never claim a reversal we could not make; the hold is left for ops, who get the reference.
+ */
+function tooLateWithoutLookup(): Scenario {
+  return approvalScenario({
+    id: 'ERR-85',
+    title:
+      'Acquirer silent past our budget (10085): answer 85 in time; no lookup by reference, so ops get it',
+    errorId: '85',
+    amount: 10_085,
+    plan: APPROVE,
+    answers: [fail(vippsErrors.tooLate)],
+    state: 'FAILED',
+    updates: [],
+    extra: async ({ context, payment, approval }) => {
+      const { driver } = context;
+      const budget = driver.acquirerBudgetMs ?? 10_000;
+      const answer = approval.answers?.at(-1);
+      const after = await driver.reconcile(payment.pspTransactionId, () => true);
+      const events = driver.ledger?.eventTypes(payment.pspTransactionId) ?? [];
+      return {
+        checks: [
+          check(
+            `answered within the budget (${budget} ms) + 2 s and inside Vipps' 15 s`,
+            answer !== undefined && answer.durationMs <= Math.min(budget + 2_000, 15_000),
+            `${Math.round(answer?.durationMs ?? NaN)} ms`,
+          ),
+          check(
+            'the authorisation was sent once, never retried blindly',
+            events.filter((e) => e.endsWith('AUTHORISATION')).length === 1,
+            events.join(', '),
+          ),
+          check(
+            'no reversal is claimed that the acquirer did not make (ops resolve it by the reference)',
+            !hasReversal(after),
+            after.history.map((h) => h.operation).join(' → '),
+          ),
+        ],
+        expected: '85 in time; the unknown authorisation left to ops with its reference',
+        observed: hasReversal(after) ? 'a reversal was claimed' : 'left to ops',
+      };
+    },
+  });
+}
 
 /** 85: the acquirer does not answer within our budget; the late authorisation is reversed. */
 function tooLate(): Scenario {
@@ -151,14 +207,25 @@ export function errorScenarios(): Scenario[] {
     declined('ERR-82', 'Refused by issuer (10082)', 10_082, vippsErrors.refusedByIssuer),
     declined('ERR-83', 'Suspected fraud (10083)', 10_083, vippsErrors.suspectedFraud),
     declined('ERR-84', 'Exceeds withdrawal amount limit (10084)', 10_084, vippsErrors.exceedsLimit),
-    tooLate(),
+    perAcquirer('ERR-85', 'Acquirer silent past our budget (10085)', '85', (facts) =>
+      facts?.reversesByReference === false ? tooLateWithoutLookup() : tooLate(),
+    ),
     declined('ERR-86', 'Expired card (10086)', 10_086, vippsErrors.expiredCard),
     declined('ERR-87', 'Invalid card number (10087)', 10_087, vippsErrors.invalidCardNumber),
-    declined(
-      'ERR-88',
-      'Credit card for a merchant that disallows credit cards (10088)',
-      10_088,
-      vippsErrors.creditCardNotAllowed,
+    perAcquirer('ERR-88', 'Credit card for a merchant that disallows credit cards', '88', (facts) =>
+      facts?.reportsFunding === false
+        ? declined(
+            'ERR-88',
+            'Credit card for a merchant that disallows credit cards (10188: a card in the BIN table’s credit range)',
+            10_188,
+            vippsErrors.creditCardNotAllowed,
+          )
+        : declined(
+            'ERR-88',
+            'Credit card for a merchant that disallows credit cards (10088)',
+            10_088,
+            vippsErrors.creditCardNotAllowed,
+          ),
     ),
     declined('ERR-89', 'Insufficient funds (10089)', 10_089, vippsErrors.insufficientFunds),
     declined('ERR-91', 'Acquirer internal error (10091)', 10_091, vippsErrors.internalError),
@@ -201,11 +268,29 @@ export function errorScenarios(): Scenario[] {
       'NO',
       'CANCELLED',
     ),
-    declined(
-      'ERR-94',
-      'Soft decline that cannot be stepped up (10094)',
-      10_094,
-      vippsErrors.unhandledSoftDecline,
+    perAcquirer('ERR-94', 'Soft decline that cannot be stepped up (10094)', '94', (facts) =>
+      facts?.refusesStepUpAtOnce === false
+        ? approvalScenario({
+            id: 'ERR-94',
+            title: 'Authentication required again after 3-D Secure (10094): 1036 → 3-D Secure → 94',
+            errorId: '94',
+            amount: 10_094,
+            plan: {
+              simulate: { otp: '1234', threeDsAction: 'submit' },
+              forceApprovable: false,
+              manualInstruction: 'approve in the Vipps app, then enter 1234 on our 3-D Secure page',
+            },
+            answers: [SOFT_DECLINE, fail(vippsErrors.unhandledSoftDecline)],
+            threeDs: '3dssuccess',
+            state: 'FAILED',
+            updates: [],
+          })
+        : declined(
+            'ERR-94',
+            'Soft decline that cannot be stepped up (10094)',
+            10_094,
+            vippsErrors.unhandledSoftDecline,
+          ),
     ),
   ];
 }

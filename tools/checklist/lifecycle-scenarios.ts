@@ -59,6 +59,8 @@ function lifecycleScenario(spec: LifecycleSpec): Scenario {
       checks.push(check('payment is RESERVED', reserved.body?.status === 'RESERVED', reserved.body?.status));
       for (const step of spec.steps) {
         const answer = await step.call(id, context);
+        // An asynchronous acquirer (Adyen) settles the operation by webhook: wait for it.
+        await driver.operationsSettled?.(id);
         checks.push(check(`${step.label} → HTTP 200`, answer.status === 200, `HTTP ${answer.status}`));
         observed.push(`${step.label} ${answer.status}`);
       }

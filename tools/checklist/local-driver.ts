@@ -7,7 +7,7 @@ import { MAKE_PAYMENT_PATH } from '../../lambdas/routes.js';
 import type { LocalStack } from '../../local/stack.js';
 import type { ApproveResult, MakePaymentExchange } from '../../local/vipps-simulator/index.js';
 import { merchantHttp, type PaymentView } from './merchant-http.js';
-import type { ChecklistDriver, ObservedAnswer, ObservedApproval } from './types.js';
+import type { AcquirerFacts, ChecklistDriver, ObservedAnswer, ObservedApproval } from './types.js';
 
 export interface LocalDriverOptions {
   /** The ACQUIRER_BUDGET_MS the stack was started with (the handlers' default is 10000). */
@@ -102,6 +102,14 @@ export function localDriver(stack: LocalStack, options: LocalDriverOptions = {})
       }
       return read(id);
     },
+    operationsSettled: async (id) => {
+      for (let i = 0; i < 100; i++) {
+        const payment = (await merchant.payment(id)).body as { operationsInProgress?: unknown[] } | undefined;
+        if (!payment?.operationsInProgress?.length) return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    acquirer: acquirerFacts(stack.acquirer.kind),
     ledger: {
       eventTypes: (id) => stack.ledger.events(id).map((e) => e.type),
       heldAndCharged: (id) => {
@@ -109,5 +117,15 @@ export function localDriver(stack: LocalStack, options: LocalDriverOptions = {})
         return { held: b.held, netCharged: b.netCharged };
       },
     },
+  };
+}
+
+/** What each acquirer's API allows, as the checklist needs to know it. */
+export function acquirerFacts(name: AcquirerFacts['name']): AcquirerFacts {
+  return {
+    name,
+    reportsFunding: name !== 'clearhaus',
+    reversesByReference: name !== 'clearhaus',
+    refusesStepUpAtOnce: name === 'sandbox',
   };
 }

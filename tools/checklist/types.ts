@@ -92,11 +92,25 @@ export interface ChecklistDriver {
   ): { captured: number; refunded: number; cancelled: boolean } | undefined;
   /** Run (local) or wait for (target) the reconciler until `done` holds for the payment. */
   reconcile(pspTransactionId: string, done: (p: PaymentView) => boolean): Promise<PaymentView>;
-  /** The sandbox acquirer's ledger (local only). */
+  /** Resolves once no capture/refund/cancel of the payment is still waiting for the acquirer. */
+  operationsSettled?(pspTransactionId: string): Promise<void>;
+  /** Which acquirer runs and what its API allows (local only; a target is assumed like the sandbox). */
+  acquirer?: AcquirerFacts;
+  /** The acquirer's (sandbox or simulator) ledger (local only). */
   ledger?: {
     eventTypes(pspTransactionId: string): string[];
     heldAndCharged(pspTransactionId: string): { held: number; netCharged: number };
   };
+}
+
+export interface AcquirerFacts {
+  name: 'sandbox' | 'clearhaus' | 'adyen';
+  /** Its answer says debit/credit (else the BIN table decides errorId 88). */
+  reportsFunding: boolean;
+  /** An authorisation whose answer was lost can be found and reversed by our reference. */
+  reversesByReference: boolean;
+  /** It answers "cannot step up" at once (sandbox 10094); real ones soft-decline again after 3DS. */
+  refusesStepUpAtOnce: boolean;
 }
 
 export interface ScenarioContext {

@@ -1,6 +1,19 @@
-import { AcquirerRefusedError, ConcurrentUpdateError, OperationKeyReusedError } from '../errors.js';
+import {
+  AcquirerRefusedError,
+  AcquirerUnavailableError,
+  ConcurrentUpdateError,
+  OperationKeyReusedError,
+} from '../errors.js';
 import type { MinorUnits } from '../money.js';
-import type { Acquirer, Clock, Log, Merchant, StatusQueue, TransactionStore } from '../ports.js';
+import type {
+  Acquirer,
+  AcquirerOperationResult,
+  Clock,
+  Log,
+  Merchant,
+  StatusQueue,
+  TransactionStore,
+} from '../ports.js';
 import { randomToken } from '../secrets.js';
 import { statusUpdateOf } from '../status-sync.js';
 import {
@@ -62,7 +75,7 @@ export function callAcquirer(
   acquirer: Acquirer,
   tx: Transaction,
   pending: PendingOperation,
-): Promise<{ acquirerReference: string }> {
+): Promise<AcquirerOperationResult> {
   const request = {
     pspTransactionId: tx.pspTransactionId,
     acquirerReference: tx.acquirerReference ?? '',
@@ -92,7 +105,7 @@ interface OperationRequest {
 /** Where a request stands before it calls the acquirer. */
 type Start =
   | { kind: 'done'; tx: Transaction; entry: HistoryEntry }
-  | { kind: 'claimed'; tx: Transaction; pending: PendingOperation };
+  | { kind: 'claimed'; tx: Transaction; pending: PendingOperation; resumed: boolean };
 
 /**
  * Capture, refund or cancel through the acquirer. Primary course: claim the operation in the
@@ -124,9 +137,18 @@ async function acquirerOperation(
   if (start.kind === 'done') return replayCompleted(start.tx, start.entry, deps);
 
   const { tx, pending } = start;
+  if (start.resumed && deps.acquirer.repeatsSafely === false) {
+    // Its first attempt may have been applied; without idempotency a repeat could apply it twice.
+    throw new AcquirerUnavailableError(
+      `The ${operation.toLowerCase()} ${pending.operationId} has an unknown outcome at the acquirer; it is not sent again`,
+    );
+  }
   let acquirerReference: string;
   try {
-    ({ acquirerReference } = await callAcquirer(deps.acquirer, tx, pending));
+    const result = await callAcquirer(deps.acquirer, tx, pending);
+    // Accepted only (Adyen): it stays pending until the acquirer's webhook settles it.
+    if (result.pending) return tx;
+    ({ acquirerReference } = result);
   } catch (error) {
     if (error instanceof AcquirerRefusedError) await releaseClaim(tx, pending, request.reload, deps);
     deps.log.warn('Acquirer operation not confirmed', { pspTransactionId, operation, error: String(error) });
@@ -157,7 +179,7 @@ function claimOrFind(request: OperationRequest, deps: PaymentOperationDeps): Pro
     }
     if (previous) {
       assertSameOperation(previous.pending, operation, amount);
-      return { kind: 'claimed', tx, pending: previous.pending };
+      return { kind: 'claimed', tx, pending: previous.pending, resumed: true };
     }
     const operationId = `${tx.pspTransactionId}-${operation.toLowerCase()}-${randomToken(9)}`;
     const claim = claimOperation(tx, operation, amount, {
@@ -166,7 +188,12 @@ function claimOrFind(request: OperationRequest, deps: PaymentOperationDeps): Pro
       ...(idempotencyKey ? { idempotencyKey } : {}),
     });
     const claimed = await commit(deps.transactions, tx, claim);
-    return { kind: 'claimed', tx: claimed, pending: findPendingOperation(claimed, operationId)! };
+    return {
+      kind: 'claimed',
+      tx: claimed,
+      pending: findPendingOperation(claimed, operationId)!,
+      resumed: false,
+    };
   });
 }
 

@@ -1,4 +1,4 @@
-import { AcquirerRefusedError, InvalidTransitionError } from '../errors.js';
+import { AcquirerCannotReverseError, AcquirerRefusedError, InvalidTransitionError } from '../errors.js';
 import type { Acquirer, Log, StatusQueue, TransactionStore, VippsApi } from '../ports.js';
 import { blockingRejectedSeq, oldestUnacknowledgedAt, statusUpdatesToSend } from '../status-sync.js';
 import {
@@ -31,6 +31,9 @@ export interface ReconcileDeps {
   acquirerBudgetMs: number;
 }
 
+/** An operation the acquirer has not settled after this long is overdue (alarm). */
+export const OVERDUE_AFTER_MS = 60 * 60_000;
+
 export type ReconcilerActionKind =
   /** INITIATED past its deadline → EXPIRED. */
   | 'expired'
@@ -44,6 +47,10 @@ export type ReconcilerActionKind =
   | 'operationReleased'
   /** Status updates Vipps never acknowledged → enqueued again. */
   | 'resent'
+  /** A capture/refund/void still waiting for the acquirer (webhook) after an hour: ops are alarmed. */
+  | 'operationOverdue'
+  /** An unknown authorisation the acquirer cannot find by our reference (Clearhaus): ops are alarmed. */
+  | 'reversalImpossible'
   /** Nothing left to do → the payment leaves the due index. */
   | 'cleared';
 
@@ -180,6 +187,8 @@ async function reverseUnknown(
       currency: tx.currency,
     }));
   } catch (error) {
+    if (error instanceof AcquirerCannotReverseError)
+      sweep.record('reversalImpossible', { amount: tx.amount, reason: error.message });
     // Stays due (dueAt is unchanged): the next sweep tries again.
     sweep.defer('reverse', error);
     return tx;
@@ -232,9 +241,30 @@ async function chaseOperation(
     operationId: pending.operationId,
     amount: operationAmount(tx, pending),
   };
+  if (deps.acquirer.repeatsSafely === false) {
+    // It may have been applied already, and a repeat would apply it twice: a person checks.
+    if (now.getTime() - Date.parse(pending.startedAt) > OVERDUE_AFTER_MS)
+      sweep.record('operationOverdue', detail);
+    sweep.defer(
+      `${pending.operation.toLowerCase()} ${pending.operationId}`,
+      'outcome unknown at an acquirer without idempotency; not sent again, check it at the acquirer',
+    );
+    return tx;
+  }
   let acquirerReference: string;
   try {
-    ({ acquirerReference } = await callAcquirer(deps.acquirer, tx, pending));
+    const result = await callAcquirer(deps.acquirer, tx, pending);
+    if (result.pending) {
+      // Asked again (same Idempotency-Key); still waiting for the acquirer's webhook.
+      if (now.getTime() - Date.parse(pending.startedAt) > OVERDUE_AFTER_MS)
+        sweep.record('operationOverdue', detail);
+      sweep.defer(
+        `${pending.operation.toLowerCase()} ${pending.operationId}`,
+        'awaiting the acquirer webhook',
+      );
+      return tx;
+    }
+    ({ acquirerReference } = result);
   } catch (error) {
     if (!(error instanceof AcquirerRefusedError)) {
       sweep.defer(`${pending.operation.toLowerCase()} ${pending.operationId}`, error);

@@ -11,7 +11,6 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ScheduledEvent } from 'aws-lambda';
-import { sandboxLedger } from '../lambdas/adapters/acquirer/sandbox-acquirer.js';
 import {
   type AwsClientOptions,
   createDynamoDbClient,

@@ -329,6 +329,43 @@ describe('authorise: the acquirer’s answer', () => {
   });
 });
 
+describe('authorise: when the acquirer or the store misbehave', () => {
+  it('an acquirer adapter that throws instead of answering → 85, outcome UNKNOWN (the reconciler reverses)', async () => {
+    const env = setup();
+    env.acquirer.authorise = () => Promise.reject(new Error('socket hang up'));
+    expect((await env.send()).answer.error?.errorId).toBe('85');
+    expect(await env.stored()).toMatchObject({ status: 'FAILED', authorisationOutcome: 'UNKNOWN' });
+    expect(env.log.entries.map((e) => e.message)).toContain('Acquirer authorisation threw');
+  });
+
+  it('an acquirer ERROR → 91 with its response code in the history; nothing is held', async () => {
+    const env = setup([{ outcome: 'ERROR', responseCode: '96', message: 'System malfunction' }]);
+    expect((await env.send()).answer.error?.errorId).toBe('91');
+    const stored = await env.stored();
+    expect(stored).toMatchObject({ status: 'FAILED', authorisationOutcome: 'DECLINED' });
+    expect(stored.history.at(-1)).toMatchObject({ operation: 'FAIL', errorId: '91', note: '96' });
+  });
+
+  it('a credit approval that cannot be voided → 88, outcome UNKNOWN so the reconciler reverses it', async () => {
+    const env = setup([{ ...approved, funding: 'CREDIT' }], { allowCreditCards: false });
+    env.acquirer.cancel = () => Promise.reject(new Error('acquirer down'));
+    expect((await env.send()).answer.error?.errorId).toBe('88');
+    expect(await env.stored()).toMatchObject({ status: 'FAILED', authorisationOutcome: 'UNKNOWN' });
+  });
+
+  it('a claim that loses every write race → 91, and the acquirer is never asked', async () => {
+    const env = setup([approved]);
+    env.transactions.beforeApply = (current) => {
+      const stored = env.transactions.items.get(current.pspTransactionId)!;
+      env.transactions.items.set(current.pspTransactionId, { ...stored, version: stored.version + 1 });
+    };
+    const outcome = await env.send();
+    expect(outcome).toMatchObject({ replayed: false, answer: { status: 'FAIL', error: { errorId: '91' } } });
+    expect(env.acquirer.requests).toEqual([]);
+    expect(await env.stored()).toMatchObject({ status: 'INITIATED' });
+  });
+});
+
 describe('step-up: 3-D Secure', () => {
   it('a soft decline → SOFT_DECLINE 1036 with url3dSecure; the session holds the token sealed and the operations', async () => {
     const env = setup([softDecline]);

@@ -204,7 +204,7 @@ function setup(answers: AuthorisationResult[] = [], payment: Partial<Transaction
     return outcome;
   };
   const stored = async () => (await transactions.get(tx.pspTransactionId))!;
-  return { transactions, sessions, acquirer, enqueued, clock, log, deps, tx, send, stored };
+  return { transactions, sessions, acquirer, enqueued, clock, log, deps, tx, command, send, stored };
 }
 
 const softDecline: AuthorisationResult = { outcome: 'SOFT_DECLINE', canStepUp: true, responseCode: '1A' };
@@ -363,6 +363,42 @@ describe('authorise: when the acquirer or the store misbehave', () => {
     expect(outcome).toMatchObject({ replayed: false, answer: { status: 'FAIL', error: { errorId: '91' } } });
     expect(env.acquirer.requests).toEqual([]);
     expect(await env.stored()).toMatchObject({ status: 'INITIATED' });
+  });
+});
+
+describe('before anything is claimed: who asks, and for what', () => {
+  it('an unknown payment or a wrong token is not authenticated; nothing changes', async () => {
+    const env = setup([approved]);
+    const unknown = await makePayment(env.command({ pspTransactionId: 'f'.repeat(32) }), TOKEN, env.deps);
+    expect(unknown).toEqual({ kind: 'UNAUTHENTICATED', reason: 'UNKNOWN_TRANSACTION' });
+    const wrong = await makePayment(env.command(), 'Bearer not-the-token', env.deps);
+    expect(wrong).toEqual({ kind: 'UNAUTHENTICATED', reason: 'TOKEN_MISMATCH' });
+    expect(await makePayment(env.command(), undefined, env.deps)).toMatchObject({
+      kind: 'UNAUTHENTICATED',
+    });
+    expect(env.acquirer.requests).toEqual([]);
+    expect(await env.stored()).toMatchObject({ status: 'INITIATED', version: env.tx.version });
+  });
+
+  it('the token may come with or without "Bearer "', async () => {
+    const env = setup([approved]);
+    const outcome = await makePayment(env.command(), `bearer ${TOKEN}`, env.deps);
+    expect(outcome).toMatchObject({ kind: 'ANSWER', answer: { status: 'OK' } });
+  });
+
+  it('another sales unit or another amount than the payment’s → 71, nothing claimed', async () => {
+    const env = setup([approved]);
+    expect((await env.send({ merchantSerialNumber: '654321' })).answer.error?.errorId).toBe('71');
+    expect((await env.send({ amount: env.tx.amount + 1 })).answer.error?.errorId).toBe('71');
+    expect(await env.stored()).not.toHaveProperty('makePayment');
+    expect(env.acquirer.requests).toEqual([]);
+  });
+
+  it('no card at all → 71 and the payment FAILED, the acquirer not asked', async () => {
+    const env = setup([approved]);
+    expect((await env.send({ card: undefined })).answer.error?.errorId).toBe('71');
+    expect(env.acquirer.requests).toEqual([]);
+    expect(await env.stored()).toMatchObject({ status: 'FAILED' });
   });
 });
 

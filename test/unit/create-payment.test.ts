@@ -17,6 +17,7 @@ import {
 } from '../../lambdas/core/use-cases/create-payment.js';
 import { InMemoryTransactionStore } from '../support/in-memory-transaction-store.js';
 import { RecordingLog, TestClock } from '../support/three-ds-harness.js';
+import { initiatedPayment } from '../support/transactions.js';
 
 const merchant: Merchant = {
   merchantId: 'merchant-1',
@@ -24,13 +25,15 @@ const merchant: Merchant = {
   merchantSerialNumbers: ['123456'],
   allowCreditCards: true,
 };
+const { merchantSerialNumber, merchantOrderId, amount, currency, paymentText, redirectUrl } =
+  initiatedPayment();
 const request: CreatePaymentRequest = {
-  merchantSerialNumber: '123456',
-  merchantOrderId: 'order-1',
-  amount: 10_000,
-  currency: 'NOK',
-  paymentText: 'Socks',
-  redirectUrl: 'https://shop.example/done',
+  merchantSerialNumber,
+  merchantOrderId,
+  amount,
+  currency,
+  paymentText,
+  redirectUrl,
 };
 
 function setup() {

@@ -4,18 +4,7 @@
  * the API does not know is not dressed up as one of them.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  AcquirerRefusedError,
-  AcquirerUnavailableError,
-  AmountExceedsRemainingError,
-  ConcurrentUpdateError,
-  InvalidAmountError,
-  InvalidTransitionError,
-  OperationKeyReusedError,
-  PaymentNotFoundError,
-  VippsRejectedError,
-  VippsUnavailableError,
-} from '../../lambdas/core/errors.js';
+import * as domain from '../../lambdas/core/errors.js';
 import {
   DuplicateMerchantOrderError,
   MsnNotAllowedError,
@@ -24,7 +13,7 @@ import {
 import { problemFor } from '../../lambdas/handlers/merchant-api/problems.js';
 
 const ID = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
-const rejected = new VippsRejectedError(400, [{ errorCode: '21', errorMessage: 'Not active' }]);
+const rejected = new domain.VippsRejectedError(400, [{ errorCode: '21', errorMessage: 'Not active' }]);
 
 function answerTo(error: unknown) {
   const result = problemFor(error);
@@ -40,7 +29,7 @@ function answerTo(error: unknown) {
 describe('domain errors as problem+json', () => {
   it.each([
     [
-      new PaymentNotFoundError(ID),
+      new domain.PaymentNotFoundError(ID),
       404,
       'payment-not-found',
       { detail: `No payment ${ID} for this merchant` },
@@ -53,25 +42,25 @@ describe('domain errors as problem+json', () => {
       { pspTransactionId: ID, detail: 'merchantOrderId order-1 is already used for MSN 123456' },
     ],
     [
-      new AmountExceedsRemainingError('CAPTURE', 5_000, 3_000),
+      new domain.AmountExceedsRemainingError('CAPTURE', 5_000, 3_000),
       422,
       'amount-exceeds-remaining',
       { requested: 5_000, remaining: 3_000 },
     ],
     [
-      new InvalidAmountError('Capture amount must be positive'),
+      new domain.InvalidAmountError('Capture amount must be positive'),
       400,
       'validation-error',
       { title: 'Invalid amount' },
     ],
     [
-      new InvalidTransitionError('CAPTURE', 'FAILED'),
+      new domain.InvalidTransitionError('CAPTURE', 'FAILED'),
       409,
       'invalid-payment-state',
       { paymentStatus: 'FAILED' },
     ],
     [
-      new OperationKeyReusedError('CAPTURE', 1_000),
+      new domain.OperationKeyReusedError('CAPTURE', 1_000),
       422,
       'idempotency-key-mismatch',
       { detail: 'This Idempotency-Key was already used for capture of 1000 øre' },
@@ -83,15 +72,20 @@ describe('domain errors as problem+json', () => {
       { pspTransactionId: ID, vippsErrors: [{ errorCode: '21', errorMessage: 'Not active' }] },
     ],
     [
-      new VippsInitFailedError(ID, new VippsUnavailableError('HTTP 503')),
+      new VippsInitFailedError(ID, new domain.VippsUnavailableError('HTTP 503')),
       502,
       'vipps-unavailable',
       { pspTransactionId: ID, detail: 'HTTP 503' },
     ],
-    [new VippsUnavailableError('HTTP 504'), 502, 'vipps-unavailable', { detail: 'HTTP 504' }],
-    [new AcquirerRefusedError('05 Do not honour'), 422, 'acquirer-refused', { detail: '05 Do not honour' }],
+    [new domain.VippsUnavailableError('HTTP 504'), 502, 'vipps-unavailable', { detail: 'HTTP 504' }],
     [
-      new AcquirerUnavailableError('timeout'),
+      new domain.AcquirerRefusedError('05 Do not honour'),
+      422,
+      'acquirer-refused',
+      { detail: '05 Do not honour' },
+    ],
+    [
+      new domain.AcquirerUnavailableError('timeout'),
       502,
       'acquirer-unavailable',
       { detail: 'timeout. Retry with the same Idempotency-Key.' },
@@ -105,7 +99,7 @@ describe('domain errors as problem+json', () => {
   });
 
   it('a lost write race is a retryable 409 with Retry-After, never a fault', () => {
-    expect(answerTo(new ConcurrentUpdateError(ID))).toMatchObject({
+    expect(answerTo(new domain.ConcurrentUpdateError(ID))).toMatchObject({
       status: 409,
       retryAfter: '1',
       body: { type: '/problems/concurrent-update', retryable: true },

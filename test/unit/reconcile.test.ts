@@ -41,16 +41,11 @@ class ScriptedAcquirer implements Acquirer {
     this.calls.push('reverse');
     return this.reverseAnswer();
   }
-  capture() {
-    this.calls.push('capture');
-    return this.operationAnswer();
-  }
-  refund() {
-    this.calls.push('refund');
-    return this.operationAnswer();
-  }
-  cancel() {
-    this.calls.push('cancel');
+  capture = () => this.operate('capture');
+  refund = () => this.operate('refund');
+  cancel = () => this.operate('cancel');
+  private operate(name: string) {
+    this.calls.push(name);
     return this.operationAnswer();
   }
 }

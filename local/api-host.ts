@@ -17,7 +17,7 @@ import { callerIdentity } from './api-gateway-identity.js';
 import { type HandlerTable, type Invoker, inProcessInvoker } from './lambda-workers/invoker.js';
 import type { Invocation } from './lambda-workers/protocol.js';
 
-export type { AnyHandler, HandlerTable } from './lambda-workers/invoker.js';
+export type { HandlerTable } from './lambda-workers/invoker.js';
 
 /** API Gateway's own payload limit; routes enforce their smaller limits in the handlers. */
 const GATEWAY_MAX_BODY = 10 * 1024 * 1024;

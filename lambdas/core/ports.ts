@@ -5,7 +5,7 @@
  */
 import type { DeclineReason } from './error-catalogue.js';
 import type { Currency, MinorUnits } from './money.js';
-import type { HistoryEntry, StatusBatch, StatusUpdate, Transaction, Transition } from './transaction.js';
+import type { StatusBatch, StatusUpdate, Transaction, Transition } from './transaction.js';
 
 // ── Transaction store ───────────────────────────────────────────────────────────────────────
 
@@ -287,5 +287,3 @@ export interface Log {
   warn(message: string, ...extra: Array<Record<string, unknown>>): void;
   error(message: string, ...extra: Array<Record<string, unknown>>): void;
 }
-
-export type { HistoryEntry };

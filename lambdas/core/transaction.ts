@@ -203,11 +203,10 @@ export function remainingToRefund(tx: Transaction): MinorUnits {
   return Math.max(0, tx.capturedAmount - tx.refundedAmount - inFlight(tx, 'REFUND'));
 }
 
-/** Status follows from the amounts once a reservation exists. */
+/** Status after a capture or refund (so something was captured) follows from the amounts. */
 function statusFromAmounts(reserved: number, captured: number, refunded: number): TransactionStatus {
   if (refunded > 0) return refunded === captured ? 'REFUNDED' : 'PARTIALLY_REFUNDED';
-  if (captured > 0) return captured === reserved ? 'CAPTURED' : 'PARTIALLY_CAPTURED';
-  return 'RESERVED';
+  return captured === reserved ? 'CAPTURED' : 'PARTIALLY_CAPTURED';
 }
 
 function assertOperationAmount(operation: string, amount: unknown): asserts amount is MinorUnits {

@@ -30,24 +30,17 @@ import {
 
 export type { ApproveResult, MakePaymentExchange, SimulateOptions } from './approve-flow.js';
 export type { SimulatorCredentials } from './auth.js';
-export type { Fault, VippsSimulatorFaults } from './faults.js';
+export type { VippsSimulatorFaults } from './faults.js';
 export type { EPaymentSimulator } from './epayment/index.js';
-export type { ThreeDsResult } from './three-ds-follower.js';
 export type {
   MobileInterceptVisit,
   RecordedRequest,
   RecordedStatusUpdate,
-  SimEndpoint,
   SimulatedPayment,
 } from './state.js';
 export { operationsFor } from './approve-flow.js';
 export { encryptCardData } from './card-data.js';
-export {
-  testCryptograms,
-  testEncryptedCard,
-  testInstrumentForAmount,
-  testTokenForAmount,
-} from './test-tokens.js';
+export { testCryptograms, testEncryptedCard, testTokenForAmount } from './test-tokens.js';
 
 export interface VippsSimulatorOptions {
   /** Default 0: an ephemeral port. */

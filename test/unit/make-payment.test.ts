@@ -204,7 +204,7 @@ function setup(answers: AuthorisationResult[] = [], payment: Partial<Transaction
     return outcome;
   };
   const stored = async () => (await transactions.get(tx.pspTransactionId))!;
-  return { transactions, sessions, acquirer, enqueued, clock, log, deps, tx, send, stored };
+  return { transactions, sessions, acquirer, enqueued, clock, log, deps, tx, command, send, stored };
 }
 
 const softDecline: AuthorisationResult = { outcome: 'SOFT_DECLINE', canStepUp: true, responseCode: '1A' };
@@ -326,6 +326,79 @@ describe('authorise: the acquirer’s answer', () => {
     expect((await env.send()).answer.error?.errorId).toBe('85');
     expect(env.acquirer.voids).toEqual(['REF-1']);
     expect(await env.stored()).toMatchObject({ status: 'CANCELLED', makePayment: { state: 'ANSWERED' } });
+  });
+});
+
+describe('authorise: when the acquirer or the store misbehave', () => {
+  it('an acquirer adapter that throws instead of answering → 85, outcome UNKNOWN (the reconciler reverses)', async () => {
+    const env = setup();
+    env.acquirer.authorise = () => Promise.reject(new Error('socket hang up'));
+    expect((await env.send()).answer.error?.errorId).toBe('85');
+    expect(await env.stored()).toMatchObject({ status: 'FAILED', authorisationOutcome: 'UNKNOWN' });
+    expect(env.log.entries.map((e) => e.message)).toContain('Acquirer authorisation threw');
+  });
+
+  it('an acquirer ERROR → 91 with its response code in the history; nothing is held', async () => {
+    const env = setup([{ outcome: 'ERROR', responseCode: '96', message: 'System malfunction' }]);
+    expect((await env.send()).answer.error?.errorId).toBe('91');
+    const stored = await env.stored();
+    expect(stored).toMatchObject({ status: 'FAILED', authorisationOutcome: 'DECLINED' });
+    expect(stored.history.at(-1)).toMatchObject({ operation: 'FAIL', errorId: '91', note: '96' });
+  });
+
+  it('a credit approval that cannot be voided → 88, outcome UNKNOWN so the reconciler reverses it', async () => {
+    const env = setup([{ ...approved, funding: 'CREDIT' }], { allowCreditCards: false });
+    env.acquirer.cancel = () => Promise.reject(new Error('acquirer down'));
+    expect((await env.send()).answer.error?.errorId).toBe('88');
+    expect(await env.stored()).toMatchObject({ status: 'FAILED', authorisationOutcome: 'UNKNOWN' });
+  });
+
+  it('a claim that loses every write race → 91, and the acquirer is never asked', async () => {
+    const env = setup([approved]);
+    env.transactions.beforeApply = (current) => {
+      const stored = env.transactions.items.get(current.pspTransactionId)!;
+      env.transactions.items.set(current.pspTransactionId, { ...stored, version: stored.version + 1 });
+    };
+    const outcome = await env.send();
+    expect(outcome).toMatchObject({ replayed: false, answer: { status: 'FAIL', error: { errorId: '91' } } });
+    expect(env.acquirer.requests).toEqual([]);
+    expect(await env.stored()).toMatchObject({ status: 'INITIATED' });
+  });
+});
+
+describe('before anything is claimed: who asks, and for what', () => {
+  it('an unknown payment or a wrong token is not authenticated; nothing changes', async () => {
+    const env = setup([approved]);
+    const unknown = await makePayment(env.command({ pspTransactionId: 'f'.repeat(32) }), TOKEN, env.deps);
+    expect(unknown).toEqual({ kind: 'UNAUTHENTICATED', reason: 'UNKNOWN_TRANSACTION' });
+    const wrong = await makePayment(env.command(), 'Bearer not-the-token', env.deps);
+    expect(wrong).toEqual({ kind: 'UNAUTHENTICATED', reason: 'TOKEN_MISMATCH' });
+    expect(await makePayment(env.command(), undefined, env.deps)).toMatchObject({
+      kind: 'UNAUTHENTICATED',
+    });
+    expect(env.acquirer.requests).toEqual([]);
+    expect(await env.stored()).toMatchObject({ status: 'INITIATED', version: env.tx.version });
+  });
+
+  it('the token may come with or without "Bearer "', async () => {
+    const env = setup([approved]);
+    const outcome = await makePayment(env.command(), `bearer ${TOKEN}`, env.deps);
+    expect(outcome).toMatchObject({ kind: 'ANSWER', answer: { status: 'OK' } });
+  });
+
+  it('another sales unit or another amount than the payment’s → 71, nothing claimed', async () => {
+    const env = setup([approved]);
+    expect((await env.send({ merchantSerialNumber: '654321' })).answer.error?.errorId).toBe('71');
+    expect((await env.send({ amount: env.tx.amount + 1 })).answer.error?.errorId).toBe('71');
+    expect(await env.stored()).not.toHaveProperty('makePayment');
+    expect(env.acquirer.requests).toEqual([]);
+  });
+
+  it('no card at all → 71 and the payment FAILED, the acquirer not asked', async () => {
+    const env = setup([approved]);
+    expect((await env.send({ card: undefined })).answer.error?.errorId).toBe('71');
+    expect(env.acquirer.requests).toEqual([]);
+    expect(await env.stored()).toMatchObject({ status: 'FAILED' });
   });
 });
 

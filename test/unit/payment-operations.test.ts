@@ -16,6 +16,8 @@ import {
   type Transaction,
   capture,
   claimOperation,
+  completeOperation,
+  releaseOperation,
   reserve,
 } from '../../lambdas/core/transaction.js';
 import {
@@ -70,6 +72,12 @@ function crashAfterWrite(store: InMemoryTransactionStore, when: (tx: Transaction
       throw new Error('process killed after the store write');
     }
   });
+}
+
+/** The acquirer refuses every capture from now on (more than authorised). */
+function refuseCaptures(acquirer: SandboxAcquirer) {
+  const capture = acquirer.capture.bind(acquirer);
+  acquirer.capture = (op) => capture({ ...op, amount: 999_999 });
 }
 
 describe('a capture, refund or cancel never runs twice for one Idempotency-Key', () => {
@@ -137,8 +145,7 @@ describe('write conflicts: one retry policy', () => {
     const { transactions, deps, id, acquirer } = setup();
     // The capture claim wins; from then on every write loses.
     transactions.afterApply(() => void transactions.conflictOnNextApplies(1_000));
-    const refuse = acquirer.capture.bind(acquirer);
-    acquirer.capture = (op) => refuse({ ...op, amount: 999_999 }); // more than authorised → refused
+    refuseCaptures(acquirer);
     await expect(capturePayment(merchant, id, 1_000, 'cap-11', deps)).rejects.toThrow(AcquirerRefusedError);
     expect(transactions.peek(id)?.pendingOperations).toHaveLength(1); // left for the reconciler
   });
@@ -204,5 +211,102 @@ describe('cancel after a partial capture', () => {
     acquirer.failNext('capture', 'unavailable');
     await expect(capturePayment(merchant, id, 3_000, 'cap-10', deps)).rejects.toThrow();
     expect(paymentView(transactions.peek(id)!).amounts.remainingToCapture).toBe(7_000);
+  });
+});
+
+describe('what races and outages do to one operation', () => {
+  it('without an Idempotency-Key every request is a new operation', async () => {
+    const { deps, id, ops, transactions } = setup();
+    await capturePayment(merchant, id, 1_000, undefined, deps);
+    await capturePayment(merchant, id, 1_000, undefined, deps);
+    expect(ops('CAPTURE')).toHaveLength(2);
+    expect(transactions.peek(id)?.capturedAmount).toBe(2_000);
+    expect(transactions.peek(id)?.history.filter((h) => h.idempotencyKey !== undefined)).toEqual([]);
+  });
+
+  it('a status queue that is down does not undo the capture: it is logged for the reconciler’s re-send', async () => {
+    const { deps, id, ops, transactions } = setup();
+    const errors: string[] = [];
+    deps.statusQueue = { enqueue: () => Promise.reject(new Error('SQS unavailable')) };
+    deps.log = { ...silent, error: (message) => void errors.push(message) };
+    const done = await capturePayment(merchant, id, 2_500, 'cap-20', deps);
+    expect(done).toMatchObject({ status: 'PARTIALLY_CAPTURED', capturedAmount: 2_500 });
+    expect(ops('CAPTURE')).toHaveLength(1);
+    expect(errors).toEqual(['Status update not enqueued; the reconciler will re-send it']);
+    // Still owed to Vipps, so the reconciler finds it.
+    expect(transactions.peek(id)).toMatchObject({ statusSeq: 2, dueAt: expect.any(String) });
+  });
+
+  it('a completion the reconciler already wrote (same operationId) is answered, not applied twice', async () => {
+    const { deps, id, ops, transactions, enqueued } = setup();
+    let writes = 0;
+    transactions.afterApply((stored) => {
+      if (++writes !== 1) return; // the claim is stored; the reconciler completes it first
+      transactions.afterApply(undefined);
+      transactions.beforeNextApply(async (store) => {
+        const [pending] = stored.pendingOperations;
+        await store.apply(
+          stored,
+          completeOperation(stored, pending!.operationId, { at, acquirerReference: 'by-reconciler' }),
+        );
+      });
+    });
+    const done = await capturePayment(merchant, id, 3_000, 'cap-21', deps);
+    expect(done).toMatchObject({ capturedAmount: 3_000, pendingOperations: [] });
+    expect(done.history.filter((h) => h.operation === 'CAPTURE')).toHaveLength(1);
+    expect(ops('CAPTURE')).toHaveLength(1);
+    expect(enqueued).toEqual([]); // the reconciler's completion sends its own update
+  });
+
+  it('a refusal whose claim the reconciler released meanwhile is still answered as refused', async () => {
+    const { deps, id, acquirer, transactions } = setup();
+    transactions.afterApply((stored) => {
+      transactions.afterApply(undefined);
+      transactions.beforeNextApply(async (store) => {
+        const [pending] = stored.pendingOperations;
+        await store.apply(stored, releaseOperation(stored, pending!.operationId, at));
+      });
+    });
+    refuseCaptures(acquirer);
+    await expect(capturePayment(merchant, id, 1_000, 'cap-22', deps)).rejects.toThrow(AcquirerRefusedError);
+    expect(transactions.peek(id)).toMatchObject({ capturedAmount: 0, pendingOperations: [] });
+  });
+
+  it('a store failure while releasing a refused claim fails the request; the same key again releases it', async () => {
+    const { deps, id, acquirer, transactions } = setup();
+    transactions.afterApply(() => {
+      transactions.afterApply(undefined);
+      transactions.beforeNextApply(() => {
+        throw new Error('DynamoDB unavailable');
+      });
+    });
+    refuseCaptures(acquirer);
+    await expect(capturePayment(merchant, id, 1_000, 'cap-23', deps)).rejects.toThrow('DynamoDB unavailable');
+    expect(transactions.peek(id)?.pendingOperations).toHaveLength(1);
+    await expect(capturePayment(merchant, id, 1_000, 'cap-23', deps)).rejects.toThrow(AcquirerRefusedError);
+    expect(transactions.peek(id)).toMatchObject({ capturedAmount: 0, pendingOperations: [] });
+  });
+});
+
+describe('cancel before the user finished', () => {
+  it('is done in the store alone: nothing at the acquirer, the same key again answers the same', async () => {
+    const { deps, id, ledger, transactions } = setup(initiatedPayment());
+    const cancelled = await cancelPayment(merchant, id, 'can-20', deps);
+    expect(cancelled.status).toBe('CANCELLED');
+    expect(ledger.events(id)).toEqual([]);
+    const again = await cancelPayment(merchant, id, 'can-20', deps);
+    expect(again).toMatchObject({ status: 'CANCELLED', version: cancelled.version });
+    expect(transactions.peek(id)?.history.filter((h) => h.operation === 'CANCEL')).toHaveLength(1);
+  });
+});
+
+describe('a same-key replay', () => {
+  it('a same-key replay of an operation Vipps already acknowledged re-sends nothing', async () => {
+    const { deps, id, enqueued, transactions } = setup();
+    const done = await capturePayment(merchant, id, 1_000, 'cap-30', deps);
+    transactions.put({ ...done, vippsSync: { acknowledgedSeq: done.statusSeq } });
+    enqueued.length = 0;
+    expect((await capturePayment(merchant, id, 1_000, 'cap-30', deps)).capturedAmount).toBe(1_000);
+    expect(enqueued).toEqual([]);
   });
 });

@@ -191,7 +191,7 @@ async function world(txs: Transaction[], answers: Answer[] = [], options: { dlqF
   };
   const sync = (messages: StatusMessage[]) => syncStatus(messages, deps);
   const ofPayment = (id: string) => store.items.get(id)!.vippsSync;
-  return { store, vipps, dlq, sync, ofPayment };
+  return { store, vipps, dlq, sync, ofPayment, deps };
 }
 
 const A = 'aa'.padEnd(32, '0');
@@ -372,6 +372,133 @@ describe('syncStatus', () => {
     const failing = await world([a]);
     failing.store.get = () => Promise.reject(new Error('DynamoDB unavailable'));
     expect((await failing.sync(messages)).failedMessageIds).toEqual([messages[0]!.messageId]);
+  });
+});
+
+describe('syncStatus: the rarer paths', () => {
+  /** A and B were in one call that got a 5xx: the call is stored on both, in doubt. */
+  async function afterUnavailable(answers: Answer[]) {
+    const w = await world([payment(A), payment(B)], ['unavailable', ...answers]);
+    const first = [...messagesOf(w.store.items.get(A)!), ...messagesOf(w.store.items.get(B)!)];
+    await w.sync(first);
+    return { ...w, first };
+  }
+
+  it('a stored call Vipps rejects when repeated: each payment is then sent on its own', async () => {
+    const w = await afterUnavailable(['reject', 'ok', 'ok']);
+    const result = await w.sync(w.first);
+    const [original, repeat, ...own] = w.vipps.calls;
+    expect(repeat!.key).toBe(original!.key);
+    expect(own.map((c) => c.entries)).toEqual([['aa:1:RESERVED'], ['bb:1:RESERVED']]);
+    expect(result).toMatchObject({ failedMessageIds: [], vippsCalls: 3 });
+    expect([w.ofPayment(A).acknowledgedSeq, w.ofPayment(B).acknowledgedSeq]).toEqual([1, 1]);
+  });
+
+  it('a stored call that finds Vipps unavailable again fails every message; nothing new is composed', async () => {
+    const w = await afterUnavailable(['unavailable']);
+    const result = await w.sync(w.first);
+    expect(w.vipps.calls.map((c) => c.key)).toEqual([w.vipps.calls[0]!.key, w.vipps.calls[0]!.key]);
+    expect(result.failedMessageIds).toEqual(w.first.map((m) => m.messageId));
+  });
+
+  it('a payment’s own call that finds Vipps unavailable fails only that payment’s messages', async () => {
+    const w = await world([payment(A), payment(B)], ['reject', 'unavailable', 'ok']);
+    const messages = [...messagesOf(w.store.items.get(A)!), ...messagesOf(w.store.items.get(B)!)];
+    const result = await w.sync(messages);
+    expect(result.failedMessageIds).toEqual([messages[0]!.messageId]);
+    expect(result.rejected).toEqual([]);
+    expect([w.ofPayment(A).acknowledgedSeq, w.ofPayment(B).acknowledgedSeq]).toEqual([0, 1]);
+  });
+
+  it('a repeated call whose acknowledgement cannot be written sends nothing new; the messages come back', async () => {
+    let a = payment(A);
+    const w = await world([a], ['unavailable']);
+    const first = messagesOf(a);
+    await w.sync(first);
+    a = applied(w.store.items.get(A)!, capture(w.store.items.get(A)!, 3_000, { at: NOW.toISOString() }));
+    w.store.items.set(A, a);
+    w.store.failNext.recordVippsAck = new Error('DynamoDB throttled');
+    const result = await w.sync([...first, ...messagesOf(a, 2)]);
+    expect(w.vipps.calls).toHaveLength(2); // the repeat only: the capture waits for the next try
+    expect(result.failedMessageIds).toHaveLength(2);
+    expect(w.ofPayment(A).acknowledgedSeq).toBe(0);
+  });
+
+  it('a repeated call does not acknowledge twice what one of its payments already had; that payment’s new update goes fresh', async () => {
+    const w = await afterUnavailable([]);
+    // B's part of the call was acknowledged (its own redelivery), A's was not; then B captured.
+    const b = w.store.items.get(B)!;
+    const captured = applied(b, capture(b, 1_000, { at: NOW.toISOString() }));
+    w.store.items.set(B, { ...captured, vippsSync: { ...b.vippsSync, acknowledgedSeq: 1 } });
+    const result = await w.sync([w.first[0]!, ...messagesOf(captured, 2)]);
+    expect(w.vipps.calls.slice(1).map((c) => c.entries)).toEqual([
+      ['aa:1:RESERVED', 'bb:1:RESERVED'],
+      ['bb:2:CAPTURED'],
+    ]);
+    expect(result.acknowledged.map((e) => `${e.pspTransactionId.slice(0, 2)}:${e.seq}`)).toEqual([
+      'aa:1',
+      'bb:2',
+    ]);
+  });
+
+  it('a repeated call covering a payment outside this batch whose acknowledgement fails leaves it to that payment’s redelivery', async () => {
+    const w = await afterUnavailable([]);
+    const real = w.store.recordVippsAck.bind(w.store);
+    w.store.recordVippsAck = (id, seq, at) =>
+      id === B ? Promise.reject(new Error('DynamoDB throttled')) : real(id, seq, at);
+    const result = await w.sync([w.first[0]!]);
+    expect(result).toMatchObject({ failedMessageIds: [], acknowledged: [{ pspTransactionId: A, seq: 1 }] });
+    expect(w.ofPayment(B).acknowledgedSeq).toBe(0);
+    w.store.recordVippsAck = real;
+    await w.sync([w.first[1]!]);
+    expect(w.vipps.calls.at(-1)!.key).toBe(w.vipps.calls[0]!.key);
+    expect(w.vipps.applied).toEqual(['aa:1:RESERVED', 'bb:1:RESERVED']);
+  });
+
+  it('split entry by entry: Vipps unavailable for one entry fails its message and the later ones, not the earlier', async () => {
+    const a = payment(A, [1_000, 2_000]);
+    const w = await world([a], ['reject', 'ok', 'unavailable']);
+    const messages = messagesOf(a);
+    const result = await w.sync(messages);
+    expect(result.failedMessageIds).toEqual(messages.slice(1).map((m) => m.messageId));
+    expect(result.rejected).toEqual([]);
+    expect(w.ofPayment(A).acknowledgedSeq).toBe(1);
+  });
+
+  it('a message without a history entry is sent as it is (after the gap is logged), with no lag measured', async () => {
+    const a = payment(A);
+    const w = await world([a]);
+    const stray: StatusUpdate = { ...messagesOf(a)[0]!.update, seq: 3, status: 'CAPTURED', amount: 500 };
+    const result = await w.sync([{ messageId: 'stray', body: JSON.stringify(stray), update: stray }]);
+    expect(w.vipps.calls[0]!.entries).toEqual(['aa:1:RESERVED', 'aa:3:CAPTURED']);
+    expect(result.acknowledged).toEqual([
+      { pspTransactionId: A, seq: 1, lagSeconds: expect.any(Number) },
+      { pspTransactionId: A, seq: 3 },
+    ]);
+  });
+
+  it('an update rebuilt from history that Vipps rejects goes to the DLQ as a redrivable queue message', async () => {
+    const a = payment(A, [1_000]);
+    const w = await world([a], ['reject', 'reject']);
+    const bodies: string[] = [];
+    w.deps.formatMessage = (u) => `formatted ${u.pspTransactionId}:${u.seq}`;
+    w.deps.deadLetterQueue = { send: (body) => Promise.resolve(void bodies.push(body)) };
+    await w.sync(messagesOf(a, 2)); // only CAPTURED's message; RESERVED is filled in and rejected
+    expect(bodies[0]).toBe(`formatted ${A}:1`);
+    expect(JSON.parse(bodies[1]!)).toMatchObject({ seq: 2, status: 'CAPTURED' });
+  });
+
+  it('a message that cannot wait in the DLQ behind a rejected update is retried, not lost', async () => {
+    const a = payment(A, [1_000]);
+    const w = await world([a], ['reject', 'reject']);
+    let sends = 0;
+    w.deps.deadLetterQueue = {
+      send: () => (++sends === 1 ? Promise.resolve() : Promise.reject(new Error('SQS unavailable'))),
+    };
+    const messages = messagesOf(a);
+    const result = await w.sync(messages);
+    expect(result.rejected.map((r) => r.seq)).toEqual([1]);
+    expect(result).toMatchObject({ waiting: [], failedMessageIds: [messages[1]!.messageId] });
   });
 });
 

@@ -4,14 +4,17 @@ import {
   InvalidAmountError,
   InvalidTransitionError,
 } from '../../lambdas/core/errors.js';
+import { vippsErrors } from '../../lambdas/core/error-catalogue.js';
 import { formatNok } from '../../lambdas/core/money.js';
 import {
   cancel,
   capture,
   claimOperation,
   completeOperation,
+  completedOperation,
   endedByVipps,
   expire,
+  fail,
   RESEND_EVERY_MS,
   nextDueAt,
   refund,
@@ -115,6 +118,78 @@ describe('claimed operations', () => {
     const released = applied(claimed, releaseOperation(claimed, 'op-1', at));
     expect(released.capturedAmount).toBe(0);
     expect(() => claimOperation(released, 'CAPTURE', 10_000, { at, operationId: 'op-3' })).not.toThrow();
+  });
+});
+
+describe('what each transition refuses, with the reason', () => {
+  const withClaim = (operation: 'CAPTURE' | 'CANCEL') => {
+    const tx = reserved();
+    return applied(
+      tx,
+      claimOperation(tx, operation, 1_000, { at, operationId: 'op-1', idempotencyKey: 'k1' }),
+    );
+  };
+  const failed = () => applied(initiatedPayment(), expire(initiatedPayment(), at));
+
+  it.each([
+    [
+      'reserve twice',
+      () => reserve(reserved(), { at, acquirerReference: 'ACQ-2' }),
+      /reserve a payment that is RESERVED/,
+    ],
+    [
+      'capture an unfinished payment',
+      () => capture(initiatedPayment(), 100, { at }),
+      /capture a payment that is INITIATED/,
+    ],
+    [
+      'capture while a cancel is in flight',
+      () => capture(withClaim('CANCEL'), 100, { at }),
+      /cancellation is in progress/,
+    ],
+    [
+      'cancel while a cancel is in flight',
+      () => cancel(withClaim('CANCEL'), { at }),
+      /cancellation is in progress/,
+    ],
+    ['refund an expired payment', () => refund(failed(), 100, { at }), /refund a payment that is EXPIRED/],
+    ['expire a reserved payment', () => expire(reserved(), at), /that is RESERVED/],
+    [
+      'end by Vipps a reserved payment',
+      () => endedByVipps(reserved(), 'CANCEL', vippsErrors.tooLate, at),
+      /that is RESERVED/,
+    ],
+    ['fail a reserved payment', () => fail(reserved(), vippsErrors.tooLate, { at }), /that is RESERVED/],
+    [
+      'claim with a used Idempotency-Key',
+      () =>
+        claimOperation(withClaim('CAPTURE'), 'CAPTURE', 100, {
+          at,
+          operationId: 'op-2',
+          idempotencyKey: 'k1',
+        }),
+      /Idempotency-Key was already used/,
+    ],
+    [
+      'claim a void of an unfinished payment',
+      () => claimOperation(initiatedPayment(), 'CANCEL', 0, { at, operationId: 'op-2' }),
+      /cancelled in the store/,
+    ],
+    [
+      'complete an operation not in flight',
+      () => completeOperation(reserved(), 'op-x', { at, acquirerReference: 'r' }),
+      /No operation op-x in progress/,
+    ],
+  ])('refuses to %s', (_name, transition, reason) => {
+    expect(transition).toThrow(InvalidTransitionError);
+    expect(transition).toThrow(reason);
+  });
+
+  it('a completed operation is found by its operationId, a pending one is not', () => {
+    const tx = withClaim('CAPTURE');
+    expect(completedOperation(tx, 'op-1')).toBeUndefined();
+    const done = applied(tx, completeOperation(tx, 'op-1', { at, acquirerReference: 'r' }));
+    expect(completedOperation(done, 'op-1')).toMatchObject({ operation: 'CAPTURE', amount: 1_000 });
   });
 });
 

@@ -45,11 +45,6 @@ export function summarize(samples: readonly number[]): LatencySummary {
   };
 }
 
-/** Milliseconds with one decimal (sub-10 ms values need it to be useful). */
-export function formatMs(ms: number): string {
-  return `${ms.toFixed(1)} ms`;
-}
-
 /** Bytes as KiB with one decimal, e.g. "512.3 KiB". */
 export function formatKiB(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KiB`;

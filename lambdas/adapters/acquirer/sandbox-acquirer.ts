@@ -22,8 +22,7 @@ import { type SandboxDecision, decideSandboxOutcome } from './sandbox-outcomes.j
 import { type SandboxLedger, sandboxLedger, sandboxReference } from './sandbox-ledger.js';
 
 export { SandboxLedger, sandboxLedger } from './sandbox-ledger.js';
-export type { SandboxAuthorisation, SandboxBalance, SandboxLedgerEvent } from './sandbox-ledger.js';
-export { sandboxAmounts, decideSandboxOutcome } from './sandbox-outcomes.js';
+export { sandboxAmounts } from './sandbox-outcomes.js';
 
 export type SandboxOperationName = 'authorise' | 'capture' | 'refund' | 'cancel' | 'reverse';
 

@@ -1,8 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../observability.js';
-
-export { MetricUnit };
 
 /** CloudWatch metrics through EMF: written to stdout with the logs, no API calls on the hot path. */
 export function createMetrics(logger?: Logger): Metrics {

@@ -219,8 +219,6 @@ function normalise(e: z.infer<typeof Envelope>, ctx: Ctx): MakePaymentRequest {
 
 /** Input: the JSON body Vipps sends. Output: the normalised MakePaymentRequest above. */
 export const MakePaymentRequest = z.pipe(Envelope, z.transform(normalise));
-/** The wire shape (what Vipps, or the simulator, sends). */
-export type MakePaymentRequestBody = z.input<typeof MakePaymentRequest>;
 
 export type ParseMakePaymentResult =
   | { success: true; data: MakePaymentRequest }

@@ -16,9 +16,6 @@ export * from './make-payment-schemas.js';
 
 // ── Shared field schemas ────────────────────────────────────────────────────────────────────
 
-/** The MSN in PSP API v3 is exactly six digits (MakePaymentRequest.merchantSerialNumber). */
-export const MerchantSerialNumber = z.string().check(z.regex(/^\d{6}$/, 'must be six digits'));
-
 /** ISO 4217 code; whether Vipps supports it (only NOK) is a business rule, not a shape rule. */
 const CurrencyCode = z.string().check(z.regex(/^[A-Z]{3}$/, 'must be a three-letter ISO 4217 code'));
 

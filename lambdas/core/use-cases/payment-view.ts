@@ -50,5 +50,3 @@ export function paymentView(tx: Transaction) {
     expiresAt: tx.expiresAt,
   };
 }
-
-export type PaymentView = ReturnType<typeof paymentView>;

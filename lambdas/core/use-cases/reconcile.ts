@@ -1,4 +1,4 @@
-import { AcquirerCannotReverseError, AcquirerRefusedError, InvalidTransitionError } from '../errors.js';
+import { AcquirerCannotReverseError, AcquirerRefusedError } from '../errors.js';
 import type { Acquirer, Log, StatusQueue, TransactionStore, VippsApi } from '../ports.js';
 import { blockingRejectedSeq, oldestUnacknowledgedAt, statusUpdatesToSend } from '../status-sync.js';
 import {
@@ -10,7 +10,6 @@ import {
   type Transition,
   completeOperation,
   expire,
-  findPendingOperation,
   isPastDeadline,
   nextDueAt,
   releaseOperation,
@@ -110,20 +109,15 @@ export async function reconcile(
 }
 
 async function reconcilePayment(id: string, now: Date, deps: ReconcileDeps, sweep: Sweep): Promise<void> {
-  const reload = async () => {
-    const tx = await deps.transactions.get(id);
-    if (!tx) throw new Error(`Payment ${id} disappeared`);
-    return tx;
-  };
-
   // The due index is eventually consistent: decide from a consistent read of the item. Each
   // step decides from the latest item; a lost race means "read again and look again", under the
   // one write-conflict policy.
   await retryOnWriteConflict(async () => {
-    let tx = await reload();
+    let tx = await deps.transactions.get(id);
+    if (!tx) throw new Error(`Payment ${id} disappeared`);
     tx = await settleInitiated(tx, now, deps, sweep);
     tx = await reverseUnknown(tx, now, deps, sweep);
-    tx = await chasePendingOperations(tx, now, deps, sweep, reload);
+    tx = await chasePendingOperations(tx, now, deps, sweep);
     tx = await resendUnacknowledged(tx, now, deps, sweep);
     await refreshDueAt(tx, deps, sweep);
   });
@@ -219,21 +213,24 @@ async function chasePendingOperations(
   now: Date,
   deps: ReconcileDeps,
   sweep: Sweep,
-  reload: () => Promise<Transaction>,
 ): Promise<Transaction> {
   let tx = initial;
   const stale = tx.pendingOperations.filter((p) => Date.parse(p.startedAt) + CHASE_AFTER_MS <= now.getTime());
-  for (const pending of stale) tx = await chaseOperation(tx, pending, now, deps, sweep, reload);
+  for (const pending of stale) tx = await chaseOperation(tx, pending, now, deps, sweep);
   return tx;
 }
 
+/**
+ * One write per claim, decided from this sweep's read: if the merchant's retry settles the claim
+ * meanwhile, the write loses and reconcilePayment's policy starts again from a fresh read, where
+ * the claim is gone and is left alone.
+ */
 async function chaseOperation(
   tx: Transaction,
   pending: PendingOperation,
   now: Date,
   deps: ReconcileDeps,
   sweep: Sweep,
-  reload: () => Promise<Transaction>,
 ): Promise<Transaction> {
   const at = now.toISOString();
   const detail = {
@@ -270,46 +267,15 @@ async function chaseOperation(
       sweep.defer(`${pending.operation.toLowerCase()} ${pending.operationId}`, error);
       return tx;
     }
-    const released = await settleOperation(deps, tx, pending, (current) => {
-      if (!findPendingOperation(current, pending.operationId)) {
-        throw new InvalidTransitionError('COMPLETE', current.status, 'Settled meanwhile');
-      }
-      return releaseOperation(current, pending.operationId, at);
-    });
-    if (released) sweep.record('operationReleased', { ...detail, reason: error.message });
-    return released?.tx ?? (await reload());
+    const released = await commit(deps.transactions, tx, releaseOperation(tx, pending.operationId, at));
+    sweep.record('operationReleased', { ...detail, reason: error.message });
+    return released;
   }
-  const done = await settleOperation(deps, tx, pending, (current) =>
-    completeOperation(current, pending.operationId, { at, acquirerReference }),
-  );
-  if (!done) return reload();
+  const transition = completeOperation(tx, pending.operationId, { at, acquirerReference });
+  const done = await commit(deps.transactions, tx, transition);
   sweep.record('operationCompleted', detail);
-  await enqueueStatusUpdate(deps, done.transition.statusUpdate);
-  return done.tx;
-}
-
-/** Commit a completion/release unless someone else (the merchant retrying) already settled it. */
-async function settleOperation(
-  deps: ReconcileDeps,
-  tx: Transaction,
-  pending: PendingOperation,
-  transitionFor: (tx: Transaction) => Transition,
-): Promise<{ tx: Transaction; transition: Transition } | undefined> {
-  try {
-    // One write: a lost race is retried by reconcilePayment's policy from a fresh read, where a
-    // claim settled meanwhile is no longer stale and is left alone.
-    const transition = transitionFor(tx);
-    return { tx: await commit(deps.transactions, tx, transition), transition };
-  } catch (error) {
-    if (error instanceof InvalidTransitionError && error.operation === 'COMPLETE') {
-      deps.log.info('Pending operation was settled meanwhile', {
-        pspTransactionId: tx.pspTransactionId,
-        operationId: pending.operationId,
-      });
-      return undefined;
-    }
-    throw error;
-  }
+  await enqueueStatusUpdate(deps, transition.statusUpdate);
+  return done;
 }
 
 /**

@@ -72,5 +72,3 @@ export const amountSchema = z.strictObject({ amount: wholeOre(1, 'amount') });
 
 /** Cancel takes no fields; an empty body or `{}` is fine. */
 export const cancelSchema = z.strictObject({});
-
-export type CreatePaymentBody = z.output<typeof createPaymentFields>;

@@ -22,8 +22,6 @@ const fraud = (text: string): AcquirerCodeEntry => ({
   vippsErrorId: '83',
 });
 
-export const ADYEN_AUTHENTICATION_REQUIRED = '38';
-
 /** resultCode Refused: refusalReasonCode → meaning. */
 export const adyenRefusalReasons: Readonly<Record<string, AcquirerCodeEntry>> = {
   '2': refused('Refused'),

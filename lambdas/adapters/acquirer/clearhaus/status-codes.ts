@@ -21,7 +21,6 @@ const error = (text: string): AcquirerCodeEntry => ({
 });
 
 export const CLEARHAUS_APPROVED = 20000;
-export const CLEARHAUS_AUTHENTICATION_REQUIRED = 40416;
 
 export const clearhausStatusCodes: Readonly<Record<number, AcquirerCodeEntry>> = {
   20000: { meaning: { outcome: 'APPROVED' }, text: 'Approved', vippsErrorId: 'OK' },

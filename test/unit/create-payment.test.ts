@@ -1,0 +1,168 @@
+/**
+ * createPayment on the in-memory store (its order-id claim behaves like the conditional put) and
+ * a scripted Vipps: one payment per order id, what a retry with the same Idempotency-Key gets at
+ * each point the first attempt may have stopped, and what Vipps' refusals leave behind. Over
+ * dynalite and HTTP: test/integration/create-payment-resume.test.ts and the e2e tests.
+ */
+import { describe, expect, it } from 'vitest';
+import { VippsRejectedError, VippsUnavailableError } from '../../lambdas/core/errors.js';
+import type { Merchant, VippsApi, VippsInitRequest } from '../../lambdas/core/ports.js';
+import {
+  type CreatePaymentDeps,
+  type CreatePaymentRequest,
+  DuplicateMerchantOrderError,
+  MsnNotAllowedError,
+  VippsInitFailedError,
+  createPayment,
+} from '../../lambdas/core/use-cases/create-payment.js';
+import { InMemoryTransactionStore } from '../support/in-memory-transaction-store.js';
+import { RecordingLog, TestClock } from '../support/three-ds-harness.js';
+import { initiatedPayment } from '../support/transactions.js';
+
+const merchant: Merchant = {
+  merchantId: 'merchant-1',
+  name: 'Sokker AS',
+  merchantSerialNumbers: ['123456'],
+  allowCreditCards: true,
+};
+const { merchantSerialNumber, merchantOrderId, amount, currency, paymentText, redirectUrl } =
+  initiatedPayment();
+const request: CreatePaymentRequest = {
+  merchantSerialNumber,
+  merchantOrderId,
+  amount,
+  currency,
+  paymentText,
+  redirectUrl,
+};
+
+function setup() {
+  const transactions = new InMemoryTransactionStore();
+  const inits: Array<{ request: VippsInitRequest; key: string }> = [];
+  let answer: () => Promise<{ vippsRedirectUrl: string }> = () =>
+    Promise.resolve({ vippsRedirectUrl: `https://vipps.example/landing/${inits.length}` });
+  const vipps: VippsApi = {
+    initiatePayment: (r, key) => {
+      inits.push({ request: r, key });
+      return answer();
+    },
+    updateStatus: () => Promise.reject(new Error('not used')),
+    getDetails: () => Promise.reject(new Error('not used')),
+  };
+  const deps: CreatePaymentDeps = {
+    transactions,
+    vipps,
+    clock: new TestClock(new Date('2026-11-24T10:00:00.000Z')),
+    log: new RecordingLog(),
+    makePaymentUrl: 'https://psp.example/make-payment',
+    paymentTtlSeconds: 900,
+  };
+  const vippsAnswers = (next: () => Promise<{ vippsRedirectUrl: string }>) => void (answer = next);
+  return { transactions, inits, deps, vippsAnswers };
+}
+
+describe('createPayment', () => {
+  it('refuses a sales unit that is not the merchant’s before anything is stored', async () => {
+    const { deps, inits } = setup();
+    await expect(
+      createPayment(merchant, { ...request, merchantSerialNumber: '654321' }, deps, 'k1'),
+    ).rejects.toThrow(MsnNotAllowedError);
+    expect(inits).toEqual([]);
+  });
+
+  it('passes the customer’s number and app flag to Vipps, and stores them', async () => {
+    const { deps, inits, transactions } = setup();
+    const created = await createPayment(
+      merchant,
+      { ...request, customerMobileNumber: '4791234567', isApp: true },
+      deps,
+      'k1',
+    );
+    expect(inits[0]!.request).toMatchObject({ customerMobileNumber: '4791234567', isApp: true });
+    expect(inits[0]!.key).toBe(created.pspTransactionId);
+    expect(transactions.peek(created.pspTransactionId)).toMatchObject({
+      customerMobileNumber: '4791234567',
+      isApp: true,
+      dueAt: '2026-11-24T10:15:00.000Z',
+    });
+  });
+
+  it('the same request again after Vipps answered gets the same answer; Vipps is asked once', async () => {
+    const { deps, inits } = setup();
+    const first = await createPayment(merchant, request, deps, 'k1');
+    expect(await createPayment(merchant, request, deps, 'k1')).toEqual(first);
+    expect(inits).toHaveLength(1);
+  });
+
+  it('the same order id without an Idempotency-Key is a duplicate, even with the same body', async () => {
+    const { deps } = setup();
+    const first = await createPayment(merchant, request, deps);
+    const again = createPayment(merchant, request, deps);
+    await expect(again).rejects.toThrow(DuplicateMerchantOrderError);
+    await expect(again).rejects.toMatchObject({ pspTransactionId: first.pspTransactionId });
+  });
+
+  it('Vipps unreachable: the payment stays INITIATED and the same request resumes it with a fresh token', async () => {
+    const { deps, inits, transactions, vippsAnswers } = setup();
+    vippsAnswers(() => Promise.reject(new VippsUnavailableError('HTTP 503')));
+    const failed = createPayment(merchant, request, deps, 'k1');
+    await expect(failed).rejects.toThrow(VippsInitFailedError);
+    const id = inits[0]!.key;
+    const before = transactions.peek(id)!;
+    expect(before.status).toBe('INITIATED');
+
+    vippsAnswers(() => Promise.resolve({ vippsRedirectUrl: 'https://vipps.example/landing/2' }));
+    const resumed = await createPayment(merchant, request, deps, 'k1');
+    expect(resumed).toEqual({
+      pspTransactionId: id,
+      vippsRedirectUrl: 'https://vipps.example/landing/2',
+      status: 'INITIATED',
+    });
+    expect(inits[1]!.request.makePaymentToken).not.toBe(inits[0]!.request.makePaymentToken);
+    const after = transactions.peek(id)!;
+    expect(after.makePaymentTokenHash).not.toBe(before.makePaymentTokenHash);
+    expect(after.history.at(-1)).toMatchObject({ operation: 'INITIATE', note: 'Vipps init retried' });
+  });
+
+  it('Vipps refusing leaves the payment FAILED with Vipps’ code; the same request again is a duplicate', async () => {
+    const { deps, inits, transactions, vippsAnswers } = setup();
+    vippsAnswers(() =>
+      Promise.reject(new VippsRejectedError(400, [{ errorCode: '34', errorMessage: 'Invalid MSN' }])),
+    );
+    await expect(createPayment(merchant, request, deps, 'k1')).rejects.toMatchObject({
+      vippsError: { httpStatus: 400 },
+    });
+    const id = inits[0]!.key;
+    expect(transactions.peek(id)).toMatchObject({ status: 'FAILED', failure: { errorId: 'vipps-34' } });
+    await expect(createPayment(merchant, request, deps, 'k1')).rejects.toThrow(DuplicateMerchantOrderError);
+  });
+
+  it('a refusal without an error code is recorded by its HTTP status', async () => {
+    const { deps, inits, transactions, vippsAnswers } = setup();
+    vippsAnswers(() => Promise.reject(new VippsRejectedError(409, [])));
+    await expect(createPayment(merchant, request, deps, 'k1')).rejects.toThrow(VippsInitFailedError);
+    expect(transactions.peek(inits[0]!.key)?.failure?.errorId).toBe('vipps-409');
+  });
+
+  it('an unexpected error from the Vipps client is not disguised as a Vipps answer', async () => {
+    const { deps, vippsAnswers } = setup();
+    vippsAnswers(() => Promise.reject(new TypeError('bug in the client')));
+    await expect(createPayment(merchant, request, deps, 'k1')).rejects.toThrow(TypeError);
+  });
+
+  it('Vipps calling makePaymentUrl before the redirect URL is stored does not lose the answer', async () => {
+    const { deps, transactions } = setup();
+    transactions.conflictOnNextApplies(1);
+    const created = await createPayment(merchant, request, deps, 'k1');
+    expect(created.vippsRedirectUrl).toMatch(/^https:\/\/vipps\.example\//);
+    expect(transactions.peek(created.pspTransactionId)?.vippsRedirectUrl).toBeUndefined();
+  });
+
+  it('a store failure storing the redirect URL is not swallowed', async () => {
+    const { deps, transactions } = setup();
+    transactions.beforeNextApply(() => {
+      throw new Error('DynamoDB unavailable');
+    });
+    await expect(createPayment(merchant, request, deps, 'k1')).rejects.toThrow('DynamoDB unavailable');
+  });
+});

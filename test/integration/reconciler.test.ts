@@ -35,6 +35,8 @@ import { createTables } from '../../local/dynalite.js';
 import { type VippsSimulator, startVippsSimulator } from '../../local/vipps-simulator/index.js';
 import { type TestDynamo, startTestDynamo } from '../support/dynalite.js';
 import { type TestSqs, startTestSqs } from '../support/sqs.js';
+import { DynamoWebhookStore } from '../../lambdas/adapters/dynamo/webhook-store.js';
+import { withEventDispatch } from '../../lambdas/core/webhooks/dispatch.js';
 
 const MSN = '123456';
 const BUDGET_MS = 300;
@@ -76,10 +78,18 @@ async function setup() {
   const suffix = randomUUID().slice(0, 8);
   const tables = { payments: `payments-${suffix}`, idempotency: `idempotency-${suffix}` };
   await createTables(dynamo.client, tables);
-  const transactions = new DynamoTransactionStore({
-    client: dynamo.documentClient,
-    tableName: tables.payments,
-  });
+  const webhooks = new DynamoWebhookStore({ client: dynamo.documentClient, tableName: tables.payments });
+  const events = {
+    webhooks,
+    outbox: webhooks,
+    deliveries: { send: () => Promise.resolve() },
+    clock: { now: () => new Date() },
+  };
+  // As wired in production: a write hands its merchant events over right after it.
+  const transactions = withEventDispatch(
+    new DynamoTransactionStore({ client: dynamo.documentClient, tableName: tables.payments }),
+    { ...events, log: { warn: () => undefined } },
+  );
   const { queueUrl } = await sqsEmulator.createQueue(`status-${suffix}.fifo`, { FifoQueue: 'true' });
   const statusQueue = new SqsStatusQueue({ client: sqs, queueUrl });
   const ledger = new SandboxLedger();
@@ -92,6 +102,7 @@ async function setup() {
     vipps,
     log,
     acquirerBudgetMs: BUDGET_MS,
+    events,
   };
 
   /** Everything stored, for "nothing changed" comparisons. */

@@ -4,7 +4,13 @@
  */
 
 export type FunctionName =
-  'merchantAuthorizer' | 'merchantApi' | 'makePayment' | 'threeDs' | 'statusUpdater' | 'reconciler';
+  | 'merchantAuthorizer'
+  | 'merchantApi'
+  | 'makePayment'
+  | 'threeDs'
+  | 'statusUpdater'
+  | 'reconciler'
+  | 'webhookDelivery';
 
 /** What each function may touch; lib/ turns this into least-privilege IAM and key policies. */
 export interface FunctionAccess {
@@ -19,6 +25,11 @@ export interface FunctionAccess {
    */
   envelopeKey?: ReadonlyArray<'generateDataKey' | 'decrypt'>;
   vippsCredentials?: 'read';
+  /**
+   * The merchant-webhook delivery queue: every function whose writes produce payment events
+   * sends them there; the delivery function consumes it (and sends its own retries).
+   */
+  webhookQueue?: 'send' | 'consume';
 }
 
 export interface FunctionDefinition {
@@ -33,7 +44,10 @@ export interface FunctionDefinition {
   reservedConcurrency?: number;
   access: FunctionAccess;
   /** How it is invoked when it is not behind a route. */
-  trigger?: { kind: 'statusQueue'; batchSize: number } | { kind: 'schedule'; everyMinutes: number };
+  trigger?:
+    | { kind: 'statusQueue'; batchSize: number }
+    | { kind: 'webhookQueue'; batchSize: number }
+    | { kind: 'schedule'; everyMinutes: number };
 }
 
 export const functions: Record<FunctionName, FunctionDefinition> = {
@@ -56,6 +70,9 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
       idempotencyTable: 'readWrite',
       statusQueue: 'send',
       vippsCredentials: 'read',
+      // Seals a new webhook signing secret.
+      envelopeKey: ['generateDataKey'],
+      webhookQueue: 'send',
     },
   },
   makePayment: {
@@ -70,6 +87,7 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
       statusQueue: 'send',
       cardDataKey: 'decrypt',
       envelopeKey: ['generateDataKey', 'decrypt'],
+      webhookQueue: 'send',
     },
   },
   threeDs: {
@@ -78,7 +96,7 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     description: '3-D Secure step-up: the challenge page the Vipps app opens, and its return route',
     timeoutSeconds: 10,
     memoryMb: 512,
-    access: { table: 'readWrite', envelopeKey: ['generateDataKey', 'decrypt'] },
+    access: { table: 'readWrite', envelopeKey: ['generateDataKey', 'decrypt'], webhookQueue: 'send' },
   },
   statusUpdater: {
     entry: 'lambdas/handlers/status-updater.ts',
@@ -99,12 +117,24 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     memoryMb: 512,
     // One sweep at a time: every action is idempotent, but two sweeps would only contend.
     reservedConcurrency: 1,
-    access: { table: 'readWrite', statusQueue: 'send', vippsCredentials: 'read' },
+    access: { table: 'readWrite', statusQueue: 'send', vippsCredentials: 'read', webhookQueue: 'send' },
     trigger: { kind: 'schedule', everyMinutes: 1 },
+  },
+  webhookDelivery: {
+    entry: 'lambdas/handlers/webhook-delivery.ts',
+    handler: 'handler',
+    description: 'Merchant webhooks: one signed delivery attempt per message, retries re-queued with delay',
+    // The receiver has 15 s; the rest is reading the event and recording the attempt.
+    timeoutSeconds: 25,
+    memoryMb: 512,
+    // Caps how hard we can hit merchants' receivers (and our table) during a backlog.
+    reservedConcurrency: 10,
+    access: { table: 'readWrite', envelopeKey: ['decrypt'], webhookQueue: 'consume' },
+    trigger: { kind: 'webhookQueue', batchSize: 10 },
   },
 };
 
-export type HttpMethod = 'GET' | 'POST';
+export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 
 export interface RouteDefinition {
   method: HttpMethod;
@@ -161,6 +191,62 @@ export const routes: readonly RouteDefinition[] = [
   {
     method: 'POST',
     path: '/v1/payments/{pspTransactionId}/cancel',
+    function: 'merchantApi',
+    auth: 'merchant',
+    maxBodyBytes: MERCHANT_BODY,
+    bodyLimitAt: 'gateway',
+  },
+  {
+    method: 'POST',
+    path: '/v1/webhook-endpoints',
+    function: 'merchantApi',
+    auth: 'merchant',
+    maxBodyBytes: MERCHANT_BODY,
+    bodyLimitAt: 'gateway',
+  },
+  {
+    method: 'GET',
+    path: '/v1/webhook-endpoints',
+    function: 'merchantApi',
+    auth: 'merchant',
+    maxBodyBytes: 0,
+    bodyLimitAt: 'gateway',
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/webhook-endpoints/{id}',
+    function: 'merchantApi',
+    auth: 'merchant',
+    maxBodyBytes: 0,
+    bodyLimitAt: 'gateway',
+  },
+  {
+    method: 'POST',
+    path: '/v1/webhook-endpoints/{id}/rotate-secret',
+    function: 'merchantApi',
+    auth: 'merchant',
+    maxBodyBytes: MERCHANT_BODY,
+    bodyLimitAt: 'gateway',
+  },
+  {
+    method: 'GET',
+    path: '/v1/events',
+    function: 'merchantApi',
+    auth: 'merchant',
+    maxBodyBytes: 0,
+    bodyLimitAt: 'gateway',
+  },
+  {
+    method: 'GET',
+    path: '/v1/events/{id}/deliveries',
+    function: 'merchantApi',
+    auth: 'merchant',
+    maxBodyBytes: 0,
+    bodyLimitAt: 'gateway',
+  },
+  {
+    method: 'POST',
+    path: '/v1/events/{id}/redeliver',
     function: 'merchantApi',
     auth: 'merchant',
     maxBodyBytes: MERCHANT_BODY,

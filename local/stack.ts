@@ -23,7 +23,7 @@ import { sha256Hex } from '../lambdas/core/secrets.js';
 import { type FunctionName, functions } from '../lambdas/routes.js';
 import { resetDependencies } from '../lambdas/wiring.js';
 import { type AnyHandler, type HandlerTable, startApiHost } from './api-host.js';
-import { ensureKeys, ensureStatusQueues } from './aws-resources.js';
+import { ensureKeys, ensureStatusQueues, ensureWebhookQueues } from './aws-resources.js';
 import { createTables, startDynalite } from './dynalite.js';
 import type { AwsCredentials, ExternalServices } from './external-services.js';
 import { startKmsEmulator } from './kms-emulator.js';
@@ -48,6 +48,8 @@ const VIPPS_CREDENTIALS = {
   subscriptionKey: 'local-subscription-key',
 };
 const STATUS_QUEUE = 'vipps-status-updates.fifo';
+const WEBHOOK_QUEUE = 'merchant-webhook-deliveries';
+const WEBHOOK_DLQ = 'merchant-webhook-deliveries-dlq';
 const STATUS_DLQ = 'vipps-status-updates-dlq.fifo';
 const KEYS = [
   { keySpec: 'RSA_2048', alias: 'alias/vipps-card-data', description: 'ENCRYPTEDCARD' },
@@ -88,6 +90,8 @@ export interface LocalStack<Simulator extends VippsSimulator | undefined = Vipps
   ledger: typeof sandboxLedger;
   /** Resolves when every status update has been delivered (or dead-lettered) and nothing runs. */
   statusQueueIdle(): Promise<void>;
+  /** The merchant-webhook delivery queue (standard SQS). */
+  webhookQueueUrl: string;
   runReconciler(): Promise<void>;
   describe(): string[];
   stop(): Promise<void>;
@@ -139,6 +143,11 @@ export async function startLocalStack(
       visibilityTimeoutSeconds:
         options.statusQueueVisibilitySeconds ?? 6 * functions.statusUpdater.timeoutSeconds,
       maxReceiveCount: options.maxReceiveCount ?? 5,
+    });
+    const webhookQueues = await ensureWebhookQueues(queueClient, {
+      queueName: `${prefix}${WEBHOOK_QUEUE}`,
+      dlqName: `${prefix}${WEBHOOK_DLQ}`,
+      visibilityTimeoutSeconds: 6 * functions.webhookDelivery.timeoutSeconds,
     }).finally(() => queueClient.destroy());
 
     const kms = aws?.kms
@@ -181,6 +190,7 @@ export async function startLocalStack(
       IDEMPOTENCY_TABLE_NAME: tables.idempotency,
       STATUS_QUEUE_URL: queue.queueUrl,
       STATUS_DLQ_URL: dlq.queueUrl,
+      WEBHOOK_QUEUE_URL: webhookQueues.queue.queueUrl,
       CARD_DATA_KEY_ID: 'alias/vipps-card-data',
       // On locally so the checklist can run Vipps' legacy ENCRYPTEDCARD scenarios; off by default.
       ENCRYPTED_CARD_ENABLED: 'true',
@@ -230,6 +240,20 @@ export async function startLocalStack(
     });
     closers.push(() => poller.stop());
 
+    const webhookPoller = startSqsPoller({
+      sqs: createSqsClient(awsClient(sqs.endpoint)),
+      queueUrl: webhookQueues.queue.queueUrl,
+      queueArn: webhookQueues.queue.queueArn,
+      batchSize: 10,
+      waitTimeSeconds: 1,
+      functionName: 'webhookDelivery',
+      timeoutSeconds: functions.webhookDelivery.timeoutSeconds,
+      concurrency: 2,
+      handler: (event, context) =>
+        (handlers.webhookDelivery as (e: unknown, c: unknown) => Promise<never>)(event, context),
+    });
+    closers.push(() => webhookPoller.stop());
+
     const runReconciler = async () => {
       const event: ScheduledEvent = {
         version: '0',
@@ -273,6 +297,7 @@ export async function startLocalStack(
       environment,
       ledger: sandboxLedger,
       statusQueueIdle: () => poller.idle(),
+      webhookQueueUrl: webhookQueues.queue.queueUrl,
       runReconciler,
       describe: () => {
         const publicBase = environment.PUBLIC_BASE_URL!;

@@ -24,14 +24,12 @@ export const deliveryQueue = /* @__PURE__ */ once((): DeliveryQueue => {
   return new SqsDeliveryQueue({ client: sqsClient(), queueUrl });
 });
 
-export const eventDispatch = /* @__PURE__ */ once(
-  (): DispatchDeps => ({
-    webhooks: webhookStore(),
-    deliveries: deliveryQueue(),
-    outbox: webhookStore(),
-    clock: clock(),
-  }),
-);
+export const eventDispatch = /* @__PURE__ */ once((): DispatchDeps => ({
+  webhooks: webhookStore(),
+  deliveries: deliveryQueue(),
+  outbox: webhookStore(),
+  clock: clock(),
+}));
 
 /** Only the local stage may post to http or to a receiver on the laptop's own network. */
 export const webhookPoster = /* @__PURE__ */ once(

@@ -5,7 +5,7 @@
  *   EVENT#<eventId>       / DELIVERY#<at>#<endpoint>#<n>  one delivery attempt
  * Every read is under the merchant's partition, so one merchant can never reach another's.
  */
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Transaction } from '../../core/transaction.js';
 import type { PaymentEvent } from '../../core/webhooks/payment-events.js';
@@ -30,7 +30,7 @@ const eventKey = (merchantId: string, eventId: string) => ({
 });
 
 function without<T>(item: Record<string, unknown>): T {
-  const { [PK]: _pk, [SK]: _sk, ...rest } = item;
+  const { [PK]: _pk, [SK]: _sk, deletedAt: _deleted, ...rest } = item;
   return rest as T;
 }
 
@@ -59,22 +59,32 @@ export class DynamoWebhookStore implements WebhookStore, EventOutbox {
     const item = await getItem(this.client, this.tableName, endpointKey(merchantId, endpointId), {
       consistent: true,
     });
-    return item ? without<WebhookEndpoint>(item) : undefined;
+    return item && !item.deletedAt ? without<WebhookEndpoint>(item) : undefined;
   }
 
   async listEndpoints(merchantId: string): Promise<WebhookEndpoint[]> {
     const items = await this.queryAll(merchantPk(merchantId), 'WEBHOOK#');
-    return items.map((item) => without<WebhookEndpoint>(item));
+    return items.filter((item) => !item.deletedAt).map((item) => without<WebhookEndpoint>(item));
   }
 
   async deleteEndpoint(merchantId: string, endpointId: string): Promise<boolean> {
-    const remove = new DeleteCommand({
+    // Marked, not deleted: items of the payments table are never deleted (no DeleteItem grant).
+    const update = new UpdateCommand({
       TableName: this.tableName,
       Key: endpointKey(merchantId, endpointId),
-      ReturnValues: 'ALL_OLD',
+      UpdateExpression: 'SET #deletedAt = :at',
+      ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#deletedAt)',
+      ExpressionAttributeNames: { '#pk': PK, '#deletedAt': 'deletedAt' },
+      ExpressionAttributeValues: { ':at': new Date().toISOString() },
     });
-    const { Attributes } = await dynamoCall('DeleteItem', () => this.client.send(remove));
-    return Attributes !== undefined;
+    return dynamoCall(
+      'UpdateItem',
+      async () => {
+        await this.client.send(update);
+        return true;
+      },
+      () => false,
+    );
   }
 
   async putEvent(event: PaymentEvent): Promise<void> {

@@ -13,7 +13,7 @@ import { PspFunctions } from './constructs/functions.js';
 import { PspKeys } from './constructs/keys.js';
 import { PspMonitoring } from './constructs/monitoring.js';
 import { VippsCredentials } from './constructs/secrets.js';
-import { StatusQueues } from './constructs/status-sync.js';
+import { StatusQueues, WebhookQueues } from './constructs/status-sync.js';
 import { PaymentTables } from './constructs/storage.js';
 import type { StageConfig } from './stage-config.js';
 
@@ -49,6 +49,10 @@ export class PspStack extends Stack {
       stage: config.stage,
       consumerTimeout: statusQueueConsumerTimeout(),
     });
+    const webhookQueues = new WebhookQueues(this, 'Webhooks', {
+      stage: config.stage,
+      consumerTimeout: Duration.seconds(functions.webhookDelivery.timeoutSeconds),
+    });
     this.vippsCredentials = new VippsCredentials(this, 'VippsCredentials', { stage: config.stage });
     this.api = new PspApi(this, 'Api', { config });
     this.functions = new PspFunctions(this, 'Functions', {
@@ -58,6 +62,7 @@ export class PspStack extends Stack {
       targets: {
         tables: this.tables,
         queues: this.statusQueues,
+        webhookQueues,
         keys: this.keys,
         vippsCredentials: this.vippsCredentials.secret,
       },
@@ -70,6 +75,7 @@ export class PspStack extends Stack {
       apiStageName: this.api.stageName,
       statusQueue: this.statusQueues.queue,
       statusDeadLetterQueue: this.statusQueues.deadLetterQueue,
+      webhookQueues,
       paymentsTable: this.tables.payments,
       topicKey: this.keys.storageKey,
     });

@@ -16,7 +16,7 @@ import { createSqsClient } from '../../lambdas/adapters/aws-clients.js';
 import type { VippsClient } from '../../lambdas/adapters/vipps/vipps-client.js';
 import { simulatorVippsClient } from '../support/vipps-client.js';
 import { vippsErrors } from '../../lambdas/core/error-catalogue.js';
-import type { AuthorisationRequest, Log } from '../../lambdas/core/ports.js';
+import type { AuthorisationRequest, Log, TransactionStore } from '../../lambdas/core/ports.js';
 import {
   type Transaction,
   type Transition,
@@ -164,7 +164,7 @@ function applied(tx: Transaction, transition: Pick<Transition, 'changes' | 'hist
 }
 
 /** Store a payment in the given state, with the dueAt the state implies. */
-async function stored(store: DynamoTransactionStore, tx: Transaction): Promise<Transaction> {
+async function stored(store: TransactionStore, tx: Transaction): Promise<Transaction> {
   const dueAt = nextDueAt(tx);
   await store.create({ ...tx, ...(dueAt ? { dueAt } : {}) });
   return (await store.get(tx.pspTransactionId))!;

@@ -51,29 +51,57 @@ export async function dispatchEvents(tx: Transaction, deps: DispatchDeps): Promi
  * A TransactionStore that hands new events to delivery right after the write that made them, so
  * a receiver hears of a change within moments. A failure here is logged, never thrown: the write
  * stands, the events wait in the outbox and the reconciler's sweep (dueAt) dispatches them.
+ * Every other call goes straight to the wrapped store.
  */
-export function withEventDispatch<S extends TransactionStore>(
-  store: S,
-  deps: DispatchDeps & { log: Pick<Log, 'warn'> },
-): S {
-  const apply: TransactionStore['apply'] = async (current, transition, remove) => {
-    const written = await store.apply(current, transition, remove);
+class EventDispatchingStore implements TransactionStore {
+  constructor(
+    private readonly store: TransactionStore,
+    private readonly deps: DispatchDeps & { log: Pick<Log, 'warn'> },
+  ) {}
+
+  async apply(...args: Parameters<TransactionStore['apply']>): Promise<Transaction> {
+    const written = await this.store.apply(...args);
     if (undispatchedEvents(written).length === 0) return written;
     try {
-      return await dispatchEvents(written, deps);
+      return await dispatchEvents(written, this.deps);
     } catch (error) {
-      deps.log.warn('webhook events left for the sweep', {
+      this.deps.log.warn('webhook events left for the sweep', {
         pspTransactionId: written.pspTransactionId,
         error: error instanceof Error ? error.message : String(error),
       });
       return written;
     }
-  };
-  return new Proxy(store, {
-    get: (target, name) => {
-      if (name === 'apply') return apply;
-      const value: unknown = Reflect.get(target, name);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  }
+
+  create(...args: Parameters<TransactionStore['create']>) {
+    return this.store.create(...args);
+  }
+  get(...args: Parameters<TransactionStore['get']>) {
+    return this.store.get(...args);
+  }
+  findByMerchantOrder(...args: Parameters<TransactionStore['findByMerchantOrder']>) {
+    return this.store.findByMerchantOrder(...args);
+  }
+  claimMerchantOrder(...args: Parameters<TransactionStore['claimMerchantOrder']>) {
+    return this.store.claimMerchantOrder(...args);
+  }
+  listDue(...args: Parameters<TransactionStore['listDue']>) {
+    return this.store.listDue(...args);
+  }
+  recordVippsAck(...args: Parameters<TransactionStore['recordVippsAck']>) {
+    return this.store.recordVippsAck(...args);
+  }
+  recordVippsSending(...args: Parameters<TransactionStore['recordVippsSending']>) {
+    return this.store.recordVippsSending(...args);
+  }
+  recordVippsRejection(...args: Parameters<TransactionStore['recordVippsRejection']>) {
+    return this.store.recordVippsRejection(...args);
+  }
+}
+
+export function withEventDispatch(
+  store: TransactionStore,
+  deps: DispatchDeps & { log: Pick<Log, 'warn'> },
+): TransactionStore {
+  return new EventDispatchingStore(store, deps);
 }

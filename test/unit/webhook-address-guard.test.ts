@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ipv6Groups, isForbiddenAddress } from '../../lambdas/adapters/webhooks/address-guard.js';
-import { urlRefusal } from '../../lambdas/adapters/webhooks/http-poster.js';
+import { HttpWebhookPoster, urlRefusal } from '../../lambdas/adapters/webhooks/http-poster.js';
 
 describe('webhook SSRF guard', () => {
   it.each([
@@ -48,5 +48,30 @@ describe('webhook SSRF guard', () => {
     expect(urlRefusal(new URL('https://[::ffff:10.0.0.1]/'), false)).toMatch(/may not reach/);
     expect(urlRefusal(new URL('https://shop.example/hooks'), false)).toBeUndefined();
     expect(urlRefusal(new URL('http://127.0.0.1:8080/hooks'), true)).toBeUndefined();
+  });
+});
+
+describe('the poster outside the local stage', () => {
+  const poster = new HttpWebhookPoster({ allowPrivateNetwork: false });
+  const post = (url: string) => poster.post({ url, headers: {}, body: '{}', timeoutMs: 2_000 });
+
+  it('resolves the name itself and refuses one that points at loopback, before connecting', async () => {
+    const result = await post('https://localhost:9/hooks');
+    expect(result).toMatchObject({ kind: 'failed' });
+    expect(result.kind === 'failed' && result.error).toMatch(
+      /localhost resolves to .* which webhooks may not reach/,
+    );
+  });
+
+  it('refuses a literal metadata address and plain http without any network call', async () => {
+    expect(await post('https://169.254.169.254/latest/meta-data')).toMatchObject({
+      kind: 'failed',
+      error: expect.stringMatching(/may not reach/),
+      latencyMs: 0,
+    });
+    expect(await post('http://shop.example/hooks')).toMatchObject({
+      kind: 'failed',
+      error: expect.stringMatching(/https/),
+    });
   });
 });

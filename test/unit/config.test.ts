@@ -127,8 +127,9 @@ describe('the 3DS server (3dsecure.io)', () => {
   const production = {
     ...valid,
     STAGE: 'production',
-    ACQUIRER: 'http',
-    ACQUIRER_BASE_URL: 'https://acq.example',
+    ACQUIRER: 'clearhaus',
+    CLEARHAUS_BASE_URL: 'https://gateway.clearhaus.example',
+    CLEARHAUS_SECRET_ID: 'clearhaus-keys',
     THREE_DS_SERVER: '3dsecureio',
     BIN_TABLE_PATH: '/opt/bin-table.csv',
   };

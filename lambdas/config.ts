@@ -58,6 +58,11 @@ const configSchema = z
     STATUS_QUEUE_URL: z.url({ error: 'must be the SQS queue URL' }),
     /** The status queue's FIFO dead-letter queue: the updater puts Vipps-4xx poison here with the reason. */
     STATUS_DLQ_URL: z.url({ error: 'must be the SQS queue URL' }),
+    /**
+     * The merchant-webhook delivery queue (standard SQS). Unset: events stay in each payment's
+     * outbox (nothing is lost) and the reconciler logs that it cannot hand them over.
+     */
+    WEBHOOK_QUEUE_URL: z.optional(z.url({ error: 'must be the SQS queue URL' })),
     CARD_DATA_KEY_ID: nonEmpty,
     CARD_DATA_OAEP_HASH: z._default(z.enum(['SHA_256', 'SHA_1']), 'SHA_256'),
     /**

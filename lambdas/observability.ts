@@ -26,6 +26,10 @@ export const metricNames = {
   statusUpdateLag: 'StatusUpdateLagSeconds',
   /** Count, dimension `action`: expired | reversed | resent. */
   reconcilerAction: 'ReconcilerAction',
+  /** Count of merchant-webhook attempts that got no 2xx (a 410 included). */
+  webhookDeliveryFailures: 'WebhookDeliveryFailures',
+  /** Count of merchant-webhook attempts a receiver accepted (2xx). */
+  webhookDeliveries: 'WebhookDeliveries',
 } as const;
 
 export const metricDimensions = {

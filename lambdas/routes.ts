@@ -11,7 +11,8 @@ export type FunctionName =
   | 'checkout'
   | 'statusUpdater'
   | 'reconciler'
-  | 'adyenWebhook';
+  | 'adyenWebhook'
+  | 'webhookDelivery';
 
 /** What each function may touch; lib/ turns this into least-privilege IAM and key policies. */
 export interface FunctionAccess {
@@ -30,6 +31,11 @@ export interface FunctionAccess {
   threeDsApiKey?: 'read';
   /** The selected acquirer's keys in Secrets Manager (Clearhaus or Adyen). */
   acquirerKeys?: 'read';
+  /**
+   * The merchant-webhook delivery queue: every function whose writes produce payment events
+   * sends them there; the delivery function consumes it (and sends its own retries).
+   */
+  webhookQueue?: 'send' | 'consume';
 }
 
 export interface FunctionDefinition {
@@ -44,7 +50,10 @@ export interface FunctionDefinition {
   reservedConcurrency?: number;
   access: FunctionAccess;
   /** How it is invoked when it is not behind a route. */
-  trigger?: { kind: 'statusQueue'; batchSize: number } | { kind: 'schedule'; everyMinutes: number };
+  trigger?:
+    | { kind: 'statusQueue'; batchSize: number }
+    | { kind: 'webhookQueue'; batchSize: number }
+    | { kind: 'schedule'; everyMinutes: number };
 }
 
 export const functions: Record<FunctionName, FunctionDefinition> = {
@@ -68,6 +77,9 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
       statusQueue: 'send',
       vippsCredentials: 'read',
       acquirerKeys: 'read',
+      // Seals a new webhook signing secret.
+      envelopeKey: ['generateDataKey'],
+      webhookQueue: 'send',
     },
   },
   makePayment: {
@@ -83,6 +95,7 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
       cardDataKey: 'decrypt',
       envelopeKey: ['generateDataKey', 'decrypt'],
       acquirerKeys: 'read',
+      webhookQueue: 'send',
     },
   },
   threeDs: {
@@ -93,7 +106,12 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     // timeout, so its Erro arrives first) plus KMS and DynamoDB.
     timeoutSeconds: 15,
     memoryMb: 512,
-    access: { table: 'readWrite', envelopeKey: ['generateDataKey', 'decrypt'], threeDsApiKey: 'read' },
+    access: {
+      table: 'readWrite',
+      envelopeKey: ['generateDataKey', 'decrypt'],
+      threeDsApiKey: 'read',
+      webhookQueue: 'send',
+    },
   },
   checkout: {
     entry: 'lambdas/handlers/checkout.ts',
@@ -123,7 +141,13 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     memoryMb: 512,
     // One sweep at a time: every action is idempotent, but two sweeps would only contend.
     reservedConcurrency: 1,
-    access: { table: 'readWrite', statusQueue: 'send', vippsCredentials: 'read', acquirerKeys: 'read' },
+    access: {
+      table: 'readWrite',
+      statusQueue: 'send',
+      vippsCredentials: 'read',
+      acquirerKeys: 'read',
+      webhookQueue: 'send',
+    },
     trigger: { kind: 'schedule', everyMinutes: 1 },
   },
   adyenWebhook: {
@@ -134,11 +158,24 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     timeoutSeconds: 10,
     memoryMb: 512,
     reservedConcurrency: 10,
-    access: { table: 'readWrite', statusQueue: 'send', acquirerKeys: 'read' },
+    // Settling an operation is a state change the merchant hears about: its events are queued.
+    access: { table: 'readWrite', statusQueue: 'send', acquirerKeys: 'read', webhookQueue: 'send' },
+  },
+  webhookDelivery: {
+    entry: 'lambdas/handlers/webhook-delivery.ts',
+    handler: 'handler',
+    description: 'Merchant webhooks: one signed delivery attempt per message, retries re-queued with delay',
+    // The receiver has 15 s; the rest is reading the event and recording the attempt.
+    timeoutSeconds: 25,
+    memoryMb: 512,
+    // Caps how hard we can hit merchants' receivers (and our table) during a backlog.
+    reservedConcurrency: 10,
+    access: { table: 'readWrite', envelopeKey: ['decrypt'], webhookQueue: 'consume' },
+    trigger: { kind: 'webhookQueue', batchSize: 10 },
   },
 };
 
-export type HttpMethod = 'GET' | 'POST';
+export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 
 export interface RouteDefinition {
   method: HttpMethod;
@@ -195,6 +232,62 @@ export const routes: readonly RouteDefinition[] = [
   {
     method: 'POST',
     path: '/v1/payments/{pspTransactionId}/cancel',
+    function: 'merchantApi',
+    auth: 'merchant',
+    maxBodyBytes: MERCHANT_BODY,
+    bodyLimitAt: 'gateway',
+  },
+  {
+    method: 'POST',
+    path: '/v1/webhook-endpoints',
+    function: 'merchantApi',
+    auth: 'merchant',
+    maxBodyBytes: MERCHANT_BODY,
+    bodyLimitAt: 'gateway',
+  },
+  {
+    method: 'GET',
+    path: '/v1/webhook-endpoints',
+    function: 'merchantApi',
+    auth: 'merchant',
+    maxBodyBytes: 0,
+    bodyLimitAt: 'gateway',
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/webhook-endpoints/{id}',
+    function: 'merchantApi',
+    auth: 'merchant',
+    maxBodyBytes: 0,
+    bodyLimitAt: 'gateway',
+  },
+  {
+    method: 'POST',
+    path: '/v1/webhook-endpoints/{id}/rotate-secret',
+    function: 'merchantApi',
+    auth: 'merchant',
+    maxBodyBytes: MERCHANT_BODY,
+    bodyLimitAt: 'gateway',
+  },
+  {
+    method: 'GET',
+    path: '/v1/events',
+    function: 'merchantApi',
+    auth: 'merchant',
+    maxBodyBytes: 0,
+    bodyLimitAt: 'gateway',
+  },
+  {
+    method: 'GET',
+    path: '/v1/events/{id}/deliveries',
+    function: 'merchantApi',
+    auth: 'merchant',
+    maxBodyBytes: 0,
+    bodyLimitAt: 'gateway',
+  },
+  {
+    method: 'POST',
+    path: '/v1/events/{id}/redeliver',
     function: 'merchantApi',
     auth: 'merchant',
     maxBodyBytes: MERCHANT_BODY,

@@ -13,7 +13,7 @@ import { PspFunctions } from './constructs/functions.js';
 import { PspKeys } from './constructs/keys.js';
 import { PspMonitoring } from './constructs/monitoring.js';
 import { AcquirerKeys, ThreeDsApiKey, VippsCredentials } from './constructs/secrets.js';
-import { StatusQueues } from './constructs/status-sync.js';
+import { StatusQueues, WebhookQueues } from './constructs/status-sync.js';
 import { PaymentTables } from './constructs/storage.js';
 import type { StageConfig } from './stage-config.js';
 
@@ -49,6 +49,10 @@ export class PspStack extends Stack {
       stage: config.stage,
       consumerTimeout: statusQueueConsumerTimeout(),
     });
+    const webhookQueues = new WebhookQueues(this, 'Webhooks', {
+      stage: config.stage,
+      consumerTimeout: Duration.seconds(functions.webhookDelivery.timeoutSeconds),
+    });
     this.vippsCredentials = new VippsCredentials(this, 'VippsCredentials', { stage: config.stage });
     const threeDsApiKey = new ThreeDsApiKey(this, 'ThreeDsApiKey', { stage: config.stage });
     const acquirerKeys =
@@ -63,6 +67,7 @@ export class PspStack extends Stack {
       targets: {
         tables: this.tables,
         queues: this.statusQueues,
+        webhookQueues,
         keys: this.keys,
         vippsCredentials: this.vippsCredentials.secret,
         threeDsApiKey: threeDsApiKey.secret,
@@ -77,6 +82,7 @@ export class PspStack extends Stack {
       apiStageName: this.api.stageName,
       statusQueue: this.statusQueues.queue,
       statusDeadLetterQueue: this.statusQueues.deadLetterQueue,
+      webhookQueues,
       paymentsTable: this.tables.payments,
       topicKey: this.keys.storageKey,
     });

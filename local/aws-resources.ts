@@ -45,6 +45,22 @@ export async function ensureStatusQueues(
   return { queue, dlq };
 }
 
+/**
+ * The standard merchant-webhook delivery queue and its DLQ (a message lands there only when the
+ * delivery function itself keeps failing; a receiver's failures are retried by new messages).
+ */
+export async function ensureWebhookQueues(
+  sqs: SQSClient,
+  settings: { queueName: string; dlqName: string; visibilityTimeoutSeconds: number },
+): Promise<{ queue: CreatedQueue; dlq: CreatedQueue }> {
+  const dlq = await ensureQueue(sqs, settings.dlqName, {});
+  const queue = await ensureQueue(sqs, settings.queueName, {
+    VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.queueArn, maxReceiveCount: 5 }),
+  });
+  return { queue, dlq };
+}
+
 async function ensureQueue(
   sqs: SQSClient,
   name: string,

@@ -24,7 +24,7 @@ import { type FunctionName, functions } from '../lambdas/routes.js';
 import { resetDependencies } from '../lambdas/wiring.js';
 import { type AcquirerCall, acquirerCallsOf } from './acquirer-calls.js';
 import { startApiHost } from './api-host.js';
-import { ensureKeys, ensureStatusQueues } from './aws-resources.js';
+import { ensureKeys, ensureStatusQueues, ensureWebhookQueues } from './aws-resources.js';
 import { createTables, startDynalite } from './dynalite.js';
 import type { AwsCredentials, ExternalServices } from './external-services.js';
 import { type AcquirerLedger, type LocalAcquirer, startLocalAcquirer } from './acquirer-simulators.js';
@@ -55,6 +55,8 @@ const VIPPS_CREDENTIALS = {
   subscriptionKey: 'local-subscription-key',
 };
 const STATUS_QUEUE = 'vipps-status-updates.fifo';
+const WEBHOOK_QUEUE = 'merchant-webhook-deliveries';
+const WEBHOOK_DLQ = 'merchant-webhook-deliveries-dlq';
 const STATUS_DLQ = 'vipps-status-updates-dlq.fifo';
 const KEYS = [
   { keySpec: 'RSA_2048', alias: 'alias/vipps-card-data', description: 'ENCRYPTEDCARD' },
@@ -125,6 +127,8 @@ export interface LocalStack<Simulator extends VippsSimulator | undefined = Vipps
   acquirer: LocalAcquirer;
   /** Resolves when every status update has been delivered (or dead-lettered) and nothing runs. */
   statusQueueIdle(): Promise<void>;
+  /** The merchant-webhook delivery queue (standard SQS). */
+  webhookQueueUrl: string;
   runReconciler(): Promise<void>;
   describe(): string[];
   stop(): Promise<void>;
@@ -176,6 +180,11 @@ export async function startLocalStack(
       visibilityTimeoutSeconds:
         options.statusQueueVisibilitySeconds ?? 6 * functions.statusUpdater.timeoutSeconds,
       maxReceiveCount: options.maxReceiveCount ?? 5,
+    });
+    const webhookQueues = await ensureWebhookQueues(queueClient, {
+      queueName: `${prefix}${WEBHOOK_QUEUE}`,
+      dlqName: `${prefix}${WEBHOOK_DLQ}`,
+      visibilityTimeoutSeconds: 6 * functions.webhookDelivery.timeoutSeconds,
     }).finally(() => queueClient.destroy());
 
     const kms = aws?.kms
@@ -229,6 +238,7 @@ export async function startLocalStack(
       IDEMPOTENCY_TABLE_NAME: tables.idempotency,
       STATUS_QUEUE_URL: queue.queueUrl,
       STATUS_DLQ_URL: dlq.queueUrl,
+      WEBHOOK_QUEUE_URL: webhookQueues.queue.queueUrl,
       CARD_DATA_KEY_ID: 'alias/vipps-card-data',
       // On locally so the checklist can run Vipps' legacy ENCRYPTEDCARD scenarios; off by default.
       ENCRYPTED_CARD_ENABLED: 'true',
@@ -284,6 +294,23 @@ export async function startLocalStack(
     });
     closers.push(() => poller.stop());
 
+    const webhookPoller = startSqsPoller({
+      sqs: createSqsClient(awsClient(sqs.endpoint)),
+      queueUrl: webhookQueues.queue.queueUrl,
+      queueArn: webhookQueues.queue.queueArn,
+      batchSize:
+        functions.webhookDelivery.trigger?.kind === 'webhookQueue'
+          ? functions.webhookDelivery.trigger.batchSize
+          : 10,
+      waitTimeSeconds: 1,
+      functionName: 'webhookDelivery',
+      timeoutSeconds: functions.webhookDelivery.timeoutSeconds,
+      concurrency: 2,
+      // The same invoke as the status poller: the delivery function runs in its own workers.
+      handler: async (event) => valueOf(await invoke('webhookDelivery', event)) as never,
+    });
+    closers.push(() => webhookPoller.stop());
+
     const runReconciler = async () => {
       const event: ScheduledEvent = {
         version: '0',
@@ -332,6 +359,7 @@ export async function startLocalStack(
       profileFunction: (name) =>
         workerHost ? workerHost.profile(name) : Promise.reject(new Error('profiling needs workers: true')),
       statusQueueIdle: () => poller.idle(),
+      webhookQueueUrl: webhookQueues.queue.queueUrl,
       runReconciler,
       describe: () => {
         const publicBase = environment.PUBLIC_BASE_URL!;

@@ -1,6 +1,7 @@
 import type { VippsError } from './error-catalogue.js';
 import { AmountExceedsRemainingError, InvalidAmountError, InvalidTransitionError } from './errors.js';
 import { type Currency, type MinorUnits, isMinorUnits } from './money.js';
+import type { PaymentEvent } from './webhooks/payment-events.js';
 
 /**
  * One payment and its state machine (DESIGN.md "State machine"):
@@ -150,6 +151,10 @@ export interface Transaction {
   statusResentAt?: string;
   /** When the reconciler must look at this payment again (sparse index); absent = nothing due. */
   dueAt?: string;
+  /** The merchant webhook outbox: events written by the same write as their state change. */
+  events?: PaymentEvent[];
+  /** How many of `events` were handed to delivery (set without a version bump, only raised). */
+  eventsDispatched?: number;
 }
 
 /** A status update for Vipps, as it travels on the FIFO queue. */
@@ -549,6 +554,9 @@ export const CHASE_AFTER_MS = 2 * 60_000;
  */
 export const RESEND_EVERY_MS = 5 * 60_000;
 
+/** Events are handed to delivery right after their write; the sweep picks up what that missed. */
+export const EVENT_SWEEP_AFTER_MS = 60_000;
+
 /**
  * The one rule for `dueAt` (the reconciler's sparse index): the earliest moment something about
  * this payment needs attention, or undefined when nothing does.
@@ -568,6 +576,8 @@ export function nextDueAt(tx: Transaction): string | undefined {
       tx.statusResentAt ? Math.max(firstChase, Date.parse(tx.statusResentAt) + RESEND_EVERY_MS) : firstChase,
     );
   }
+  if ((tx.events?.length ?? 0) > (tx.eventsDispatched ?? 0))
+    candidates.push(Date.parse(tx.updatedAt) + EVENT_SWEEP_AFTER_MS);
   if (candidates.length === 0) return undefined;
   return new Date(Math.min(...candidates)).toISOString();
 }

@@ -7,6 +7,8 @@ import { idempotency } from '../wiring/idempotency.js';
 import { statusQueue } from '../wiring/queues.js';
 import { transactions } from '../wiring/storage.js';
 import { makePaymentUrl, vipps } from '../wiring/vipps.js';
+import { deliveryQueue, webhookStore } from '../wiring/webhooks.js';
+import { vault } from '../wiring/keys.js';
 import { apiGatewayRequestId, entryDependencies, lambdaEntry } from './lambda-entry.js';
 import { createMerchantApiHandler } from './merchant-api/merchant-api-handler.js';
 
@@ -25,6 +27,9 @@ const deps = entryDependencies({
   paymentTtlSeconds: () => config().PAYMENT_TTL_SECONDS,
   maxBodyBytes: () => maxBodyBytes,
   allowHttpRedirectUrl: () => config().STAGE === 'local',
+  webhooks: webhookStore,
+  deliveries: deliveryQueue,
+  vault,
 });
 
 export const handler = lambdaEntry(deps, createMerchantApiHandler(deps), {

@@ -14,6 +14,7 @@ import { clock, config } from '../wiring/context.js';
 import { statusQueue } from '../wiring/queues.js';
 import { transactions } from '../wiring/storage.js';
 import { vipps } from '../wiring/vipps.js';
+import { eventDispatch } from '../wiring/webhooks.js';
 import { entryDependencies, lambdaEntry } from './lambda-entry.js';
 
 /** One sweep's page: well inside the 120 s timeout even if every payment needs the acquirer. */
@@ -65,6 +66,7 @@ export const handler = (event: unknown, context: Context): Promise<ReconcilerSum
       vipps,
       clock,
       acquirerBudgetMs: () => config().ACQUIRER_BUDGET_MS,
+      events: eventDispatch,
     });
     entry = lambdaEntry(deps, createReconcilerHandler(deps));
   }

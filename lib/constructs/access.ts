@@ -19,7 +19,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { FunctionAccess } from '../../lambdas/routes.js';
 import type { PspKeys } from './keys.js';
-import type { StatusQueues } from './status-sync.js';
+import type { StatusQueues, WebhookQueues } from './status-sync.js';
 import type { PaymentTables } from './storage.js';
 
 export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
@@ -39,6 +39,7 @@ export const QUEUE_CONSUME_ACTIONS = [
 export interface AccessTargets {
   tables: PaymentTables;
   queues: StatusQueues;
+  webhookQueues: WebhookQueues;
   keys: PspKeys;
   vippsCredentials: secretsmanager.ISecret;
   threeDsApiKey: secretsmanager.ISecret;
@@ -92,6 +93,13 @@ export function grantAccess(role: iam.Role, access: FunctionAccess, targets: Acc
   } else if (access.statusQueue === 'consume') {
     allow(QUEUE_CONSUME_ACTIONS, [queues.queue.queueArn]);
     allow(['sqs:SendMessage'], [queues.deadLetterQueue.queueArn]);
+  }
+
+  if (access.webhookQueue === 'send') {
+    allow(['sqs:SendMessage'], [targets.webhookQueues.queue.queueArn]);
+  } else if (access.webhookQueue === 'consume') {
+    // The delivery function also sends: each retry is a new, delayed message.
+    allow([...QUEUE_CONSUME_ACTIONS, 'sqs:SendMessage'], [targets.webhookQueues.queue.queueArn]);
   }
 
   if (access.cardDataKey === 'decrypt') keys.allowCardDataDecrypt(role);

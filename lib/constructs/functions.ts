@@ -46,6 +46,7 @@ export class PspFunctions extends Construct {
       IDEMPOTENCY_TABLE_NAME: targets.tables.idempotency.tableName,
       STATUS_QUEUE_URL: targets.queues.queue.queueUrl,
       STATUS_DLQ_URL: targets.queues.deadLetterQueue.queueUrl,
+      WEBHOOK_QUEUE_URL: targets.webhookQueues.queue.queueUrl,
       CARD_DATA_KEY_ID: targets.keys.cardDataKey.keyArn,
       CARD_DATA_OAEP_HASH: config.cardDataOaepHash,
       ENCRYPTED_CARD_ENABLED: String(config.encryptedCardEnabled),
@@ -101,6 +102,16 @@ export class PspFunctions extends Construct {
         reportBatchItemFailures: true,
         // Never poll faster than the reserved concurrency lets the function run: throttled
         // batches go back to the queue and count towards maxReceiveCount.
+        ...(definition.reservedConcurrency !== undefined
+          ? { maxConcurrency: Math.max(2, definition.reservedConcurrency) }
+          : {}),
+      });
+    } else if (trigger.kind === 'webhookQueue') {
+      new lambda.EventSourceMapping(this, `${fn.node.id}WebhookQueue`, {
+        target: fn,
+        eventSourceArn: targets.webhookQueues.queue.queueArn,
+        batchSize: trigger.batchSize,
+        reportBatchItemFailures: true,
         ...(definition.reservedConcurrency !== undefined
           ? { maxConcurrency: Math.max(2, definition.reservedConcurrency) }
           : {}),

@@ -9,6 +9,7 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -64,6 +65,7 @@ export interface PspMonitoringProps {
   statusQueue: sqs.IQueue;
   statusDeadLetterQueue: sqs.IQueue;
   paymentsTable: dynamodb.ITable;
+  webhookQueues: { queue: sqs.IQueue; deadLetterQueue: sqs.IQueue };
   /** Encrypts the alarm topic; its policy lets CloudWatch publish. */
   topicKey: kms.IKey;
 }
@@ -332,6 +334,8 @@ export class PspMonitoring extends Construct {
         },
       });
 
+    this.addWebhookAlarms(props);
+
     // ── Lambda, API Gateway, DynamoDB ─────────────────────────────────────────────────────────
     this.facade.addLargeHeader('Functions');
     for (const [name, fn] of Object.entries(fns) as [FunctionName, lambda.IFunction][]) {
@@ -358,5 +362,55 @@ export class PspMonitoring extends Construct {
         alarmFriendlyName: 'PaymentsTable',
         humanReadableName: 'Payments table',
       });
+  }
+
+  /**
+   * Merchant webhooks: an alarm when deliveries have failed in every 5-minute period for an hour
+   * (some receiver is down or refusing us; the merchant should hear before the 3-day schedule
+   * runs out), and one on the delivery DLQ (our own delivery function failing).
+   */
+  private addWebhookAlarms(props: PspMonitoringProps): void {
+    const action = new cloudwatchActions.SnsAction(this.alarmTopic);
+    const failures = new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: metricNames.webhookDeliveryFailures,
+      dimensionsMap: { service: SERVICE_NAME },
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+    });
+    new cloudwatch.Alarm(this, 'WebhookEndpointsFailingForAnHour', {
+      alarmName: `VippsPsp-${props.config.stage}-WebhookEndpointsFailingForAnHour`,
+      alarmDescription: 'Merchant webhook deliveries failed in every 5-minute period for an hour',
+      // As metric math, like every alarm the monitoring facade makes (one shape for the tests).
+      metric: new cloudwatch.MathExpression({
+        expression: 'failures',
+        usingMetrics: { failures },
+        period: Duration.minutes(5),
+        label: 'webhook delivery failures',
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 12,
+      datapointsToAlarm: 12,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(action);
+    new cloudwatch.Alarm(this, 'WebhookDeadLetters', {
+      alarmName: `VippsPsp-${props.config.stage}-WebhookDeadLetters`,
+      alarmDescription: 'Merchant webhook delivery tasks our delivery function could not process',
+      metric: new cloudwatch.MathExpression({
+        expression: 'visible',
+        usingMetrics: {
+          visible: props.webhookQueues.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            period: Duration.minutes(5),
+          }),
+        },
+        period: Duration.minutes(5),
+        label: 'webhook DLQ messages',
+      }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(action);
   }
 }

@@ -56,3 +56,32 @@ export class StatusQueues extends Construct {
     });
   }
 }
+
+/**
+ * The merchant-webhook delivery queue (standard: order is not promised, events carry their
+ * version) and its DLQ. Receivers' failures never reach the DLQ — each retry is a new, delayed
+ * message — only messages our own delivery function kept failing on (table or KMS down).
+ */
+export class WebhookQueues extends Construct {
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: StatusQueuesProps) {
+    super(scope, id);
+    const removalPolicy = props.stage === 'production' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      removalPolicy,
+    });
+    this.queue = new sqs.Queue(this, 'Queue', {
+      visibilityTimeout: Duration.seconds(props.consumerTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR),
+      retentionPeriod: Duration.days(4),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
+      removalPolicy,
+    });
+  }
+}

@@ -5,9 +5,9 @@
  * then capture and refund. Screenshots of each step go to test/artifacts/demo-*.png (the README's
  * copies are in docs/images/).
  *
- * Until the merchant-webhook sender (issue 14 items 1-4) is merged, the first test signs the
- * webhooks itself with `standardwebhooks` and the shop's secret; the second, with the webhooks our
- * stack really sends, is skipped — loudly — while POST /v1/webhook-endpoints is not a route.
+ * The first test signs the webhooks itself with `standardwebhooks` and the shop's secret; the
+ * second uses the webhooks our stack really sends to the endpoint the shop registered (it would be
+ * skipped — loudly — were POST /v1/webhook-endpoints not a route).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';

@@ -2,7 +2,8 @@
  * Issue 13, Adyen's asynchronous modifications through the local stack with ACQUIRER=adyen: a
  * capture stays pending (counted, not captured) until Adyen's HMAC-signed webhook arrives; a late
  * webhook completes it, a repeated one changes nothing, a refused one releases it; a wrong
- * signature or an unknown operation touches nothing.
+ * signature or an unknown operation touches nothing. The completing write produces the merchant
+ * webhook event (payment.captured) like every other state change.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NotificationItem } from '../../local/simulators/adyen/notifications.js';
@@ -33,6 +34,12 @@ const view = async (id: string) =>
       amounts?: { captured: number };
     }>(`/v1/payments/${id}`)
   ).body;
+const eventsOf = async (id: string) =>
+  (
+    await merchantClient(stack).get<{ events: Array<{ type: string; version: number }> }>(
+      `/v1/events?paymentId=${id}`,
+    )
+  ).body.events;
 const captured = async (id: string) => {
   const v = (await view(id)) as Record<string, unknown>;
   return JSON.stringify(v);
@@ -46,10 +53,17 @@ describe('Adyen webhooks settle asynchronous operations', () => {
     const pending = await view(id);
     expect(pending.status).toBe('RESERVED');
     expect(pending.operationsInProgress).toHaveLength(1);
+    // Merchant webhooks: nothing captured yet, so no payment.captured event either.
+    const before = await eventsOf(id);
+    expect(before.map((e) => e.type)).toEqual(['payment.reserved']);
     await new Promise((resolve) => setTimeout(resolve, 300)); // "late"
     expect(await adyen().deliverWebhooks(2)).toEqual(['[accepted]', '[accepted]']);
     const done = await view(id);
     expect(done.status).toBe('PARTIALLY_CAPTURED');
+    // The settling write produced its event (once, though Adyen reported twice), with the version.
+    const after = await eventsOf(id);
+    expect(after.map((e) => e.type)).toEqual(['payment.reserved', 'payment.captured']);
+    expect(after[1]!.version).toBeGreaterThan(before[0]!.version);
     expect(done.operationsInProgress ?? []).toHaveLength(0);
     expect(await captured(id)).toContain('4000');
     await stack.statusQueueIdle();

@@ -98,10 +98,13 @@ describe('environment', () => {
 
 describe('triggers', () => {
   it('the status updater consumes the status queue in batches of 10 with partial failures', () => {
-    const mappings = resourcesOfType(psp.resources, 'AWS::Lambda::EventSourceMapping');
+    const mappings = resourcesOfType(psp.resources, 'AWS::Lambda::EventSourceMapping').filter(
+      ([, m]) =>
+        JSON.stringify(m.Properties!.FunctionName) ===
+        JSON.stringify({ Ref: psp.functionLogicalId('statusUpdater') }),
+    );
     expect(mappings).toHaveLength(1);
     const props = mappings[0]![1].Properties!;
-    expect(props.FunctionName).toEqual({ Ref: psp.functionLogicalId('statusUpdater') });
     expect(props.EventSourceArn).toEqual({
       'Fn::GetAtt': [psp.logicalId(psp.stack.statusQueues.queue), 'Arn'],
     });
@@ -111,6 +114,21 @@ describe('triggers', () => {
     // Never poll more batches at once than the reserved concurrency can run.
     expect((props.ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency).toBeLessThanOrEqual(
       Math.max(2, functions.statusUpdater.reservedConcurrency!),
+    );
+  });
+
+  it('the webhook delivery function consumes its own queue, with partial failures, capped by its concurrency', () => {
+    const mappings = resourcesOfType(psp.resources, 'AWS::Lambda::EventSourceMapping').filter(
+      ([, m]) =>
+        JSON.stringify(m.Properties!.FunctionName) ===
+        JSON.stringify({ Ref: psp.functionLogicalId('webhookDelivery') }),
+    );
+    expect(mappings).toHaveLength(1);
+    const props = mappings[0]![1].Properties!;
+    expect(JSON.stringify(props.EventSourceArn)).toContain('Webhooks');
+    expect(props.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    expect((props.ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency).toBeLessThanOrEqual(
+      Math.max(2, functions.webhookDelivery.reservedConcurrency!),
     );
   });
 

@@ -64,10 +64,12 @@ describe('payment keys: the key policy names the only roles that may use them', 
     expect(whoMay('kms:GenerateDataKey', id.envelopeKey)).toEqual(declaring('generateDataKey'));
     expect(whoMay('kms:Decrypt', id.envelopeKey)).toEqual(declaring('decrypt'));
     // Functions that never hold a network token or CAVV cannot touch the key at all.
-    for (const name of ['merchantAuthorizer', 'merchantApi', 'statusUpdater', 'reconciler'] as const) {
+    for (const name of ['merchantAuthorizer', 'statusUpdater', 'reconciler'] as const) {
       expect(whoMay('kms:GenerateDataKey', id.envelopeKey)).not.toContain(name);
       expect(whoMay('kms:Decrypt', id.envelopeKey)).not.toContain(name);
     }
+    // The Merchant API seals new webhook signing secrets but can never open a sealed secret.
+    expect(whoMay('kms:Decrypt', id.envelopeKey)).not.toContain('merchantApi');
   });
 
   it.each([

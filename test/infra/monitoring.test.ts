@@ -48,6 +48,21 @@ describe('alarms', () => {
     for (const alarm of alarms) expect(alarm.AlarmActions, alarm.AlarmName).toEqual([{ Ref: topicId }]);
   });
 
+  it('merchant webhook deliveries failing in every 5 minutes for an hour', () => {
+    const alarm = only(alarmsOn(metricNames.webhookDeliveryFailures)) as AlarmJson & {
+      EvaluationPeriods: number;
+      DatapointsToAlarm: number;
+    };
+    expect(alarm).toMatchObject({
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+      EvaluationPeriods: 12,
+      DatapointsToAlarm: 12,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(stats(alarm)[0]).toMatchObject({ Stat: 'Sum', Metric: { Namespace: METRICS_NAMESPACE } });
+  });
+
   it('DLQ not empty (no data from an idle DLQ is not breaching)', () => {
     const dlqId = psp.logicalId(psp.stack.statusQueues.deadLetterQueue);
     const alarm = only(alarmsOn('ApproximateNumberOfMessagesVisible', (d) => refersTo(d.Value, dlqId)));

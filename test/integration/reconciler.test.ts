@@ -17,7 +17,7 @@ import type { VippsClient } from '../../lambdas/adapters/vipps/vipps-client.js';
 import { simulatorVippsClient } from '../support/vipps-client.js';
 import { vippsErrors } from '../../lambdas/core/error-catalogue.js';
 import { AcquirerCannotReverseError } from '../../lambdas/core/errors.js';
-import type { AuthorisationRequest, Log } from '../../lambdas/core/ports.js';
+import type { AuthorisationRequest, Log, TransactionStore } from '../../lambdas/core/ports.js';
 import {
   type Transaction,
   type Transition,
@@ -36,6 +36,8 @@ import { createTables } from '../../local/dynalite.js';
 import { type VippsSimulator, startVippsSimulator } from '../../local/vipps-simulator/index.js';
 import { type TestDynamo, startTestDynamo } from '../support/dynalite.js';
 import { type TestSqs, startTestSqs } from '../support/sqs.js';
+import { DynamoWebhookStore } from '../../lambdas/adapters/dynamo/webhook-store.js';
+import { withEventDispatch } from '../../lambdas/core/webhooks/dispatch.js';
 
 const MSN = '123456';
 const BUDGET_MS = 300;
@@ -77,10 +79,18 @@ async function setup() {
   const suffix = randomUUID().slice(0, 8);
   const tables = { payments: `payments-${suffix}`, idempotency: `idempotency-${suffix}` };
   await createTables(dynamo.client, tables);
-  const transactions = new DynamoTransactionStore({
-    client: dynamo.documentClient,
-    tableName: tables.payments,
-  });
+  const webhooks = new DynamoWebhookStore({ client: dynamo.documentClient, tableName: tables.payments });
+  const events = {
+    webhooks,
+    outbox: webhooks,
+    deliveries: { send: () => Promise.resolve() },
+    clock: { now: () => new Date() },
+  };
+  // As wired in production: a write hands its merchant events over right after it.
+  const transactions = withEventDispatch(
+    new DynamoTransactionStore({ client: dynamo.documentClient, tableName: tables.payments }),
+    { ...events, log: { warn: () => undefined } },
+  );
   const { queueUrl } = await sqsEmulator.createQueue(`status-${suffix}.fifo`, { FifoQueue: 'true' });
   const statusQueue = new SqsStatusQueue({ client: sqs, queueUrl });
   const ledger = new SandboxLedger();
@@ -93,6 +103,7 @@ async function setup() {
     vipps,
     log,
     acquirerBudgetMs: BUDGET_MS,
+    events,
   };
 
   /** Everything stored, for "nothing changed" comparisons. */
@@ -154,7 +165,7 @@ function applied(tx: Transaction, transition: Pick<Transition, 'changes' | 'hist
 }
 
 /** Store a payment in the given state, with the dueAt the state implies. */
-async function stored(store: DynamoTransactionStore, tx: Transaction): Promise<Transaction> {
+async function stored(store: TransactionStore, tx: Transaction): Promise<Transaction> {
   const dueAt = nextDueAt(tx);
   await store.create({ ...tx, ...(dueAt ? { dueAt } : {}) });
   return (await store.get(tx.pspTransactionId))!;

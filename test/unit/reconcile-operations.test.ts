@@ -17,6 +17,7 @@ import { type ReconcileDeps, reconcile } from '../../lambdas/core/use-cases/reco
 import { writeConflictPolicy } from '../../lambdas/core/write-conflict-retry.js';
 import { InMemoryTransactionStore } from '../support/in-memory-transaction-store.js';
 import { applied, initiatedPayment } from '../support/transactions.js';
+import { inMemoryEventDispatch } from '../support/webhook-events.js';
 
 const at = '2026-11-24T10:01:00.000Z';
 const later = new Date(Date.parse(at) + 10 * 60_000);
@@ -41,6 +42,10 @@ function setup(tx: Transaction) {
     statusQueue: { enqueue: (u) => Promise.resolve(void enqueued.push(u)) },
     log: silent,
     acquirerBudgetMs: 300,
+    events: inMemoryEventDispatch({
+      read: (id) => transactions.peek(id),
+      write: (stored) => transactions.put(stored),
+    }),
   };
   return { transactions, ledger, enqueued, deps, id: tx.pspTransactionId };
 }

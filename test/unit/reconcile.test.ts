@@ -22,6 +22,7 @@ import {
 import { vippsErrors } from '../../lambdas/core/error-catalogue.js';
 import { type ReconcileDeps, reconcile } from '../../lambdas/core/use-cases/reconcile.js';
 import { InMemoryTransactionStore } from '../support/in-memory-transaction-store.js';
+import { inMemoryEventDispatch } from '../support/webhook-events.js';
 import { RecordingLog } from '../support/three-ds-harness.js';
 import { applied, initiatedPayment } from '../support/transactions.js';
 
@@ -61,6 +62,10 @@ function setup(txs: Transaction[], vipps?: ReconcileDeps['vipps']) {
     statusQueue: { enqueue: (u) => Promise.resolve(void enqueued.push(u)) },
     log,
     acquirerBudgetMs: BUDGET_MS,
+    events: inMemoryEventDispatch({
+      read: (id) => transactions.peek(id),
+      write: (stored) => transactions.put(stored),
+    }),
     ...(vipps ? { vipps } : {}),
   };
   const sweep = (now: Date) => reconcile(deps, { now, limit: 10 });

@@ -30,6 +30,7 @@ import {
   syncStatus,
 } from '../../lambdas/core/use-cases/sync-status.js';
 import { applied, initiatedPayment } from '../support/transactions.js';
+import { inMemoryEventDispatch } from '../support/webhook-events.js';
 
 const NOW = new Date('2026-11-24T12:00:00.000Z');
 const silent: Log = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
@@ -516,6 +517,10 @@ describe('reconcile: re-sending what Vipps has not acknowledged', () => {
       vipps: { getDetails: () => Promise.reject(new Error('Vipps unavailable')) },
       log: silent,
       acquirerBudgetMs: 10_000,
+      events: inMemoryEventDispatch({
+        read: (id) => store.items.get(id),
+        write: (stored) => store.items.set(stored.pspTransactionId, stored),
+      }),
     };
     const sweep = (now = NOW) => reconcile(deps, { now, limit: 10 });
     return { store, enqueued, sweep };

@@ -49,6 +49,8 @@ const fieldSet = {
   vippsSync: true,
   statusResentAt: true,
   dueAt: true,
+  events: true,
+  eventsDispatched: true,
 } satisfies Record<keyof Transaction, true>;
 
 export const TRANSACTION_FIELDS = Object.keys(fieldSet) as ReadonlyArray<keyof Transaction>;

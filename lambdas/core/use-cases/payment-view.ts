@@ -50,3 +50,5 @@ export function paymentView(tx: Transaction) {
     expiresAt: tx.expiresAt,
   };
 }
+
+export type PaymentView = ReturnType<typeof paymentView>;

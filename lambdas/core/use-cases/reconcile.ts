@@ -14,6 +14,8 @@ import {
   nextDueAt,
   releaseOperation,
 } from '../transaction.js';
+import { type DispatchDeps, dispatchEvents } from '../webhooks/dispatch.js';
+import { undispatchedEvents } from '../webhooks/payment-events.js';
 import { retryOnWriteConflict } from '../write-conflict-retry.js';
 import { commit } from './commit.js';
 import { isAbandoned, takeOverAbandoned } from './make-payment/takeover.js';
@@ -28,6 +30,8 @@ export interface ReconcileDeps {
   log: Log;
   /** makePayment's acquirer budget: a claim older than this plus a grace was abandoned. */
   acquirerBudgetMs: number;
+  /** Merchant webhooks: events their write could not hand over are dispatched by the sweep. */
+  events: DispatchDeps;
 }
 
 /** An operation the acquirer has not settled after this long is overdue (alarm). */
@@ -50,6 +54,8 @@ export type ReconcilerActionKind =
   | 'operationOverdue'
   /** An unknown authorisation the acquirer cannot find by our reference (Clearhaus): ops are alarmed. */
   | 'reversalImpossible'
+  /** Merchant webhook events left in the payment's outbox → handed to delivery. */
+  | 'eventsDispatched'
   /** Nothing left to do → the payment leaves the due index. */
   | 'cleared';
 
@@ -119,6 +125,7 @@ async function reconcilePayment(id: string, now: Date, deps: ReconcileDeps, swee
     tx = await reverseUnknown(tx, now, deps, sweep);
     tx = await chasePendingOperations(tx, now, deps, sweep);
     tx = await resendUnacknowledged(tx, now, deps, sweep);
+    tx = await handOverEvents(tx, deps, sweep);
     await refreshDueAt(tx, deps, sweep);
   });
 }
@@ -341,6 +348,21 @@ async function compareWithVipps(tx: Transaction, deps: ReconcileDeps): Promise<v
 }
 
 /** Keep `dueAt` true to the state: removed when nothing is left, moved when the next need moved. */
+/** The outbox's safety net: events the write that made them could not hand to delivery. */
+async function handOverEvents(tx: Transaction, deps: ReconcileDeps, sweep: Sweep): Promise<Transaction> {
+  const pending = undispatchedEvents(tx).length;
+  if (pending === 0) return tx;
+  let handedOver: Transaction;
+  try {
+    handedOver = await dispatchEvents(tx, deps.events);
+  } catch (error) {
+    sweep.defer('dispatch events', error);
+    return tx;
+  }
+  sweep.record('eventsDispatched', { events: pending });
+  return handedOver;
+}
+
 async function refreshDueAt(tx: Transaction, deps: ReconcileDeps, sweep: Sweep): Promise<void> {
   const due = nextDueAt(tx);
   if (due === tx.dueAt) return;

@@ -30,8 +30,9 @@ import { IDEMPOTENCY_KEY_PATTERN, type IdempotencyRunner } from './idempotency.j
 import { merchantFromEvent } from './merchant-context.js';
 import { problemFor } from './problems.js';
 import { amountSchema, cancelSchema, createPaymentSchema } from './schemas.js';
+import { WEBHOOK_ROUTES, type WebhookApiDeps, type WebhookRouteInput, withSecret } from './webhook-routes.js';
 
-export interface MerchantApiDeps extends PaymentOperationDeps {
+export interface MerchantApiDeps extends PaymentOperationDeps, WebhookApiDeps {
   vipps: VippsApi;
   idempotency: IdempotencyRunner;
   makePaymentUrl: string;
@@ -45,7 +46,7 @@ export interface MerchantApiDeps extends PaymentOperationDeps {
 
 type Action<T> = (
   merchant: Merchant,
-  input: { id: string; body: T; key: string | undefined },
+  input: { id: string; body: T; key: string | undefined } & Omit<WebhookRouteInput<T>, 'id' | 'body'>,
   deps: MerchantApiDeps,
 ) => Promise<HttpResult>;
 
@@ -96,6 +97,7 @@ const ROUTES: Record<string, Route<unknown>> = {
     action: async (merchant, { id, key }, deps) =>
       json(200, paymentView(await cancelPayment(merchant, id, key, deps))),
   }),
+  ...(WEBHOOK_ROUTES as Record<string, Route<unknown>>),
 };
 
 export function createMerchantApiHandler(deps: MerchantApiDeps) {
@@ -111,11 +113,17 @@ export function createMerchantApiHandler(deps: MerchantApiDeps) {
     const routeKey = `${event.httpMethod} ${event.resource}`;
     const handlerRoute = ROUTES[routeKey];
     if (!handlerRoute) return problem(404, 'route-not-found', 'No such route', routeKey);
-    const id = event.pathParameters?.pspTransactionId ?? '';
+    const id = event.pathParameters?.pspTransactionId ?? event.pathParameters?.id ?? '';
+    const query = event.queryStringParameters ?? {};
+    let secret: string | undefined;
+    const showOnce = (shown: string) => {
+      secret = shown;
+    };
 
-    if (event.httpMethod === 'GET') {
+    // DELETE is idempotent by itself: no Idempotency-Key, like GET.
+    if (event.httpMethod === 'GET' || event.httpMethod === 'DELETE') {
       const result = await run(
-        () => handlerRoute.action(merchant, { id, body: undefined, key: undefined }, deps),
+        () => handlerRoute.action(merchant, { id, body: undefined, key: undefined, query, showOnce }, deps),
         deps,
       );
       return event.queryStringParameters?.include === 'vipps' && result.statusCode === 200
@@ -142,11 +150,13 @@ export function createMerchantApiHandler(deps: MerchantApiDeps) {
         'Use 1–64 characters: letters, digits, _ . : -',
       );
     }
-    return deps.idempotency(
+    const result = await deps.idempotency(
       { merchantId: merchant.merchantId, key, fingerprint: { route: routeKey, id, body: parsed.body } },
       context,
-      () => run(() => handlerRoute.action(merchant, { id, body: parsed.body, key }, deps), deps),
+      () =>
+        run(() => handlerRoute.action(merchant, { id, body: parsed.body, key, query, showOnce }, deps), deps),
     );
+    return secret ? withSecret(result, secret) : result;
   };
 }
 

@@ -16,6 +16,8 @@ import {
   MsnNotAllowedError,
   VippsInitFailedError,
 } from '../../core/use-cases/create-payment.js';
+import { WebhookEndpointNotFoundError } from '../../core/webhooks/endpoints.js';
+import { EventNotFoundError } from '../../core/webhooks/event-log.js';
 import type { HttpResult } from '../http/api-gateway.js';
 import { problem } from '../http/api-gateway.js';
 
@@ -23,6 +25,10 @@ import { problem } from '../http/api-gateway.js';
 export const CONCURRENT_UPDATE = 'concurrent-update';
 
 export function problemFor(error: unknown): HttpResult | undefined {
+  if (error instanceof WebhookEndpointNotFoundError)
+    return problem(404, 'webhook-endpoint-not-found', 'No such webhook endpoint', error.message);
+  if (error instanceof EventNotFoundError)
+    return problem(404, 'event-not-found', 'No such event', error.message);
   if (error instanceof PaymentNotFoundError) {
     return problem(
       404,

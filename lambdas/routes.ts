@@ -192,6 +192,9 @@ export const routes: readonly RouteDefinition[] = [
   },
 ];
 
+/** ePayment: the path Vipps posts the card to; PUBLIC_BASE_URL + this is our cardCallbackUrl. */
+export const CARD_CALLBACK_PATH = '/vipps/card-callback';
+
 /** The path Vipps calls; PUBLIC_BASE_URL + this is the makePaymentUrl we send at init. */
 export const MAKE_PAYMENT_PATH = '/vipps/make-payment';
 export const threeDsPath = (sessionId: string): string => `/3ds/${sessionId}`;

@@ -28,9 +28,12 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEMO_MERCHANT = {
   merchantId: 'demo-merchant',
   name: 'Demo Sokker AS',
-  merchantSerialNumbers: ['123456'],
+  // 123456 uses the PSP API v3, 234567 the ePayment API (CARD_PASSTHROUGH); one API key for both.
+  merchantSerialNumbers: ['123456', '234567'],
   allowCreditCards: false,
+  vippsApis: { '234567': 'epayment' as const },
 };
+export const DEMO_EPAYMENT_MSN = '234567';
 
 const VIPPS_CREDENTIALS = {
   clientId: 'local-client-id',
@@ -59,6 +62,8 @@ export interface LocalStack {
   baseUrl: string;
   merchantApiKey: string;
   merchantSerialNumber: string;
+  /** The demo merchant's sales unit on the ePayment API. */
+  ePaymentSerialNumber: string;
   vipps: VippsSimulator;
   statusQueueUrl: string;
   statusDlqUrl: string;
@@ -210,6 +215,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       baseUrl: host.baseUrl,
       merchantApiKey,
       merchantSerialNumber: DEMO_MERCHANT.merchantSerialNumbers[0]!,
+      ePaymentSerialNumber: DEMO_EPAYMENT_MSN,
       vipps,
       statusQueueUrl: queue.queueUrl,
       statusDlqUrl: dlq.queueUrl,
@@ -228,7 +234,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         // What the runbook's redrive needs: aws --endpoint-url <SQS emulator> sqs start-message-move-task …
         `  DLQ redrive       --source-arn ${dlq.queueArn} --destination-arn ${queue.queueArn}`,
         `KMS emulator      ${kms.endpoint}`,
-        `Demo merchant     ${DEMO_MERCHANT.name}, MSN ${DEMO_MERCHANT.merchantSerialNumbers[0]}`,
+        `Demo merchant     ${DEMO_MERCHANT.name}, MSN ${DEMO_MERCHANT.merchantSerialNumbers[0]} (PSP API v3), MSN ${DEMO_EPAYMENT_MSN} (ePayment)`,
+        `Card callback     ${host.baseUrl}/vipps/card-callback   (ePayment approve: POST /epayment/v1/test/payments/{reference}/approve)`,
       ],
       stop: async () => {
         for (const close of closers.reverse()) await close().catch(() => undefined);

@@ -28,6 +28,7 @@ import {
 import { describeIssues } from '../http/zod-issues.js';
 import { IDEMPOTENCY_KEY_PATTERN, type IdempotencyRunner } from './idempotency.js';
 import { merchantFromEvent } from './merchant-context.js';
+import type { EPaymentStartDeps } from '../../core/use-cases/start-at-vipps.js';
 import { problemFor } from './problems.js';
 import { amountSchema, cancelSchema, createPaymentSchema } from './schemas.js';
 
@@ -35,6 +36,8 @@ export interface MerchantApiDeps extends PaymentOperationDeps {
   vipps: VippsApi;
   idempotency: IdempotencyRunner;
   makePaymentUrl: string;
+  /** The ePayment create, for sales units on ePayment. */
+  epayment?: EPaymentStartDeps;
   paymentTtlSeconds: number;
   maxBodyBytes: number;
   /** Only the local stage lets a merchant send an http (not https) redirectUrl. */

@@ -1,0 +1,23 @@
+/** The Vipps ePayment API client (CARD_PASSTHROUGH), sharing the PSP API v3 credentials and token. */
+import { createEPaymentClient } from '../adapters/vipps/epayment/epayment-client.js';
+import type { EPaymentStartDeps } from '../core/use-cases/start-at-vipps.js';
+import { CARD_CALLBACK_PATH } from '../routes.js';
+import { config, once } from './context.js';
+import { vippsCredentials } from './vipps.js';
+
+export const ePaymentClient = /* @__PURE__ */ once(() => {
+  const c = config();
+  return createEPaymentClient({
+    baseUrl: c.VIPPS_BASE_URL,
+    pspId: c.VIPPS_PSP_ID,
+    systemName: c.VIPPS_SYSTEM_NAME,
+    systemVersion: c.VIPPS_SYSTEM_VERSION,
+    timeoutMs: c.VIPPS_TIMEOUT_MS,
+    credentials: vippsCredentials(),
+  });
+});
+
+/** PUBLIC_BASE_URL + the card-callback path: what we send at create, and the URL Vipps signs. */
+export const cardCallbackUrl = () => `${config().PUBLIC_BASE_URL}${CARD_CALLBACK_PATH}`;
+
+export const ePaymentStart = (): EPaymentStartDeps => ({ api: ePaymentClient(), cardCallbackUrl: cardCallbackUrl() });

@@ -20,6 +20,10 @@ export const metricNames = {
   statusUpdatesRejected: 'StatusUpdatesRejected',
   /** Seconds from the state change to Vipps' acknowledgement. */
   statusUpdateLag: 'StatusUpdateLagSeconds',
+  /** Milliseconds our ePayment card-callback handler took, end to end. */
+  cardCallbackLatency: 'CardCallbackLatency',
+  /** Count, dimension `result`: RESERVE | SOFT_DECLINE | a FAIL's errorId | 400 | 401 (authentication failed). */
+  cardCallbackAnswer: 'CardCallbackAnswer',
   /** Count, dimension `action`: expired | reversed | resent. */
   reconcilerAction: 'ReconcilerAction',
 } as const;

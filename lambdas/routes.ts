@@ -4,7 +4,13 @@
  */
 
 export type FunctionName =
-  'merchantAuthorizer' | 'merchantApi' | 'makePayment' | 'threeDs' | 'statusUpdater' | 'reconciler';
+  | 'merchantAuthorizer'
+  | 'merchantApi'
+  | 'makePayment'
+  | 'cardCallback'
+  | 'threeDs'
+  | 'statusUpdater'
+  | 'reconciler';
 
 /** What each function may touch; lib/ turns this into least-privilege IAM and key policies. */
 export interface FunctionAccess {
@@ -70,6 +76,21 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
       statusQueue: 'send',
       cardDataKey: 'decrypt',
       envelopeKey: ['generateDataKey', 'decrypt'],
+    },
+  },
+  cardCallback: {
+    entry: 'lambdas/handlers/card-callback.ts',
+    handler: 'handler',
+    description:
+      'Vipps ePayment card callback: verify the HMAC, authorise the network token, answer inside 15 s',
+    timeoutSeconds: 13,
+    memoryMb: 1024,
+    access: {
+      table: 'readWrite',
+      statusQueue: 'send',
+      envelopeKey: ['generateDataKey', 'decrypt'],
+      // The client secret is the callback's HMAC key.
+      vippsCredentials: 'read',
     },
   },
   threeDs: {
@@ -170,6 +191,14 @@ export const routes: readonly RouteDefinition[] = [
     method: 'POST',
     path: '/vipps/make-payment',
     function: 'makePayment',
+    auth: 'none',
+    maxBodyBytes: VIPPS_BODY,
+    bodyLimitAt: 'handler',
+  },
+  {
+    method: 'POST',
+    path: '/vipps/card-callback',
+    function: 'cardCallback',
     auth: 'none',
     maxBodyBytes: VIPPS_BODY,
     bodyLimitAt: 'handler',

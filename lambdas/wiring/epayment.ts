@@ -20,4 +20,7 @@ export const ePaymentClient = /* @__PURE__ */ once(() => {
 /** PUBLIC_BASE_URL + the card-callback path: what we send at create, and the URL Vipps signs. */
 export const cardCallbackUrl = () => `${config().PUBLIC_BASE_URL}${CARD_CALLBACK_PATH}`;
 
-export const ePaymentStart = (): EPaymentStartDeps => ({ api: ePaymentClient(), cardCallbackUrl: cardCallbackUrl() });
+export const ePaymentStart = (): EPaymentStartDeps => ({
+  api: ePaymentClient(),
+  cardCallbackUrl: cardCallbackUrl(),
+});

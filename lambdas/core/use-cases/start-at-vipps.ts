@@ -28,11 +28,19 @@ type Starter = (tx: Transaction, makePaymentToken: string, deps: StartAtVippsDep
 const starters: Record<VippsApiName, Starter> = { 'psp-v3': startPspV3, epayment: startEPayment };
 
 /** Returns Vipps' redirect URL (our vippsRedirectUrl). Throws the API's Vipps errors. */
-export function startAtVipps(tx: Transaction, makePaymentToken: string, deps: StartAtVippsDeps): Promise<string> {
+export function startAtVipps(
+  tx: Transaction,
+  makePaymentToken: string,
+  deps: StartAtVippsDeps,
+): Promise<string> {
   return starters[vippsApiOf(tx)](tx, makePaymentToken, deps);
 }
 
-async function startPspV3(tx: Transaction, makePaymentToken: string, deps: StartAtVippsDeps): Promise<string> {
+async function startPspV3(
+  tx: Transaction,
+  makePaymentToken: string,
+  deps: StartAtVippsDeps,
+): Promise<string> {
   const { vippsRedirectUrl } = await deps.vipps.initiatePayment(
     {
       pspTransactionId: tx.pspTransactionId,
@@ -54,7 +62,9 @@ async function startPspV3(tx: Transaction, makePaymentToken: string, deps: Start
 
 /** Debit types only when the merchant refuses credit cards (Vipps then hides them: no error 88). */
 export function allowedCardTypesFor(tx: Pick<Transaction, 'allowCreditCards'>): CardType[] {
-  return tx.allowCreditCards ? ['VISA_DEBIT', 'VISA_CREDIT', 'MC_DEBIT', 'MC_CREDIT'] : ['VISA_DEBIT', 'MC_DEBIT'];
+  return tx.allowCreditCards
+    ? ['VISA_DEBIT', 'VISA_CREDIT', 'MC_DEBIT', 'MC_CREDIT']
+    : ['VISA_DEBIT', 'MC_DEBIT'];
 }
 
 /** The Idempotency-Key of the ePayment create: one per payment, so a resumed create is a repeat. */
@@ -68,7 +78,8 @@ function msisdn(mobile: string | undefined): string | undefined {
 }
 
 async function startEPayment(tx: Transaction, _token: string, deps: StartAtVippsDeps): Promise<string> {
-  if (!deps.epayment) throw new Error(`MSN ${tx.merchantSerialNumber} uses ePayment, which is not configured`);
+  if (!deps.epayment)
+    throw new Error(`MSN ${tx.merchantSerialNumber} uses ePayment, which is not configured`);
   const phone = msisdn(tx.customerMobileNumber);
   const { redirectUrl } = await deps.epayment.api.createPayment(
     {

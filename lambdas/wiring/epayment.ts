@@ -1,9 +1,10 @@
 /** The Vipps ePayment API client (CARD_PASSTHROUGH), sharing the PSP API v3 credentials and token. */
 import { createEPaymentClient } from '../adapters/vipps/epayment/epayment-client.js';
+import { createStatusReporter } from '../adapters/vipps/status-reporter.js';
 import type { EPaymentStartDeps } from '../core/use-cases/start-at-vipps.js';
 import { CARD_CALLBACK_PATH } from '../routes.js';
 import { config, once } from './context.js';
-import { vippsCredentials } from './vipps.js';
+import { vipps, vippsCredentials } from './vipps.js';
 
 export const ePaymentClient = /* @__PURE__ */ once(() => {
   const c = config();
@@ -24,3 +25,8 @@ export const ePaymentStart = (): EPaymentStartDeps => ({
   api: ePaymentClient(),
   cardCallbackUrl: cardCallbackUrl(),
 });
+
+/** The status outbox's sender: PSP API v3 updatestatus, or ePayment calls, by the payment's API. */
+export const statusReporter = /* @__PURE__ */ once(() =>
+  createStatusReporter({ pspV3: vipps(), ePayment: ePaymentClient }),
+);

@@ -24,6 +24,8 @@ export const metricNames = {
   cardCallbackLatency: 'CardCallbackLatency',
   /** Count, dimension `result`: RESERVE | SOFT_DECLINE | a FAIL's errorId | 400 | 401 (authentication failed). */
   cardCallbackAnswer: 'CardCallbackAnswer',
+  /** Count of Vipps webhook deliveries, dimension `result`: the HTTP status we answered (401: authentication failed). */
+  vippsWebhook: 'VippsWebhook',
   /** Count, dimension `action`: expired | reversed | resent. */
   reconcilerAction: 'ReconcilerAction',
 } as const;

@@ -8,6 +8,7 @@ export type FunctionName =
   | 'merchantApi'
   | 'makePayment'
   | 'cardCallback'
+  | 'vippsWebhooks'
   | 'threeDs'
   | 'statusUpdater'
   | 'reconciler';
@@ -92,6 +93,16 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
       // The client secret is the callback's HMAC key.
       vippsCredentials: 'read',
     },
+  },
+  vippsWebhooks: {
+    entry: 'lambdas/handlers/vipps-webhooks.ts',
+    handler: 'handler',
+    description:
+      'Vipps ePayment webhooks: verify the HMAC, store each event once, settle payments Vipps ended',
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    // The registration secret may live in the Vipps credentials secret (webhookSecret).
+    access: { table: 'readWrite', vippsCredentials: 'read' },
   },
   threeDs: {
     entry: 'lambdas/handlers/three-ds.ts',
@@ -204,6 +215,14 @@ export const routes: readonly RouteDefinition[] = [
     bodyLimitAt: 'handler',
   },
   {
+    method: 'POST',
+    path: '/vipps/webhooks',
+    function: 'vippsWebhooks',
+    auth: 'none',
+    maxBodyBytes: VIPPS_BODY,
+    bodyLimitAt: 'gateway',
+  },
+  {
     method: 'GET',
     path: '/3ds/{sessionId}',
     function: 'threeDs',
@@ -223,6 +242,8 @@ export const routes: readonly RouteDefinition[] = [
 
 /** ePayment: the path Vipps posts the card to; PUBLIC_BASE_URL + this is our cardCallbackUrl. */
 export const CARD_CALLBACK_PATH = '/vipps/card-callback';
+/** ePayment: where Vipps' webhook events arrive (the PSP registers PUBLIC_BASE_URL + this). */
+export const VIPPS_WEBHOOKS_PATH = '/vipps/webhooks';
 
 /** The path Vipps calls; PUBLIC_BASE_URL + this is the makePaymentUrl we send at init. */
 export const MAKE_PAYMENT_PATH = '/vipps/make-payment';

@@ -2,8 +2,10 @@
 import { createEPaymentClient } from '../adapters/vipps/epayment/epayment-client.js';
 import { createStatusReporter } from '../adapters/vipps/status-reporter.js';
 import type { EPaymentStartDeps } from '../core/use-cases/start-at-vipps.js';
-import { CARD_CALLBACK_PATH } from '../routes.js';
+import { DynamoVippsEventStore } from '../adapters/dynamo/vipps-event-store.js';
+import { CARD_CALLBACK_PATH, VIPPS_WEBHOOKS_PATH } from '../routes.js';
 import { config, once } from './context.js';
+import { documents } from './storage.js';
 import { vipps, vippsCredentials } from './vipps.js';
 
 export const ePaymentClient = /* @__PURE__ */ once(() => {
@@ -29,4 +31,15 @@ export const ePaymentStart = (): EPaymentStartDeps => ({
 /** The status outbox's sender: PSP API v3 updatestatus, or ePayment calls, by the payment's API. */
 export const statusReporter = /* @__PURE__ */ once(() =>
   createStatusReporter({ pspV3: vipps(), ePayment: ePaymentClient }),
+);
+
+/** PUBLIC_BASE_URL + the webhooks path: what the PSP registers, and the URL Vipps signs. */
+export const webhookUrl = () => `${config().PUBLIC_BASE_URL}${VIPPS_WEBHOOKS_PATH}`;
+
+/** VIPPS_WEBHOOK_SECRET, else `webhookSecret` in the Vipps credentials secret (rotation without redeploy). */
+export const webhookSecret = () => async (): Promise<string | undefined> =>
+  config().VIPPS_WEBHOOK_SECRET ?? (await vippsCredentials()()).webhookSecret;
+
+export const vippsEvents = /* @__PURE__ */ once(
+  () => new DynamoVippsEventStore({ client: documents(), tableName: config().TABLE_NAME }),
 );

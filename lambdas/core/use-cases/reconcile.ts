@@ -1,3 +1,4 @@
+import type { EPaymentApi } from '../epayment-port.js';
 import { AcquirerRefusedError, InvalidTransitionError } from '../errors.js';
 import type { Acquirer, Log, StatusQueue, TransactionStore, VippsApi } from '../ports.js';
 import { blockingRejectedSeq, oldestUnacknowledgedAt, statusUpdatesToSend } from '../status-sync.js';
@@ -17,6 +18,7 @@ import {
 } from '../transaction.js';
 import { retryOnWriteConflict } from '../write-conflict-retry.js';
 import { commit } from './commit.js';
+import { endingAtVipps } from './reconcile-epayment.js';
 import { isAbandoned, takeOverAbandoned } from './make-payment/takeover.js';
 import { callAcquirer, enqueueStatusUpdate, operationAmount } from './payment-operations.js';
 
@@ -26,6 +28,8 @@ export interface ReconcileDeps {
   statusQueue: StatusQueue;
   /** Optional: Vipps' view is read (and a difference logged) before unacknowledged updates are re-sent. */
   vipps?: Pick<VippsApi, 'getDetails'>;
+  /** Optional: an ePayment payment at its deadline is looked up at Vipps (did Vipps end it?). */
+  ePayment?: Pick<EPaymentApi, 'getPayment'>;
   log: Log;
   /** makePayment's acquirer budget: a claim older than this plus a grace was abandoned. */
   acquirerBudgetMs: number;
@@ -146,8 +150,9 @@ async function settleInitiated(
     return next;
   }
   if (!isPastDeadline(tx, now)) return tx;
-  const next = await commit(deps.transactions, tx, expire(tx, at));
-  sweep.record('expired', { expiresAt: tx.expiresAt });
+  const ended = await endingAtVipps(tx, at, deps);
+  const next = await commit(deps.transactions, tx, ended ?? expire(tx, at));
+  sweep.record('expired', { expiresAt: tx.expiresAt, ...(ended ? { endedAtVipps: next.status } : {}) });
   return next;
 }
 

@@ -193,7 +193,14 @@ export interface AuthorisationRequest {
 export type CardFunding = 'CREDIT' | 'DEBIT' | 'UNKNOWN';
 
 export type AuthorisationResult =
-  | { outcome: 'APPROVED'; acquirerReference: string; funding?: CardFunding; responseCode?: string }
+  | {
+      outcome: 'APPROVED';
+      acquirerReference: string;
+      funding?: CardFunding;
+      responseCode?: string;
+      /** The scheme's transaction id (Visa TID / Mastercard trace id), when the acquirer gives it. */
+      networkTransactionReference?: string;
+    }
   | { outcome: 'DECLINED'; reason: DeclineReason; responseCode?: string }
   | { outcome: 'SOFT_DECLINE'; canStepUp: boolean; responseCode?: string }
   | { outcome: 'ERROR'; responseCode?: string; message?: string }

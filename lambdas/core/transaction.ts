@@ -47,6 +47,8 @@ export interface MakePaymentAnswer {
   status: 'OK' | 'FAIL' | 'SOFT_DECLINE';
   error?: VippsError;
   url3dSecure?: string;
+  /** On OK, when the acquirer gave one: the ePayment RESERVE answer carries it. */
+  networkTransactionReference?: string;
 }
 
 /**

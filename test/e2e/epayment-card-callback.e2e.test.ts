@@ -113,7 +113,11 @@ describe('card callback answers', () => {
     const body = callbackBody(id, 10_000);
     const first = await postCallback(body);
     const second = await postCallback(body);
-    expect(first).toEqual({ status: 200, body: { status: 'RESERVE' } });
+    expect(first).toEqual({
+      status: 200,
+      body: { status: 'RESERVE', networkTransactionReference: expect.stringMatching(/\S/) },
+    });
+    // The replay carries the same reference: it is the stored answer, not a new authorisation.
     expect(second).toEqual(first);
     expect(stack.ledger.authorisations(id)).toHaveLength(1);
     expect(await statusOf(id)).toBe('RESERVED');
@@ -138,7 +142,10 @@ describe('card callback answers', () => {
     expect(report.exchanges[0]!.response).toMatchObject({ status: 'SOFT_DECLINE' });
     expect(String(report.exchanges[0]!.response.softDeclineUrl)).toMatch(`${stack.baseUrl}/3ds/`);
     expect(report.threeDs?.operation).toBe('3dssuccess');
-    expect(report.exchanges[1]!.response).toEqual({ status: 'RESERVE' });
+    expect(report.exchanges[1]!.response).toMatchObject({
+      status: 'RESERVE',
+      networkTransactionReference: expect.any(String),
+    });
     expect(report.exchanges.flatMap((e) => e.problems)).toEqual([]);
     expect(report.outcome).toBe('RESERVE');
     expect(await statusOf(id)).toBe('RESERVED');
@@ -167,7 +174,10 @@ describe('bad callbacks change nothing', () => {
     expect((await postCallback(body, { signedBody: other })).status).toBe(401);
     expect(await statusOf(id)).toBe('INITIATED');
     // …and the genuine one still works afterwards.
-    expect((await postCallback(body)).body).toEqual({ status: 'RESERVE' });
+    expect((await postCallback(body)).body).toMatchObject({
+      status: 'RESERVE',
+      networkTransactionReference: expect.any(String),
+    });
   });
 
   it('an unknown pspReference, or a PSP API v3 payment, is 401 like a bad signature', async () => {

@@ -130,7 +130,10 @@ export function callbackAnswerOf(
   answer: MakePaymentAnswer,
   table: CallbackFailCodeTable | undefined,
 ): CardCallbackAnswer {
-  if (answer.status === 'OK') return { status: 'RESERVE' };
+  if (answer.status === 'OK') {
+    const ntr = answer.networkTransactionReference;
+    return { status: 'RESERVE', ...(ntr ? { networkTransactionReference: ntr } : {}) };
+  }
   if (answer.status === 'SOFT_DECLINE' && answer.url3dSecure)
     return { status: 'SOFT_DECLINE', softDeclineUrl: answer.url3dSecure };
   return failAnswer(answer.error ?? vippsErrors.internalError, table);

@@ -6,8 +6,6 @@
  */
 export type VippsApiName = 'psp-v3' | 'epayment';
 
-export const VIPPS_API_NAMES: readonly VippsApiName[] = ['psp-v3', 'epayment'];
-
 /** The API a merchant's sales unit uses; an MSN not listed uses the PSP API v3. */
 export function vippsApiForMsn(
   merchant: { vippsApis?: Readonly<Record<string, VippsApiName>> },

@@ -2,7 +2,7 @@
 import { routes } from '../routes.js';
 import { acquirer } from '../wiring/acquirer.js';
 import { clock, config } from '../wiring/context.js';
-import { ePaymentStart } from '../wiring/epayment.js';
+import { ePaymentClient, ePaymentStart } from '../wiring/epayment.js';
 import { idempotency } from '../wiring/idempotency.js';
 import { statusQueue } from '../wiring/queues.js';
 import { transactions } from '../wiring/storage.js';
@@ -22,6 +22,7 @@ const deps = entryDependencies({
   clock,
   makePaymentUrl,
   epayment: ePaymentStart,
+  ePaymentReader: ePaymentClient,
   paymentTtlSeconds: () => config().PAYMENT_TTL_SECONDS,
   maxBodyBytes: () => maxBodyBytes,
   allowHttpRedirectUrl: () => config().STAGE === 'local',

@@ -96,6 +96,12 @@ describe('card callback answers', () => {
     expect(report).toMatchObject({ outcome: 'RESERVE' });
     expect((report as { exchanges: Array<{ problems: string[] }> }).exchanges[0]!.problems).toEqual([]);
     expect(await statusOf(id)).toBe('RESERVED');
+    // ?include=vipps reads Vipps' ePayment view of it (not PSP API v3's details).
+    const withVipps = await merchantClient(stack).get(`/v1/payments/${id}?include=vipps`);
+    expect(withVipps.body).toMatchObject({
+      vippsApi: 'epayment',
+      vipps: { state: 'AUTHORIZED', aggregate: { authorizedAmount: { value: 10_000 } } },
+    });
 
     const body = callbackBody(id, 10_000);
     const first = await postCallback(body);

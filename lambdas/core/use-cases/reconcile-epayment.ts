@@ -39,3 +39,29 @@ export async function endingAtVipps(
     return undefined;
   }
 }
+
+/**
+ * Before re-sending unacknowledged updates: Vipps' aggregate beside ours, logged for ops only
+ * (our store is the source of truth; the re-sent calls carry the same Idempotency-Keys).
+ */
+export async function compareWithEPayment(
+  tx: Transaction,
+  deps: { ePayment?: Pick<EPaymentApi, 'getPayment'>; log: Log },
+): Promise<void> {
+  if (!deps.ePayment) return;
+  try {
+    const { aggregate } = await deps.ePayment.getPayment(tx.merchantSerialNumber, tx.pspTransactionId);
+    const vipps = { captured: aggregate.capturedAmount.value, refunded: aggregate.refundedAmount.value };
+    deps.log.info('Vipps’ ePayment view before re-sending status updates', {
+      pspTransactionId: tx.pspTransactionId,
+      matches: vipps.captured === tx.capturedAmount && vipps.refunded === tx.refundedAmount,
+      ours: { status: tx.status, captured: tx.capturedAmount, refunded: tx.refundedAmount },
+      vipps,
+    });
+  } catch (error) {
+    deps.log.warn('Could not read the ePayment payment; re-sending anyway', {
+      pspTransactionId: tx.pspTransactionId,
+      error: String(error),
+    });
+  }
+}

@@ -16,9 +16,10 @@ import {
   nextDueAt,
   releaseOperation,
 } from '../transaction.js';
+import { vippsApiOf } from '../vipps-api.js';
 import { retryOnWriteConflict } from '../write-conflict-retry.js';
 import { commit } from './commit.js';
-import { endingAtVipps } from './reconcile-epayment.js';
+import { compareWithEPayment, endingAtVipps } from './reconcile-epayment.js';
 import { isAbandoned, takeOverAbandoned } from './make-payment/takeover.js';
 import { callAcquirer, enqueueStatusUpdate, operationAmount } from './payment-operations.js';
 
@@ -324,6 +325,8 @@ async function resendUnacknowledged(
  * difference is logged for ops, never acted on: our store is the source of truth.
  */
 async function compareWithVipps(tx: Transaction, deps: ReconcileDeps): Promise<void> {
+  // An ePayment payment has no PSP API v3 details: its view is compared by reconcile-epayment.ts.
+  if (vippsApiOf(tx) === 'epayment') return compareWithEPayment(tx, deps);
   if (!deps.vipps) return;
   try {
     const details = await deps.vipps.getDetails(tx.merchantSerialNumber, tx.pspTransactionId);

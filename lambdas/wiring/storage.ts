@@ -7,7 +7,7 @@ import { config, once } from './context.js';
 import { vault } from './keys.js';
 
 export const dynamoClient = /* @__PURE__ */ once(() => createDynamoDbClient());
-const documents = /* @__PURE__ */ once(() => createDynamoDbDocumentClient(dynamoClient()));
+export const documents = /* @__PURE__ */ once(() => createDynamoDbDocumentClient(dynamoClient()));
 
 export const transactions = /* @__PURE__ */ once(
   () => new DynamoTransactionStore({ client: documents(), tableName: config().TABLE_NAME }),

@@ -38,13 +38,14 @@ export interface EPaymentDriver {
 
 export function localEPaymentDriver(stack: LocalStack): EPaymentDriver {
   const env = stack.environment;
+  const merchant = merchantHttp({
+    baseUrl: stack.baseUrl,
+    apiKey: stack.merchantApiKey,
+    merchantSerialNumber: stack.ePaymentSerialNumber,
+  });
   return {
     msn: stack.ePaymentSerialNumber,
-    merchant: merchantHttp({
-      baseUrl: stack.baseUrl,
-      apiKey: stack.merchantApiKey,
-      merchantSerialNumber: stack.ePaymentSerialNumber,
-    }),
+    merchant,
     vipps: createEPaymentClient({
       baseUrl: stack.vipps.baseUrl,
       pspId: env.VIPPS_PSP_ID!,
@@ -69,7 +70,17 @@ export function localEPaymentDriver(stack: LocalStack): EPaymentDriver {
         requestedAt,
       };
     },
-    settle: () => stack.statusQueueIdle(),
+    settle: async (reference) => {
+      // An asynchronous acquirer (Adyen) settles captures, refunds and cancels by webhook: wait
+      // for that first, or the outbox has nothing to tell Vipps yet.
+      for (let i = 0; i < 100; i++) {
+        const view = (await merchant.payment(reference)).body as
+          { operationsInProgress?: unknown[] } | undefined;
+        if (!view?.operationsInProgress?.length) break;
+        await sleep(50);
+      }
+      await stack.statusQueueIdle();
+    },
   };
 }
 

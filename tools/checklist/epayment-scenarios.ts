@@ -188,6 +188,8 @@ export function ePaymentScenarios(): Scenario[] {
       const reference = await reserved(run, ctx, 'EP-REFUND');
       stamp(run, 'capture');
       await run.ep.merchant.capture(reference, 10_000);
+      // The capture must be settled (an asynchronous acquirer) before there is anything to refund.
+      await run.ep.settle(reference);
       stamp(run, 'refund');
       await run.ep.merchant.refund(reference, 5_000);
       await run.ep.settle(reference);

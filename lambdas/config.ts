@@ -134,6 +134,29 @@ const configSchema = z
       z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
       OFFICIAL_BUTTON_SCRIPT_URL,
     ),
+    /**
+     * ePayment card callback FAIL codes, overriding the default (the PSP API v3 errorId and its
+     * text) per errorId: JSON {"82": {"errorCode": 82, "errorMessage": "Refused by Issuer"}}.
+     */
+    CARD_CALLBACK_FAIL_CODES: z._default(
+      z.pipe(
+        z.pipe(
+          nonEmpty,
+          z.transform((text: string, ctx) => {
+            try {
+              return JSON.parse(text) as unknown;
+            } catch {
+              ctx.issues.push({ code: 'custom', message: 'must be JSON', input: text });
+              return z.NEVER;
+            }
+          }),
+        ),
+        z.record(z.string(), z.object({ errorCode: z.int(), errorMessage: nonEmpty })),
+      ),
+      {},
+    ),
+    /** The PSP's webhook registration secret (ePayment webhooks); in AWS: `webhookSecret` in the credentials secret. */
+    VIPPS_WEBHOOK_SECRET: z.optional(nonEmpty),
   })
   .check(
     z.refine(

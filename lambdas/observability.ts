@@ -24,6 +24,12 @@ export const metricNames = {
   statusUpdatesRejected: 'StatusUpdatesRejected',
   /** Seconds from the state change to Vipps' acknowledgement. */
   statusUpdateLag: 'StatusUpdateLagSeconds',
+  /** Milliseconds our ePayment card-callback handler took, end to end. */
+  cardCallbackLatency: 'CardCallbackLatency',
+  /** Count, dimension `result`: RESERVE | SOFT_DECLINE | a FAIL's errorId | 400 | 401 (authentication failed). */
+  cardCallbackAnswer: 'CardCallbackAnswer',
+  /** Count of Vipps webhook deliveries, dimension `result`: the HTTP status we answered (401: authentication failed). */
+  vippsWebhook: 'VippsWebhook',
   /** Count, dimension `action`: expired | reversed | resent. */
   reconcilerAction: 'ReconcilerAction',
   /** Count of merchant-webhook attempts that got no 2xx (a 410 included). */

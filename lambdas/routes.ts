@@ -7,6 +7,8 @@ export type FunctionName =
   | 'merchantAuthorizer'
   | 'merchantApi'
   | 'makePayment'
+  | 'cardCallback'
+  | 'vippsWebhooks'
   | 'threeDs'
   | 'checkout'
   | 'statusUpdater'
@@ -97,6 +99,33 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
       acquirerKeys: 'read',
       webhookQueue: 'send',
     },
+  },
+  cardCallback: {
+    entry: 'lambdas/handlers/card-callback.ts',
+    handler: 'handler',
+    description:
+      'Vipps ePayment card callback: verify the HMAC, authorise the network token, answer inside 15 s',
+    timeoutSeconds: 13,
+    memoryMb: 1024,
+    access: {
+      table: 'readWrite',
+      statusQueue: 'send',
+      envelopeKey: ['generateDataKey', 'decrypt'],
+      // The client secret is the callback's HMAC key.
+      vippsCredentials: 'read',
+      // It authorises at the acquirer, like makePayment (Clearhaus/Adyen keys).
+      acquirerKeys: 'read',
+    },
+  },
+  vippsWebhooks: {
+    entry: 'lambdas/handlers/vipps-webhooks.ts',
+    handler: 'handler',
+    description:
+      'Vipps ePayment webhooks: verify the HMAC, store each event once, settle payments Vipps ended',
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    // The registration secret may live in the Vipps credentials secret (webhookSecret).
+    access: { table: 'readWrite', vippsCredentials: 'read' },
   },
   threeDs: {
     entry: 'lambdas/handlers/three-ds.ts',
@@ -310,6 +339,22 @@ export const routes: readonly RouteDefinition[] = [
     bodyLimitAt: 'gateway',
   },
   {
+    method: 'POST',
+    path: '/vipps/card-callback',
+    function: 'cardCallback',
+    auth: 'none',
+    maxBodyBytes: VIPPS_BODY,
+    bodyLimitAt: 'handler',
+  },
+  {
+    method: 'POST',
+    path: '/vipps/webhooks',
+    function: 'vippsWebhooks',
+    auth: 'none',
+    maxBodyBytes: VIPPS_BODY,
+    bodyLimitAt: 'gateway',
+  },
+  {
     method: 'GET',
     path: '/3ds/{sessionId}',
     function: 'threeDs',
@@ -352,6 +397,11 @@ export const routes: readonly RouteDefinition[] = [
     bodyLimitAt: 'gateway',
   },
 ];
+
+/** ePayment: the path Vipps posts the card to; PUBLIC_BASE_URL + this is our cardCallbackUrl. */
+export const CARD_CALLBACK_PATH = '/vipps/card-callback';
+/** ePayment: where Vipps' webhook events arrive (the PSP registers PUBLIC_BASE_URL + this). */
+export const VIPPS_WEBHOOKS_PATH = '/vipps/webhooks';
 
 /** The path Vipps calls; PUBLIC_BASE_URL + this is the makePaymentUrl we send at init. */
 export const MAKE_PAYMENT_PATH = '/vipps/make-payment';

@@ -6,6 +6,7 @@
  */
 import { acquirer, cardFunding } from './wiring/acquirer.js';
 import { clock, config, lazyDependencies, type Resolved } from './wiring/context.js';
+import { ePaymentClient, ePaymentStart } from './wiring/epayment.js';
 import { idempotency } from './wiring/idempotency.js';
 import { cardData, vault } from './wiring/keys.js';
 import { deadLetterQueue, statusQueue } from './wiring/queues.js';
@@ -32,6 +33,8 @@ const all = {
   idempotency,
   makePaymentUrl,
   threeDsUrl,
+  ePaymentClient,
+  epayment: ePaymentStart,
 };
 
 export type AllDependencies = Resolved<typeof all>;

@@ -45,9 +45,12 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEMO_MERCHANT = {
   merchantId: 'demo-merchant',
   name: 'Demo Sokker AS',
-  merchantSerialNumbers: ['123456'],
+  // 123456 uses the PSP API v3, 234567 the ePayment API (CARD_PASSTHROUGH); one API key for both.
+  merchantSerialNumbers: ['123456', '234567'],
   allowCreditCards: false,
+  vippsApis: { '234567': 'epayment' as const },
 };
+export const DEMO_EPAYMENT_MSN = '234567';
 
 const VIPPS_CREDENTIALS = {
   clientId: 'local-client-id',
@@ -106,6 +109,8 @@ export interface LocalStack<Simulator extends VippsSimulator | undefined = Vipps
   baseUrl: string;
   merchantApiKey: string;
   merchantSerialNumber: string;
+  /** The demo merchant's sales unit on the ePayment API. */
+  ePaymentSerialNumber: string;
   vipps: Simulator;
   /** The simulated 3DS server (3dsecure.io's API) and ACS; the production adapter talks to it. */
   threeDs: ThreeDsSimulator;
@@ -158,7 +163,8 @@ export async function startLocalStack(
   });
   const prefix = external.resourcePrefix ?? '';
   const demoMerchant = options.merchantSerialNumber
-    ? { ...DEMO_MERCHANT, merchantSerialNumbers: [options.merchantSerialNumber] }
+    ? // The ePayment sales unit stays: only the PSP API v3 one is swapped.
+      { ...DEMO_MERCHANT, merchantSerialNumbers: [options.merchantSerialNumber, DEMO_EPAYMENT_MSN] }
     : DEMO_MERCHANT;
   try {
     const dynamo = aws?.dynamodb
@@ -339,6 +345,7 @@ export async function startLocalStack(
       baseUrl: host.baseUrl,
       merchantApiKey,
       merchantSerialNumber: demoMerchant.merchantSerialNumbers[0]!,
+      ePaymentSerialNumber: DEMO_EPAYMENT_MSN,
       vipps,
       threeDs,
       statusQueueUrl: queue.queueUrl,
@@ -391,7 +398,8 @@ export async function startLocalStack(
           workerHost
             ? `Lambda functions  each in its own worker threads (one invocation per worker, up to ${options.maxConcurrency ?? 20} per function or its reserved concurrency)`
             : 'Lambda functions  in this process (workers: false)',
-          `Demo merchant     ${demoMerchant.name}, MSN ${demoMerchant.merchantSerialNumbers[0]}`,
+          `Demo merchant     ${demoMerchant.name}, MSN ${demoMerchant.merchantSerialNumbers[0]} (PSP API v3), MSN ${DEMO_EPAYMENT_MSN} (ePayment)`,
+          `Card callback     ${publicBase}/vipps/card-callback   (ePayment approve: POST /epayment/v1/test/payments/{reference}/approve)`,
           ...acquirer.describe,
         ];
       },

@@ -5,6 +5,7 @@
  */
 import type { DeclineReason } from './error-catalogue.js';
 import type { Currency, MinorUnits } from './money.js';
+import type { VippsApiName } from './vipps-api.js';
 import type { StatusBatch, StatusUpdate, Transaction, Transition } from './transaction.js';
 
 // ── Transaction store ───────────────────────────────────────────────────────────────────────
@@ -74,6 +75,8 @@ export interface Merchant {
   /** The Vipps sales units (MSNs) this merchant may use. */
   merchantSerialNumbers: string[];
   allowCreditCards: boolean;
+  /** Sales units that use another Vipps API than the PSP API v3 (e.g. {"234567": "epayment"}). */
+  vippsApis?: Record<string, VippsApiName>;
 }
 
 export interface MerchantStore {
@@ -194,7 +197,14 @@ export interface AuthorisationRequest {
 export type CardFunding = 'CREDIT' | 'DEBIT' | 'UNKNOWN';
 
 export type AuthorisationResult =
-  | { outcome: 'APPROVED'; acquirerReference: string; funding?: CardFunding; responseCode?: string }
+  | {
+      outcome: 'APPROVED';
+      acquirerReference: string;
+      funding?: CardFunding;
+      responseCode?: string;
+      /** The scheme's transaction id (Visa TID / Mastercard trace id), when the acquirer gives it. */
+      networkTransactionReference?: string;
+    }
   | { outcome: 'DECLINED'; reason: DeclineReason; responseCode?: string }
   | { outcome: 'SOFT_DECLINE'; canStepUp: boolean; responseCode?: string }
   | { outcome: 'ERROR'; responseCode?: string; message?: string }

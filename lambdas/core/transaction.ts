@@ -1,6 +1,7 @@
 import type { VippsError } from './error-catalogue.js';
 import { AmountExceedsRemainingError, InvalidAmountError, InvalidTransitionError } from './errors.js';
 import { type Currency, type MinorUnits, isMinorUnits } from './money.js';
+import type { VippsApiName } from './vipps-api.js';
 import type { PaymentEvent } from './webhooks/payment-events.js';
 
 /**
@@ -47,6 +48,8 @@ export interface MakePaymentAnswer {
   status: 'OK' | 'FAIL' | 'SOFT_DECLINE';
   error?: VippsError;
   url3dSecure?: string;
+  /** On OK, when the acquirer gave one: the ePayment RESERVE answer carries it. */
+  networkTransactionReference?: string;
 }
 
 /**
@@ -119,6 +122,8 @@ export interface Transaction {
   redirectUrl: string;
   customerMobileNumber?: string;
   isApp: boolean;
+  /** The Vipps API the payment was created under (absent: PSP API v3, as before the choice existed). */
+  vippsApi?: VippsApiName;
   status: TransactionStatus;
   version: number;
   createdAt: string;
@@ -167,6 +172,8 @@ export interface StatusUpdate {
   currency: Currency;
   paymentText: string;
   operationStatus: 'SUCCESS' | 'FAILED';
+  /** Which API reports it (absent: PSP API v3 updatestatus); ePayment sends one call per operation. */
+  vippsApi?: 'epayment';
 }
 
 /** What a state change writes: fields to set, history to append, an update to enqueue. */
@@ -238,6 +245,7 @@ export function statusUpdateMessage(
     currency: tx.currency,
     paymentText: tx.paymentText,
     operationStatus: 'SUCCESS',
+    ...(tx.vippsApi === 'epayment' ? { vippsApi: 'epayment' as const } : {}),
   };
 }
 

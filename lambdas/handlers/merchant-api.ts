@@ -3,6 +3,7 @@ import { routes } from '../routes.js';
 import { checkoutUrl } from '../wiring/checkout.js';
 import { acquirer } from '../wiring/acquirer.js';
 import { clock, config } from '../wiring/context.js';
+import { ePaymentClient, ePaymentStart } from '../wiring/epayment.js';
 import { idempotency } from '../wiring/idempotency.js';
 import { statusQueue } from '../wiring/queues.js';
 import { transactions } from '../wiring/storage.js';
@@ -24,6 +25,8 @@ const deps = entryDependencies({
   clock,
   makePaymentUrl,
   checkoutUrl,
+  epayment: ePaymentStart,
+  ePaymentReader: ePaymentClient,
   paymentTtlSeconds: () => config().PAYMENT_TTL_SECONDS,
   maxBodyBytes: () => maxBodyBytes,
   allowHttpRedirectUrl: () => config().STAGE === 'local',

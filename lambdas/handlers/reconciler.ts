@@ -13,6 +13,7 @@ import { acquirer } from '../wiring/acquirer.js';
 import { clock, config } from '../wiring/context.js';
 import { statusQueue } from '../wiring/queues.js';
 import { transactions } from '../wiring/storage.js';
+import { ePaymentClient } from '../wiring/epayment.js';
 import { vipps } from '../wiring/vipps.js';
 import { eventDispatch } from '../wiring/webhooks.js';
 import { entryDependencies, lambdaEntry } from './lambda-entry.js';
@@ -64,6 +65,7 @@ export const handler = (event: unknown, context: Context): Promise<ReconcilerSum
       acquirer,
       statusQueue,
       vipps,
+      ePayment: ePaymentClient,
       clock,
       acquirerBudgetMs: () => config().ACQUIRER_BUDGET_MS,
       events: eventDispatch,

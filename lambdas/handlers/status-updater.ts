@@ -22,7 +22,7 @@ import { metricNames } from '../observability.js';
 import { clock } from '../wiring/context.js';
 import { deadLetterQueue } from '../wiring/queues.js';
 import { transactions } from '../wiring/storage.js';
-import { vipps } from '../wiring/vipps.js';
+import { statusReporter } from '../wiring/epayment.js';
 import { entryDependencies, lambdaEntry } from './lambda-entry.js';
 
 export interface StatusUpdaterDeps extends SyncStatusDeps {
@@ -130,7 +130,7 @@ export const handler = (event: SQSEvent, context: Context): Promise<SQSBatchResp
   if (!entry) {
     const deps = entryDependencies({
       transactions,
-      vipps,
+      vipps: statusReporter,
       deadLetterQueue,
       clock,
       formatMessage: () => serializeStatusUpdate,

@@ -41,6 +41,10 @@ export const alarmThresholds = {
   makePaymentP99Ms: 5_000,
   /** Share of makePayment answers that are errorId 91 (internal error), percent. */
   error91RatePercent: 2,
+  /** ePayment card callback p99 (ms): Vipps waits 15 s for it. */
+  cardCallbackP99Ms: 10_000,
+  /** Card callbacks refused as unauthenticated (401) per 5 minutes: any is a security event. */
+  cardCallbackAuthFailures: 0,
   /** Oldest status update still waiting for Vipps (seconds). */
   statusQueueMaxAgeSeconds: 15 * 60,
   /** Share of API requests answered with 5xx. */
@@ -282,6 +286,52 @@ export class PspMonitoring extends Construct {
               [metricDimensions.endpoint]: endpoint,
             }),
           ),
+        },
+      ],
+    });
+
+    // ── ePayment card callback: the 15-second answer, and who may call it ─────────────────────
+    const alarm = (threshold: number, description: string) => ({
+      Critical: {
+        threshold,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
+        additionalDescription: description,
+      },
+    });
+    this.facade.monitorCustom({
+      alarmFriendlyName: 'CardCallback',
+      humanReadableName: 'ePayment card callback (Vipps waits 15 s)',
+      metricGroups: [
+        {
+          title: 'card callback latency (ms)',
+          horizontalAnnotations: [{ value: VIPPS_BUDGET_MS, label: 'Vipps budget 15 s', color: '#d62728' }],
+          metrics: [
+            custom(metricNames.cardCallbackLatency, MetricStatistic.P50, 'p50'),
+            {
+              metric: custom(metricNames.cardCallbackLatency, MetricStatistic.P99, 'p99'),
+              alarmFriendlyName: 'CardCallbackLatencyP99',
+              addAlarm: alarm(
+                alarmThresholds.cardCallbackP99Ms,
+                'Card callback p99 above 10 s: the acquirer or KMS is slow; Vipps gives up at 15 s.',
+              ),
+            },
+          ],
+        },
+        {
+          title: 'card callback authentication failures (401)',
+          metrics: [
+            {
+              metric: custom(metricNames.cardCallbackAnswer, MetricStatistic.SUM, '401', {
+                [metricDimensions.result]: '401',
+              }),
+              alarmFriendlyName: 'CardCallbackAuthFailures',
+              addAlarm: alarm(
+                alarmThresholds.cardCallbackAuthFailures,
+                'Card callbacks refused as unauthenticated: a wrong client secret after a rotation, a wrong PUBLIC_BASE_URL, or someone probing the callback.',
+              ),
+            },
+          ],
         },
       ],
     });

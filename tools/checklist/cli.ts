@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalStack } from '../../local/stack.js';
+import { targetEPaymentFrom } from './epayment-driver.js';
 import { localDriver } from './local-driver.js';
 import { writeReports } from './report.js';
 import {
@@ -28,6 +29,8 @@ export const CHECKLIST_USAGE = `Usage: npm run checklist -- [options]
                                 VIPPS_CLIENT_ID, VIPPS_CLIENT_SECRET, VIPPS_SUBSCRIPTION_KEY, VIPPS_PSP_ID
                                 (VIPPS_BASE_URL defaults to https://apitest.vipps.no).
                               Without VIPPS_TEST_PHONE the links to approve are printed and the run waits.
+                              EPAYMENT_MERCHANT_SERIAL_NUMBER (with VIPPS_TEST_PHONE): the merchant's ePayment
+                                sales unit; the ePayment checklist (EP-*) runs on it, else it is skipped.
   --only <ids>                comma-separated item IDs (see --list)
   --out <dir>                 where checklist-report.md and .json go (default: current directory)
   --approval-timeout <s>      target: wait this long for each approval (default 300)
@@ -164,7 +167,9 @@ export async function main(
       io.err(error.message);
       return 2;
     }
-    return runWith(targetDriver(config, { say: io.out }), only, values.out, io);
+    const driver = targetDriver(config, { say: io.out });
+    const ePayment = targetEPaymentFrom(config, env);
+    return runWith(ePayment ? { ...driver, ePayment } : driver, only, values.out, io);
   }
 
   io.out('Booting the embedded local stack …');

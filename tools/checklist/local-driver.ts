@@ -6,6 +6,7 @@
 import { MAKE_PAYMENT_PATH } from '../../lambdas/routes.js';
 import type { LocalStack } from '../../local/stack.js';
 import type { ApproveResult, MakePaymentExchange } from '../../local/vipps-simulator/index.js';
+import { localEPaymentDriver } from './epayment-driver.js';
 import { merchantHttp, type PaymentView } from './merchant-http.js';
 import type { AcquirerFacts, ChecklistDriver, ObservedAnswer, ObservedApproval } from './types.js';
 
@@ -110,6 +111,7 @@ export function localDriver(stack: LocalStack, options: LocalDriverOptions = {})
       }
     },
     acquirer: acquirerFacts(stack.acquirer.kind),
+    ePayment: localEPaymentDriver(stack),
     ledger: {
       eventTypes: (id) => stack.ledger.events(id).map((e) => e.type),
       heldAndCharged: (id) => {

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type Applicability, applicability } from './applicability.js';
+import { ePaymentScenarios } from './epayment-scenarios.js';
 import { errorScenarios, threeDsScenarios } from './error-scenarios.js';
 import { invalidRequestScenario } from './invalid-request-scenario.js';
 import { lifecycleScenarios } from './lifecycle-scenarios.js';
@@ -30,7 +31,13 @@ export interface RunOptions {
 /** Every scenario of the go-live checklist, in report order. */
 export function checklistScenarios(): Scenario[] {
   const errors = errorScenarios();
-  return [...lifecycleScenarios(), invalidRequestScenario(), ...errors, ...threeDsScenarios()];
+  return [
+    ...lifecycleScenarios(),
+    invalidRequestScenario(),
+    ...errors,
+    ...threeDsScenarios(),
+    ...ePaymentScenarios(),
+  ];
 }
 
 /** Keep the scenarios whose id is listed (case-insensitive); throws on an unknown id. */

@@ -1,4 +1,5 @@
 /** The checklist's vocabulary: drivers run payments, scenarios check them, the runner reports. */
+import type { EPaymentDriver } from './epayment-driver.js';
 import type { CreatedPayment, MerchantHttp, PaymentView } from './merchant-http.js';
 
 export type Verdict = 'PASS' | 'FAIL' | 'SKIP';
@@ -92,6 +93,8 @@ export interface ChecklistDriver {
   ): { captured: number; refunded: number; cancelled: boolean } | undefined;
   /** Run (local) or wait for (target) the reconciler until `done` holds for the payment. */
   reconcile(pspTransactionId: string, done: (p: PaymentView) => boolean): Promise<PaymentView>;
+  /** The merchant's ePayment sales unit, when there is one: the ePayment section runs on it. */
+  ePayment?: EPaymentDriver;
   /** Resolves once no capture/refund/cancel of the payment is still waiting for the acquirer. */
   operationsSettled?(pspTransactionId: string): Promise<void>;
   /** Which acquirer runs and what its API allows (local only; a target is assumed like the sandbox). */

@@ -186,7 +186,15 @@ export class SandboxAcquirer implements Acquirer {
 
   #approve(request: AuthorisationRequest, funding: CardFunding): AuthorisationResult {
     const acquirerReference = this.#record(request, funding, false);
-    return { outcome: 'APPROVED', acquirerReference, funding, responseCode: '00' };
+    // A made-up scheme transaction id, so the ePayment RESERVE answer can carry one.
+    const networkTransactionReference = `sandbox-ntr-${acquirerReference}`;
+    return {
+      outcome: 'APPROVED',
+      acquirerReference,
+      funding,
+      responseCode: '00',
+      networkTransactionReference,
+    };
   }
 
   #record(request: AuthorisationRequest, funding: CardFunding, late: boolean): string {

@@ -27,6 +27,7 @@ const fieldSet = {
   redirectUrl: true,
   customerMobileNumber: true,
   isApp: true,
+  vippsApi: true,
   status: true,
   version: true,
   createdAt: true,

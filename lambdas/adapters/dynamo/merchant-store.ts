@@ -16,8 +16,14 @@ const apiKeyKey = (apiKeyHash: string) => ({ [PK]: `APIKEY#${apiKeyHash}`, [SK]:
 
 /** Only the Merchant's own fields, whatever else the object or item carries. */
 function merchantFields(source: Record<string, unknown> | Merchant): Merchant {
-  const { merchantId, name, merchantSerialNumbers, allowCreditCards } = source as Merchant;
-  return { merchantId, name, merchantSerialNumbers: [...merchantSerialNumbers], allowCreditCards };
+  const { merchantId, name, merchantSerialNumbers, allowCreditCards, vippsApis } = source as Merchant;
+  return {
+    merchantId,
+    name,
+    merchantSerialNumbers: [...merchantSerialNumbers],
+    allowCreditCards,
+    ...(vippsApis && Object.keys(vippsApis).length ? { vippsApis: { ...vippsApis } } : {}),
+  };
 }
 
 export interface DynamoMerchantStoreOptions {

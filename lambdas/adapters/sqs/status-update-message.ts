@@ -16,6 +16,7 @@ const statusUpdateSchema = z.object({
   currency: z.enum(CURRENCIES),
   paymentText: z.string(),
   operationStatus: z.enum(['SUCCESS', 'FAILED']),
+  vippsApi: z.optional(z.literal('epayment')),
 });
 
 // Compile-time check that the schema and the domain type describe the same thing.

@@ -10,12 +10,15 @@ export interface VippsCredentials {
   clientId: string;
   clientSecret: string;
   subscriptionKey: string;
+  /** The PSP's ePayment webhook registration secret (shown once at registration), if stored. */
+  webhookSecret?: string;
 }
 
 const secretSchema = z.object({
   clientId: z.string().check(z.minLength(1)),
   clientSecret: z.string().check(z.minLength(1)),
   subscriptionKey: z.string().check(z.minLength(1)),
+  webhookSecret: z.optional(z.string().check(z.minLength(1))),
 });
 
 const CACHE_SECONDS = 300;
@@ -29,9 +32,12 @@ export function secretsManagerCredentials(
     const value = await provider.get(secretId, { maxAge: CACHE_SECONDS, transform: 'json' });
     const parsed = secretSchema.safeParse(value);
     if (!parsed.success) {
-      throw new Error(`Secret ${secretId} must be JSON {clientId, clientSecret, subscriptionKey}`);
+      throw new Error(
+        `Secret ${secretId} must be JSON {clientId, clientSecret, subscriptionKey[, webhookSecret]}`,
+      );
     }
-    return parsed.data;
+    const { webhookSecret, ...required } = parsed.data;
+    return { ...required, ...(webhookSecret ? { webhookSecret } : {}) };
   };
 }
 

@@ -1,10 +1,11 @@
 import { type VippsError } from '../error-catalogue.js';
 import { ConcurrentUpdateError, DomainError, VippsRejectedError, VippsUnavailableError } from '../errors.js';
-import type { Clock, Log, Merchant, TransactionStore, VippsApi } from '../ports.js';
-import { returnUrlWithPaymentId } from '../return-url.js';
+import type { Clock, Log, Merchant, TransactionStore } from '../ports.js';
 import { newPspTransactionId, randomToken, sha256Hex } from '../secrets.js';
 import { type Transaction, fail, nextDueAt } from '../transaction.js';
+import { vippsApiForMsn } from '../vipps-api.js';
 import { commit } from './commit.js';
+import { type StartAtVippsDeps, startAtVipps } from './start-at-vipps.js';
 
 /** What a merchant asks for: the payment's own fields, as the Merchant API validated them. */
 export type CreatePaymentRequest = Pick<
@@ -18,13 +19,10 @@ export interface CreatePaymentResult {
   status: Transaction['status'];
 }
 
-export interface CreatePaymentDeps {
+export interface CreatePaymentDeps extends StartAtVippsDeps {
   transactions: TransactionStore;
-  vipps: VippsApi;
   clock: Clock;
   log: Log;
-  /** PUBLIC_BASE_URL + the make-payment path. */
-  makePaymentUrl: string;
   paymentTtlSeconds: number;
 }
 
@@ -145,6 +143,8 @@ async function storeNewPayment(
     redirectUrl: request.redirectUrl,
     ...(request.customerMobileNumber ? { customerMobileNumber: request.customerMobileNumber } : {}),
     isApp: request.isApp ?? false,
+    // Fixed at creation: moving the MSN to another Vipps API later affects only new payments.
+    vippsApi: vippsApiForMsn(merchant, request.merchantSerialNumber),
     status: 'INITIATED',
     version: 1,
     createdAt: at,
@@ -208,25 +208,7 @@ async function initiateAtVipps(
 ): Promise<CreatePaymentResult> {
   let vippsRedirectUrl: string;
   try {
-    ({ vippsRedirectUrl } = await deps.vipps.initiatePayment(
-      {
-        pspTransactionId: tx.pspTransactionId,
-        merchantSerialNumber: tx.merchantSerialNumber,
-        merchantOrderId: tx.merchantOrderId,
-        amount: tx.amount,
-        currency: tx.currency,
-        paymentText: tx.paymentText,
-        // The shopper comes back with our payment id; an app-switch URL goes to Vipps as given.
-        pspRedirectUrl: tx.isApp
-          ? tx.redirectUrl
-          : returnUrlWithPaymentId(tx.redirectUrl, tx.pspTransactionId),
-        makePaymentUrl: deps.makePaymentUrl,
-        makePaymentToken,
-        ...(tx.customerMobileNumber ? { customerMobileNumber: tx.customerMobileNumber } : {}),
-        isApp: tx.isApp,
-      },
-      tx.pspTransactionId,
-    ));
+    vippsRedirectUrl = await startAtVipps(tx, makePaymentToken, deps);
   } catch (error) {
     if (error instanceof VippsUnavailableError) {
       // Vipps may come back: the payment stays INITIATED for the merchant's retry (or expires).

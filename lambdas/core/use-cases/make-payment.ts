@@ -37,7 +37,20 @@ export async function makePayment(
   ) {
     return { kind: 'ANSWER', answer: answerOf(vippsErrors.invalidRequest), replayed: false };
   }
+  return authoriseForPayment(tx, command, deps);
+}
 
+/**
+ * The authorisation core every Vipps API shares once the caller is authenticated and the request
+ * matches the payment: a repeat gets the stored answer, a late one 85, otherwise claim the attempt
+ * and authorise the card (at most once per attempt). makePaymentUrl and the ePayment card
+ * callback both come here.
+ */
+export async function authoriseForPayment(
+  tx: Transaction,
+  command: MakePaymentCommand,
+  deps: MakePaymentDeps,
+): Promise<MakePaymentOutcome> {
   const claim = await claimOrAnswer(tx, command, deps);
   if (claim.kind === 'answer') return { kind: 'ANSWER', answer: claim.answer, replayed: claim.replayed };
   // Outside the retry on purpose: once the acquirer has been asked, a lost write is settled by

@@ -1,11 +1,14 @@
 import type { Transaction } from '../transaction.js';
 import { remainingToCapture, remainingToRefund } from '../transaction.js';
+import { vippsApiOf } from '../vipps-api.js';
 
 /** What a merchant sees of a payment: never the token hash or makePayment internals. */
 export function paymentView(tx: Transaction) {
   return {
     pspTransactionId: tx.pspTransactionId,
     merchantSerialNumber: tx.merchantSerialNumber,
+    /** The Vipps API the payment was created under: psp-v3 or epayment. */
+    vippsApi: vippsApiOf(tx),
     merchantOrderId: tx.merchantOrderId,
     status: tx.status,
     amount: tx.amount,

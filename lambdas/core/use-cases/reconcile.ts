@@ -1,3 +1,4 @@
+import type { EPaymentApi } from '../epayment-port.js';
 import { AcquirerCannotReverseError, AcquirerRefusedError } from '../errors.js';
 import type { Acquirer, Log, StatusQueue, TransactionStore, VippsApi } from '../ports.js';
 import { blockingRejectedSeq, oldestUnacknowledgedAt, statusUpdatesToSend } from '../status-sync.js';
@@ -16,8 +17,10 @@ import {
 } from '../transaction.js';
 import { type DispatchDeps, dispatchEvents } from '../webhooks/dispatch.js';
 import { undispatchedEvents } from '../webhooks/payment-events.js';
+import { vippsApiOf } from '../vipps-api.js';
 import { retryOnWriteConflict } from '../write-conflict-retry.js';
 import { commit } from './commit.js';
+import { compareWithEPayment, endingAtVipps } from './reconcile-epayment.js';
 import { isAbandoned, takeOverAbandoned } from './make-payment/takeover.js';
 import { callAcquirer, enqueueStatusUpdate, operationAmount } from './payment-operations.js';
 
@@ -27,6 +30,8 @@ export interface ReconcileDeps {
   statusQueue: StatusQueue;
   /** Optional: Vipps' view is read (and a difference logged) before unacknowledged updates are re-sent. */
   vipps?: Pick<VippsApi, 'getDetails'>;
+  /** Optional: an ePayment payment at its deadline is looked up at Vipps (did Vipps end it?). */
+  ePayment?: Pick<EPaymentApi, 'getPayment'>;
   log: Log;
   /** makePayment's acquirer budget: a claim older than this plus a grace was abandoned. */
   acquirerBudgetMs: number;
@@ -154,8 +159,9 @@ async function settleInitiated(
     return next;
   }
   if (!isPastDeadline(tx, now)) return tx;
-  const next = await commit(deps.transactions, tx, expire(tx, at));
-  sweep.record('expired', { expiresAt: tx.expiresAt });
+  const ended = await endingAtVipps(tx, at, deps);
+  const next = await commit(deps.transactions, tx, ended ?? expire(tx, at));
+  sweep.record('expired', { expiresAt: tx.expiresAt, ...(ended ? { endedAtVipps: next.status } : {}) });
   return next;
 }
 
@@ -322,6 +328,8 @@ async function resendUnacknowledged(
  * difference is logged for ops, never acted on: our store is the source of truth.
  */
 async function compareWithVipps(tx: Transaction, deps: ReconcileDeps): Promise<void> {
+  // An ePayment payment has no PSP API v3 details: its view is compared by reconcile-epayment.ts.
+  if (vippsApiOf(tx) === 'epayment') return compareWithEPayment(tx, deps);
   if (!deps.vipps) return;
   try {
     const details = await deps.vipps.getDetails(tx.merchantSerialNumber, tx.pspTransactionId);

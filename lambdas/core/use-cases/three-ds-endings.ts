@@ -47,8 +47,9 @@ const OPERATION_FOR_STATE: Record<Exclude<ThreeDsSessionState, 'PENDING'>, Three
 /**
  * The URL for an operation, falling back to `3dssuccess` for failure and cancel when Vipps sent
  * only that one (the second makePayment tells Vipps what really happened). This is the one place
- * an ending picks its URL. TODO(ePayment): a session created from an ePayment callback carries
- * one `softDeclineCompletedRedirectUrl`; every operation maps to it here.
+ * an ending picks its URL. ePayment: a session created from a card callback carries Vipps'
+ * one `softDeclineCompletedRedirectUrl` as its only operation, `3dssuccess` (card-callback.ts), so
+ * success, failure and cancel all end there; Vipps' second callback tells what really happened.
  */
 export function operationUrl(session: ThreeDsSession, operation: ThreeDsOperation): string | undefined {
   const exact = sentUrl(session, operation);

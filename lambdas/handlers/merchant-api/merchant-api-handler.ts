@@ -28,6 +28,9 @@ import {
 import { describeIssues } from '../http/zod-issues.js';
 import { IDEMPOTENCY_KEY_PATTERN, type IdempotencyRunner } from './idempotency.js';
 import { merchantFromEvent } from './merchant-context.js';
+import type { EPaymentApi } from '../../core/epayment-port.js';
+import type { EPaymentStartDeps } from '../../core/use-cases/start-at-vipps.js';
+import type { VippsApiName } from '../../core/vipps-api.js';
 import { problemFor } from './problems.js';
 import { amountSchema, cancelSchema, createPaymentSchema } from './schemas.js';
 import { WEBHOOK_ROUTES, type WebhookApiDeps, type WebhookRouteInput, withSecret } from './webhook-routes.js';
@@ -36,6 +39,10 @@ export interface MerchantApiDeps extends PaymentOperationDeps, WebhookApiDeps {
   vipps: VippsApi;
   idempotency: IdempotencyRunner;
   makePaymentUrl: string;
+  /** The ePayment create, for sales units on ePayment. */
+  epayment?: EPaymentStartDeps;
+  /** Vipps' view of an ePayment payment, for ?include=vipps. */
+  ePaymentReader?: Pick<EPaymentApi, 'getPayment'>;
   paymentTtlSeconds: number;
   maxBodyBytes: number;
   /** Only the local stage lets a merchant send an http (not https) redirectUrl. */
@@ -226,9 +233,13 @@ async function withVippsDetails(
   id: string,
   deps: MerchantApiDeps,
 ): Promise<HttpResult> {
-  const view = JSON.parse(result.body) as { merchantSerialNumber: string };
+  const view = JSON.parse(result.body) as { merchantSerialNumber: string; vippsApi: VippsApiName };
   try {
-    const vipps = await deps.vipps.getDetails(view.merchantSerialNumber, id);
+    // Each API's own view: PSP API v3 details, or the ePayment payment (state and aggregate).
+    const vipps =
+      view.vippsApi === 'epayment' && deps.ePaymentReader
+        ? await deps.ePaymentReader.getPayment(view.merchantSerialNumber, id)
+        : await deps.vipps.getDetails(view.merchantSerialNumber, id);
     return json(200, { ...view, vipps });
   } catch (error) {
     deps.log.warn('Vipps details unavailable', {

@@ -98,8 +98,9 @@ export async function interpret(result: AuthorisationResult, at: Attempt): Promi
         );
       }
       const acquirerReference = result.acquirerReference;
+      const ntr = result.networkTransactionReference;
       return {
-        answer: { status: 'OK' },
+        answer: { status: 'OK', ...(ntr ? { networkTransactionReference: ntr } : {}) },
         transitionFor: (current) =>
           reserve(current, { at: deps.clock.now().toISOString(), acquirerReference }),
         approvedReference: acquirerReference,

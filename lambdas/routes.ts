@@ -115,6 +115,8 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
       vippsCredentials: 'read',
       // It authorises at the acquirer, like makePayment (Clearhaus/Adyen keys).
       acquirerKeys: 'read',
+      // A reservation or failure is a merchant webhook event, handed over right after the write.
+      webhookQueue: 'send',
     },
   },
   vippsWebhooks: {
@@ -125,7 +127,8 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     timeoutSeconds: 10,
     memoryMb: 512,
     // The registration secret may live in the Vipps credentials secret (webhookSecret).
-    access: { table: 'readWrite', vippsCredentials: 'read' },
+    // Settling a payment Vipps ended (aborted, expired, terminated) is a merchant webhook event.
+    access: { table: 'readWrite', vippsCredentials: 'read', webhookQueue: 'send' },
   },
   threeDs: {
     entry: 'lambdas/handlers/three-ds.ts',

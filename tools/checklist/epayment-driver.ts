@@ -9,7 +9,8 @@ import {
 } from '../../lambdas/adapters/vipps/epayment/epayment-client.js';
 import type { LocalStack } from '../../local/stack.js';
 import type { TargetConfig } from './target-config.js';
-import { type MerchantHttp, merchantHttp } from './merchant-http.js';
+import { type MerchantHttp, type PaymentView, merchantHttp } from './merchant-http.js';
+import { settled } from './settle.js';
 
 /** One card-callback exchange as Vipps saw it (local only: we cannot watch Vipps' wire). */
 export interface CallbackExchange {
@@ -79,7 +80,7 @@ export function localEPaymentDriver(stack: LocalStack): EPaymentDriver {
         if (!view?.operationsInProgress?.length) break;
         await sleep(50);
       }
-      await stack.statusQueueIdle();
+      await settled(stack, async (id) => (await merchant.payment(id)).body as PaymentView, reference);
     },
   };
 }

@@ -7,6 +7,7 @@ import { MAKE_PAYMENT_PATH } from '../../lambdas/routes.js';
 import type { LocalStack } from '../../local/stack.js';
 import type { ApproveResult, MakePaymentExchange } from '../../local/vipps-simulator/index.js';
 import { localEPaymentDriver } from './epayment-driver.js';
+import { settled } from './settle.js';
 import { merchantHttp, type PaymentView } from './merchant-http.js';
 import type { AcquirerFacts, ChecklistDriver, ObservedAnswer, ObservedApproval } from './types.js';
 
@@ -74,10 +75,7 @@ export function localDriver(stack: LocalStack, options: LocalDriverOptions = {})
         await stack.vipps.approve(payment.pspTransactionId, plan.simulate ? { simulate: plan.simulate } : {}),
       ),
     makePaymentToken: (id) => stack.vipps.makePaymentToken(id),
-    settle: async (id) => {
-      await stack.statusQueueIdle();
-      return read(id);
-    },
+    settle: (id) => settled(stack, read, id),
     statusUpdatesAtVipps: (id) =>
       stack.vipps.statusUpdates
         .filter((u) => u.transaction.pspTransactionId === id)

@@ -1,6 +1,6 @@
 /**
- * `npm run bench [-- options]`: boots the embedded local stack (127.0.0.1 only), runs the three
- * parts, prints the report and writes bench-report.json. Stops by itself; exit code 0 when it
+ * `npm run bench [-- options]`: boots the embedded local stack (127.0.0.1 only), runs the
+ * parts (all five unless --only), prints the report and writes bench-report.json. Stops by itself; exit code 0 when it
  * ran (missed targets are marked ✘ in the report), 1 on an error, 2 on bad arguments — or, with
  * --strict, 1 when any target was missed.
  */
@@ -12,27 +12,31 @@ import { parseArgs } from 'node:util';
 import * as z from 'zod/mini';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { runBundleBench } from './bundle-bench.js';
+import { runCardCallbackBench } from './card-callback-bench.js';
 import { runLifecycleBench } from './lifecycle-bench.js';
 import { machineInfo } from './machine.js';
 import { runMakePaymentBench } from './make-payment-bench.js';
 import { type BenchReport, formatBenchReport } from './report.js';
+import { runThreeDsBench } from './three-ds-bench.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export const BENCH_USAGE = `Usage: npm run bench -- [options]
-  --only <parts>       comma-separated: make-payment, lifecycle, bundles (default: all three)
-  --requests <n>       measured makePayment requests (default 2000)
-  --warmup <n>         warm-up makePayment requests (default 500)
-  --sequential <n>     extra makePayment requests at concurrency 1 (default 200; 0 = skip)
-  --concurrency <n>    concurrency of (a) and (b) (default 20)
+  --only <parts>       comma-separated: make-payment, card-callback, three-ds, lifecycle, bundles
+                       (default: all five)
+  --requests <n>       measured makePayment / card callback requests (default 2000)
+  --warmup <n>         warm-up makePayment / card callback requests (default 500)
+  --sequential <n>     extra requests at concurrency 1 in (a) and (d) (default 200; 0 = skip)
+  --concurrency <n>    concurrency of (a), (b) and (d) (default 20)
   --payments <n>       payments through reserve → capture → refund in (b) (default 1000)
+  --three-ds-runs <n>  timed frictionless 3-D Secure runs in headless Chromium (default 20)
   --init-runs <n>      timed fresh-process loads per bundle in (c) (default 10)
   --cpu-profile        profile the measured makePayment phase and print where the CPU goes
   --out <file>         JSON report (default bench-report.json)
   --strict             exit 1 when a target is missed
   --help`;
 
-const PARTS = ['make-payment', 'lifecycle', 'bundles'] as const;
+const PARTS = ['make-payment', 'card-callback', 'three-ds', 'lifecycle', 'bundles'] as const;
 const count = (min: number) => z.pipe(z.coerce.number(), z.int().check(z.gte(min)));
 
 const BenchOptions = z.object({
@@ -43,6 +47,7 @@ const BenchOptions = z.object({
   concurrency: count(1),
   payments: count(1),
   initRuns: count(1),
+  threeDsRuns: count(1),
   cpuProfile: z.boolean(),
   out: z.string().check(z.minLength(1)),
   strict: z.boolean(),
@@ -65,6 +70,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
         concurrency: { type: 'string', default: '20' },
         payments: { type: 'string', default: '1000' },
         'init-runs': { type: 'string', default: '10' },
+        'three-ds-runs': { type: 'string', default: '20' },
         'cpu-profile': { type: 'boolean', default: false },
         out: { type: 'string', default: 'bench-report.json' },
         strict: { type: 'boolean', default: false },
@@ -84,6 +90,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     concurrency: v.concurrency,
     payments: v.payments,
     initRuns: v['init-runs'],
+    threeDsRuns: v['three-ds-runs'],
     cpuProfile: v['cpu-profile'],
     out: v.out,
     strict: v.strict,
@@ -103,7 +110,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
   const wants = (part: (typeof PARTS)[number]) => options.only.includes(part);
   let stack: LocalStack | undefined;
   try {
-    if (wants('make-payment') || wants('lifecycle')) {
+    if (wants('make-payment') || wants('card-callback') || wants('three-ds') || wants('lifecycle')) {
       log('booting the embedded local stack …');
       // INFO logs off: two JSON lines per request written to a terminal would measure the terminal.
       // Each function in its own workers (the default).
@@ -117,6 +124,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
           makePayment: options.concurrency,
           merchantApi: options.concurrency,
           merchantAuthorizer: options.concurrency,
+          ...(wants('card-callback') ? { cardCallback: options.concurrency } : {}),
         },
       });
     }
@@ -128,6 +136,23 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
         sequentialRequests: options.sequential,
         concurrency: options.concurrency,
         cpuProfile: options.cpuProfile,
+        log: (l) => log(`    ${l}`),
+      });
+    }
+    if (stack && wants('card-callback')) {
+      log('(d) ePayment card callback …');
+      report.cardCallback = await runCardCallbackBench(stack, {
+        requests: options.requests,
+        warmup: options.warmup,
+        sequentialRequests: options.sequential,
+        concurrency: options.concurrency,
+        log: (l) => log(`    ${l}`),
+      });
+    }
+    if (stack && wants('three-ds')) {
+      log('(e) 3-D Secure frictionless in headless Chromium …');
+      report.threeDs = await runThreeDsBench(stack, {
+        runs: options.threeDsRuns,
         log: (l) => log(`    ${l}`),
       });
     }
@@ -156,7 +181,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
 }
 
 export function allTargetsMet(report: BenchReport): boolean {
-  return [report.makePayment, report.lifecycle, report.bundles].every(
+  return [report.makePayment, report.cardCallback, report.threeDs, report.lifecycle, report.bundles].every(
     (part) => !part || part.targets.every((t) => t.met),
   );
 }

@@ -1,10 +1,12 @@
 /** The benchmark's printed report (the JSON file holds the same data, unrounded). */
 import type { BundleBenchResult } from './bundle-bench.js';
+import type { CardCallbackBenchResult } from './card-callback-bench.js';
 import type { CpuBreakdown } from './cpu-profile.js';
 import type { LifecycleBenchResult } from './lifecycle-bench.js';
 import { type MachineInfo, describeMachine } from './machine.js';
 import type { MakePaymentBenchResult, PhaseResult, TargetCheck } from './make-payment-bench.js';
 import { type LatencySummary, formatKiB } from './stats.js';
+import type { ThreeDsBenchResult } from './three-ds-bench.js';
 
 export interface BenchReport {
   startedAt: string;
@@ -13,6 +15,8 @@ export interface BenchReport {
   /** 1/5/15-minute load averages at start and end: other work on the machine skews latency. */
   loadAverage: { start: number[]; end: number[] };
   makePayment?: MakePaymentBenchResult;
+  cardCallback?: CardCallbackBenchResult;
+  threeDs?: ThreeDsBenchResult;
   lifecycle?: LifecycleBenchResult;
   bundles?: BundleBenchResult;
 }
@@ -88,6 +92,44 @@ function makePaymentSection(r: MakePaymentBenchResult): string[] {
   return lines;
 }
 
+function cardCallbackSection(r: CardCallbackBenchResult): string[] {
+  const c = r.awsCalls;
+  const q = r.isolation.queueAfterPhase;
+  const lines = [
+    '(d) ePayment card callback — issue 11',
+    `  TOKEN card callbacks of ${r.amount} øre on the ePayment MSN ${r.merchantSerialNumber}, signed with the client secret (HMAC) as Vipps does,`,
+    `  sandbox acquirer at 0 ms; ${r.warmupRequests} warm-up callbacks first. Measured as in (a): server side at our API host,`,
+    '  CPU per invocation in the cardCallback worker, AWS SDK calls counted in the workers; status queue held.',
+  ];
+  if (r.sequential) lines.push(...phaseLines('  concurrency 1', r.sequential));
+  lines.push(...phaseLines(`  concurrency ${r.measured.concurrency}`, r.measured));
+  lines.push(
+    `  AWS SDK calls per card callback (${r.measured.requests} requests): DynamoDB ${c.perRequest.dynamodb}, SQS ${c.perRequest.sqs}, KMS ${c.perRequest.kms}, Secrets Manager ${c.perRequest.secretsManager}`,
+    `    by command: ${Object.entries(c.byCommand)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}`,
+    `  isolation: status queue held with DelaySeconds=${r.isolation.queueDelaySeconds} → afterwards ${q.delayed} delayed, ${q.visible} visible, ${q.inFlight} in flight`,
+    ...targetLines(r.targets),
+  );
+  return lines;
+}
+
+function threeDsSection(r: ThreeDsBenchResult): string[] {
+  const t = r.roundTripsToUs;
+  return [
+    '(e) 3-D Secure frictionless in headless Chromium — issue 12',
+    `  ${r.runs} runs (after one untimed): 3DS simulator scenario method absent + ARes Y (no 3DS Method wait); a fresh page`,
+    "  in a phone-shaped context, page.goto(url3dSecure) → the browser at Vipps' operations URL.",
+    latencyLine('page open → redirect (browser)', r.pageToRedirectMs),
+    latencyLine('our /3ds/ requests (server side)', r.serverLatencyMs),
+    `  round trips to us per run: ${t.min === t.max ? t.max : `${t.min}–${t.max}`} (${t.example.join(', ')})`,
+    `  ended: ${Object.entries(r.outcomes)
+      .map(([k, n]) => `${n} × ${k}`)
+      .join(', ')}`,
+    ...targetLines(r.targets),
+  ];
+}
+
 function lifecycleSection(r: LifecycleBenchResult): string[] {
   const s = r.statusUpdates;
   return [
@@ -151,6 +193,8 @@ export function formatBenchReport(report: BenchReport): string {
     '',
   ];
   if (report.makePayment) lines.push(...makePaymentSection(report.makePayment), '');
+  if (report.cardCallback) lines.push(...cardCallbackSection(report.cardCallback), '');
+  if (report.threeDs) lines.push(...threeDsSection(report.threeDs), '');
   if (report.lifecycle) lines.push(...lifecycleSection(report.lifecycle), '');
   if (report.bundles) lines.push(...bundleSection(report.bundles), '');
   return lines.join('\n');

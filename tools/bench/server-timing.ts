@@ -59,6 +59,7 @@ export function recordServerTiming(
 /** Route labels for the gateway's paths (lambdas/routes.ts). */
 export function gatewayRouteLabel(method: string, path: string): string | undefined {
   if (method === 'POST' && path === '/vipps/make-payment') return 'makePayment';
+  if (method === 'POST' && path === '/vipps/card-callback') return 'cardCallback';
   if (method === 'POST' && path === '/v1/payments') return 'createPayment';
   const m = /^\/v1\/payments\/[^/]+(?:\/(capture|refund|cancel))?$/.exec(path);
   if (m) return m[1] ?? (method === 'GET' ? 'getPayment' : undefined);

@@ -130,7 +130,7 @@ describe('operations URLs', () => {
     };
     const sessions = new DynamoThreeDsSessionStore({
       client: createDynamoDbDocumentClient({ endpoint: stack.endpoints.dynamodb, counter: false }),
-      tableName: 'payments',
+      tableName: stack.environment.TABLE_NAME!,
       vault: noVault,
     });
     expect(

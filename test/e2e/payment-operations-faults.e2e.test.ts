@@ -25,6 +25,10 @@ import {
   newOrderId,
   reservedPayment,
 } from '../support/local-stack.js';
+import { motoDisagreement } from '../support/test-aws.js';
+
+// moto disagrees with AWS here (README, Tests; test/integration/emulator-agreement.test.ts).
+const motoRaces = motoDisagreement('conditional writes are not atomic under concurrent load');
 
 let stack: LocalStack;
 beforeAll(async () => {
@@ -75,7 +79,10 @@ function dieBeforeIdempotencyRecord(): Promise<void> {
     client.middlewareStack.add(
       (next, context) => async (args) => {
         const input = args.input as { TableName?: string };
-        if (context.commandName !== 'UpdateItemCommand' || input.TableName !== 'idempotency')
+        if (
+          context.commandName !== 'UpdateItemCommand' ||
+          input.TableName !== stack.environment.IDEMPOTENCY_TABLE_NAME
+        )
           return next(args);
         client.middlewareStack.remove(name);
         died();
@@ -89,11 +96,13 @@ function dieBeforeIdempotencyRecord(): Promise<void> {
 /** What happens when the dead Lambda's timeout has passed: its IN_PROGRESS records expire. */
 async function expireInProgressRecords(): Promise<void> {
   const documents = createDynamoDbDocumentClient({ endpoint: stack.endpoints.dynamodb, counter: false });
-  const { Items = [] } = await documents.send(new ScanCommand({ TableName: 'idempotency' }));
+  const { Items = [] } = await documents.send(
+    new ScanCommand({ TableName: stack.environment.IDEMPOTENCY_TABLE_NAME }),
+  );
   for (const item of Items.filter((i) => i.status === 'INPROGRESS')) {
     await documents.send(
       new UpdateCommand({
-        TableName: 'idempotency',
+        TableName: stack.environment.IDEMPOTENCY_TABLE_NAME,
         Key: { id: item.id },
         UpdateExpression: 'SET in_progress_expiration = :past',
         ExpressionAttributeValues: { ':past': Date.now() - 1_000 },
@@ -245,7 +254,10 @@ describe('contention is never a 500', () => {
     expect(acquirerOps(id, 'CAPTURE')).toHaveLength(1);
   });
 
-  it('twenty parallel refunds on one payment: each succeeds or gets a clear problem; amounts stay exact', async () => {
+  it('twenty parallel refunds on one payment: each succeeds or gets a clear problem; amounts stay exact', async ({
+    skip,
+  }) => {
+    skip(motoRaces.skip, motoRaces.reason);
     const merchant = merchantClient(stack);
     const id = await reservedPayment(stack, 10_000);
     await merchant.capture(id, 10_000);
@@ -257,7 +269,10 @@ describe('contention is never a 500', () => {
     expect(stack.ledger.balance(id).refunded).toBe(refunded);
   });
 
-  it('twenty parallel captures that together exceed the reservation: never a 500, never over-captured', async () => {
+  it('twenty parallel captures that together exceed the reservation: never a 500, never over-captured', async ({
+    skip,
+  }) => {
+    skip(motoRaces.skip, motoRaces.reason);
     const merchant = merchantClient(stack);
     const id = await reservedPayment(stack, 10_000);
     const keys = Array.from({ length: 20 }, (_v, i) => `cap-${i}-${newOrderId()}`);

@@ -49,6 +49,9 @@ const OTHER_MSN = '654321';
 const MAX_RECEIVE_COUNT = 3;
 // moto disagrees with AWS here (README, Tests; test/integration/emulator-agreement.test.ts).
 const motoDlqOrder = motoDisagreement('a FIFO dead-letter queue receives a group’s messages out of order');
+// moto 5.2.1 answers StartMessageMoveTask with an HTML error page: it does not implement the redrive
+// API that AWS documents (and our emulator implements), so the runbook runs on our emulator only.
+const motoNoRedrive = motoDisagreement('StartMessageMoveTask is not implemented');
 
 let dynamo: TestDynamo;
 let sqsEmulator: TestSqs;
@@ -566,7 +569,10 @@ describe('status updater', () => {
     expect(paymentView(stored).vippsSync.inSync).toBe(false);
   });
 
-  it('the runbook, as written: 4xx → DLQ → fix the cause → start-message-move-task → Vipps gets RESERVED then CAPTURED, each once', async () => {
+  it('the runbook, as written: 4xx → DLQ → fix the cause → start-message-move-task → Vipps gets RESERVED then CAPTURED, each once', async ({
+    skip,
+  }) => {
+    skip(motoNoRedrive.skip, motoNoRedrive.reason);
     const q = await queues();
     let tx = await payment();
     await enqueue(q, tx);
@@ -609,7 +615,10 @@ describe('status updater', () => {
     expect(await queueDepth(q.queueUrl)).toBe(0);
   });
 
-  it('a redrive before the cause is fixed puts the rejected update and the one behind it back in the DLQ', async () => {
+  it('a redrive before the cause is fixed puts the rejected update and the one behind it back in the DLQ', async ({
+    skip,
+  }) => {
+    skip(motoNoRedrive.skip, motoNoRedrive.reason);
     const q = await queues();
     let tx = await payment();
     await enqueue(q, tx);

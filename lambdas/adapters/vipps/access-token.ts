@@ -30,6 +30,21 @@ export interface AccessTokenSource {
   invalidate(session: VippsSession): void;
 }
 
+/**
+ * Send with the cached session; on a 401 (the token was revoked or expired early) forget it and
+ * try once more with a fresh one. The caller decides what a second 401 means.
+ */
+export async function sendWithFreshTokenOn401<R extends { status: number }>(
+  tokens: AccessTokenSource,
+  send: (session: VippsSession) => Promise<R>,
+): Promise<R> {
+  const session = await tokens.get();
+  const response = await send(session);
+  if (response.status !== 401) return response;
+  tokens.invalidate(session);
+  return send(await tokens.get());
+}
+
 export interface AccessTokenSourceOptions {
   /** e.g. https://apitest.vipps.no (no trailing slash). */
   baseUrl: string;

@@ -13,7 +13,12 @@ import { VippsRejectedError, VippsUnavailableError } from '../../core/errors.js'
 import type { Clock, Log, VippsApi, VippsInitRequest, VippsPaymentDetails } from '../../core/ports.js';
 import { systemClock } from '../../core/ports.js';
 import type { StatusUpdate } from '../../core/transaction.js';
-import { type VippsCredentials, type VippsSession, createAccessTokenSource } from './access-token.js';
+import {
+  type VippsCredentials,
+  type VippsSession,
+  createAccessTokenSource,
+  sendWithFreshTokenOn401,
+} from './access-token.js';
 import { formatIssues } from './issues.js';
 import {
   type ErrorDetails,
@@ -145,16 +150,9 @@ export function createVippsClient(options: VippsClientOptions): VippsClient {
 
   /** One logical call: token, retries, one token refresh on 401, error mapping. Returns the JSON. */
   async function call(request: Call): Promise<unknown> {
-    let session = await tokens.get();
-    let response = await send(request, session);
+    const response = await sendWithFreshTokenOn401(tokens, (session) => send(request, session));
     if (response.status === 401) {
-      // The token may have been revoked or expired early: one fresh token, one more try.
-      tokens.invalidate(session);
-      session = await tokens.get();
-      response = await send(request, session);
-      if (response.status === 401) {
-        throw new VippsUnavailableError(`Vipps ${request.label}: HTTP 401 even with a fresh access token`);
-      }
+      throw new VippsUnavailableError(`Vipps ${request.label}: HTTP 401 even with a fresh access token`);
     }
     // 403 (our keys lack access) and 429 (rate limited) are not about the request body: the
     // caller should try again later rather than give the request up as rejected.

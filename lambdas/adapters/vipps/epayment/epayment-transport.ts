@@ -8,7 +8,12 @@ import type * as z from 'zod/mini';
 import { VippsUnavailableError } from '../../../core/errors.js';
 import { EPaymentRetryLaterError } from '../../../core/epayment-port.js';
 import { type Clock, type Log, systemClock } from '../../../core/ports.js';
-import { type VippsCredentials, type VippsSession, createAccessTokenSource } from '../access-token.js';
+import {
+  type VippsCredentials,
+  type VippsSession,
+  createAccessTokenSource,
+  sendWithFreshTokenOn401,
+} from '../access-token.js';
 import { formatIssues } from '../issues.js';
 import { type RetryPolicy, type VippsHttpResponse, createVippsHttp, defaultRetry } from '../vipps-http.js';
 import { IdempotencyKeyLedger, MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency-key.js';
@@ -141,17 +146,8 @@ export function createEPaymentTransport(options: EPaymentClientOptions): (reques
     });
   }
 
-  async function exchange(call: Call): Promise<VippsHttpResponse> {
-    let session = await tokens.get();
-    let response = await send(call, session);
-    if (response.status === 401) {
-      // Revoked or expired early: one fresh token, one more try.
-      tokens.invalidate(session);
-      session = await tokens.get();
-      response = await send(call, session);
-    }
-    return response;
-  }
+  const exchange = (call: Call): Promise<VippsHttpResponse> =>
+    sendWithFreshTokenOn401(tokens, (session) => send(call, session));
 
   const keys = new IdempotencyKeyLedger();
 

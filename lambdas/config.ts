@@ -50,6 +50,21 @@ const frameAncestors = z.pipe(
   z.transform(frameSources),
 );
 
+/** Where production talks to others: a simulator or stand-in is plain http here, real parties https. */
+const HTTPS_IN_PRODUCTION = [
+  'VIPPS_BASE_URL',
+  'PUBLIC_BASE_URL',
+  'CLEARHAUS_BASE_URL',
+  'CHECKOUT_BUTTON_SCRIPT_URL',
+] as const;
+
+function httpsInProduction(name: (typeof HTTPS_IN_PRODUCTION)[number]) {
+  return z.refine<{ STAGE: string } & Partial<Record<typeof name, string>>>(
+    (c) => c.STAGE !== 'production' || !c[name] || c[name].startsWith('https://'),
+    { message: 'production talks to real parties over https only', path: [name] },
+  );
+}
+
 const configSchema = z
   .object({
     STAGE: z.enum(['local', 'sandbox', 'production']),
@@ -181,6 +196,15 @@ const configSchema = z
       },
     ),
     // Production never runs a sandbox adapter: each rule names the setting to change.
+    ...HTTPS_IN_PRODUCTION.map(httpsInProduction),
+    z.refine(
+      (c) =>
+        c.STAGE !== 'production' || (c.VIPPS_CREDENTIALS_SECRET_ID !== undefined && !c.VIPPS_CLIENT_SECRET),
+      {
+        message: 'production reads the Vipps credentials from Secrets Manager (not VIPPS_CLIENT_*)',
+        path: ['VIPPS_CREDENTIALS_SECRET_ID'],
+      },
+    ),
     z.refine((c) => c.STAGE !== 'production' || (c.THREE_DS_BASE_URL?.startsWith('https://') ?? false), {
       message: 'production needs the 3DS server (3dsecure.io) as an https URL',
       path: ['THREE_DS_BASE_URL'],

@@ -203,3 +203,53 @@ describe('FRAME_ANCESTORS (who may frame the 3-D Secure pages)', () => {
     expect(problemsOf({ ...local, FRAME_ANCESTORS: 'http://shop.example' })[0]).toMatch(/^FRAME_ANCESTORS/);
   });
 });
+
+describe('production reaches only real parties over https', () => {
+  const production = {
+    ...valid,
+    STAGE: 'production',
+    ACQUIRER: 'clearhaus',
+    CLEARHAUS_BASE_URL: 'https://gateway.clearhaus.com',
+    CLEARHAUS_SECRET_ID: 'arn:aws:secretsmanager:eu-north-1:123456789012:secret:clearhaus',
+    THREE_DS_SERVER: '3dsecureio',
+    THREE_DS_BASE_URL: 'https://service.3dsecure.io',
+    THREE_DS_API_KEY_SECRET_ID: 'arn:aws:secretsmanager:eu-north-1:1:secret:3dsecureio',
+    THREE_DS_ACQUIRER_BIN: '438309',
+    THREE_DS_ACQUIRER_MERCHANT_ID: 'psp-1',
+    BIN_TABLE_PATH: '/opt/bin-table.csv',
+  };
+
+  it('accepts a production configuration of real services', () => {
+    expect(problemsOf(production)).toEqual([]);
+  });
+
+  it('refuses a simulator or stand-in on plain http, naming each setting', () => {
+    const problems = problemsOf({
+      ...production,
+      VIPPS_BASE_URL: 'http://127.0.0.1:4010',
+      PUBLIC_BASE_URL: 'http://127.0.0.1:3000',
+      CLEARHAUS_BASE_URL: 'http://127.0.0.1:4020',
+      CHECKOUT_BUTTON_SCRIPT_URL: 'http://127.0.0.1:3000/button-stand-in.js',
+    });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      'CHECKOUT_BUTTON_SCRIPT_URL',
+      'CLEARHAUS_BASE_URL',
+      'PUBLIC_BASE_URL',
+      'VIPPS_BASE_URL',
+    ]);
+  });
+
+  it('refuses Vipps credentials in plain variables (they come from Secrets Manager)', () => {
+    const { VIPPS_CREDENTIALS_SECRET_ID: _secret, ...withoutSecret } = production;
+    expect(
+      problemsOf({
+        ...withoutSecret,
+        VIPPS_CLIENT_ID: 'id',
+        VIPPS_CLIENT_SECRET: 'secret',
+        VIPPS_SUBSCRIPTION_KEY: 'key',
+      }),
+    ).toEqual([
+      'VIPPS_CREDENTIALS_SECRET_ID: production reads the Vipps credentials from Secrets Manager (not VIPPS_CLIENT_*)',
+    ]);
+  });
+});

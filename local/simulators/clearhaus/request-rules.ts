@@ -2,6 +2,10 @@
  * Clearhaus' documented parameter rules for what we send (gateway API: authorizations, method
  * `token`, method `card`, 3-D Secure v2, captures, refunds). A request that breaks one is
  * refused with 40000 "General input error", as the real gateway does.
+ * Source: clearhaus/gateway-api-docs, website/content/gateway/ — api_reference/authorizations
+ * (amount, currency, reference ≤ 30 printable ASCII), authorizations_methods/token.md
+ * (`token[tan|expire_month|expire_year|eci|tav]`, eci 05/07, 28-character TAV),
+ * authentications/3dsecure_v2.md, and the transaction status codes table (40000).
  */
 export type Form = URLSearchParams;
 

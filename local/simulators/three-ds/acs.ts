@@ -2,6 +2,11 @@
  * The simulated issuer ACS: the 3DS Method page (posts back to the requestor's notification URL,
  * or never when the scenario times out) and the browser challenge (CReq in, a one-time-code page,
  * CRes out to the notificationURL of the AReq, and the RReq kept for the 3DS server's /postauth).
+ * Source: clearhaus/3DSv2-api-documentation — source/3dsmethod.rst (threeDSMethodData, the
+ * notification, the 10-second rule), challenge_flow (CReq auto-post, `threeDSSessionData`, the CRes
+ * posted to the AReq's notificationURL), the message tables source/_static/creq.html,
+ * cres_210/220/231.html and rreq_210/220.html (field names and transStatus values). The code 1234
+ * is our sandbox rule (DESIGN.md "Sandbox acquirer"), not 3dsecure.io's.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';

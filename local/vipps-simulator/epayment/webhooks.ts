@@ -3,6 +3,9 @@
  * `epayments.payment.<name>.v1` (a registration without MSN covers all of the PSP's sales
  * units), signed with that registration's secret (the HMAC scheme of the card callback), in
  * order per registration. Delivered once and recorded; Vipps would retry for up to 7 days.
+ * Source: developer.vippsmobilepay.com webhooks-api, "Request authentication" (x-ms-date,
+ * x-ms-content-sha256, HMAC-SHA256 SignedHeaders) and "Events" (epayments.payment.*.v1 names,
+ * retries); summarised with sources in ../shared/research/epayment-psp-contract.md (D7, T3).
  */
 import { signVippsRequest } from '../../../lambdas/adapters/vipps/shared/hmac-signature.js';
 import type { Clock } from '../../../lambdas/core/ports.js';

@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { type FunctionName, functions } from '../../lambdas/routes.js';
-import type { TargetCheck } from './make-payment-bench.js';
+import type { TargetCheck } from './phase.js';
 import { lambdaBundleOptions, lambdaInitEnvironment } from './bundle-options.js';
 import { type InitProfile, profileInit } from './init-profile.js';
 import { type BundleInput, largestInputs, staticBuiltins } from './metafile.js';

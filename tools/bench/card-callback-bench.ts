@@ -17,11 +17,10 @@ import { CARD_CALLBACK_PATH } from '../../lambdas/routes.js';
 import { testTokenForAmount } from '../../local/vipps-simulator/index.js';
 import type { LocalStack } from '../../local/stack.js';
 import { merchantHttp } from '../checklist/merchant-http.js';
-import { awsCallTotals, functionCosts } from './function-cost.js';
-import type { PhaseResult, TargetCheck } from './make-payment-bench.js';
+import { awsCallTotals } from './function-cost.js';
+import { type PhaseResult, type RequestKind, type TargetCheck, measurePhase } from './phase.js';
 import { runPool, timed } from './pool.js';
-import { gatewayRouteLabel, recordServerTiming } from './server-timing.js';
-import { perRequest, summarize } from './stats.js';
+import { perRequest } from './stats.js';
 import { type QueueCounts, statusQueueControl } from './status-queue.js';
 
 /** The local stack's Vipps client secret: the callback's HMAC key (local/stack.ts). */
@@ -114,39 +113,12 @@ async function sendCallback(request: PreparedCallback): Promise<CallbackOutcome>
   }
 }
 
-async function measurePhase(
-  stack: LocalStack,
-  requests: readonly PreparedCallback[],
-  concurrency: number,
-): Promise<PhaseResult> {
-  const timing = recordServerTiming(Number(new URL(stack.baseUrl).port), gatewayRouteLabel);
-  stack.resetFunctionStats();
-  const clientMs: number[] = [];
-  const cpuBefore = process.cpuUsage();
-  const phase = await timed(() =>
-    runPool(requests.length, concurrency, async (i) => {
-      const { value, ms } = await timed(() => sendCallback(requests[i]!));
-      clientMs.push(ms);
-      return value;
-    }),
-  );
-  const cpu = process.cpuUsage(cpuBefore);
-  timing.stop();
-  const outcomes: Record<string, number> = {};
-  for (const o of phase.value) outcomes[outcomeKey(o)] = (outcomes[outcomeKey(o)] ?? 0) + 1;
-  return {
-    requests: requests.length,
-    concurrency,
-    durationMs: phase.ms,
-    requestsPerSecond: requests.length / (phase.ms / 1000),
-    processCpuPercent: (cpu.user + cpu.system) / 10 / phase.ms,
-    functions: functionCosts(stack.functionStats()),
-    serverLatencyMs: summarize(timing.samples().get('cardCallback') ?? []),
-    clientLatencyMs: summarize(clientMs),
-    outcomes,
-    ok: phase.value.filter((o) => o.httpStatus === 200 && o.status === 'RESERVE').length,
-  };
-}
+const cardCallbackKind: RequestKind<PreparedCallback, CallbackOutcome> = {
+  route: 'cardCallback',
+  send: sendCallback,
+  outcomeKey,
+  ok: (o) => o.httpStatus === 200 && o.status === 'RESERVE',
+};
 
 export async function runCardCallbackBench(
   stack: LocalStack,
@@ -200,10 +172,10 @@ export async function runCardCallbackBench(
   let sequentialResult: PhaseResult | undefined;
   if (sequential.length > 0) {
     log(`measuring: ${sequential.length} card callbacks at concurrency 1 …`);
-    sequentialResult = await measurePhase(stack, sequential, 1);
+    sequentialResult = await measurePhase(stack, cardCallbackKind, sequential, 1);
   }
   log(`measuring: ${measured.length} card callbacks at concurrency ${options.concurrency} …`);
-  const result = await measurePhase(stack, measured, options.concurrency);
+  const result = await measurePhase(stack, cardCallbackKind, measured, options.concurrency);
   const { total: counts, byCommand } = awsCallTotals(result.functions);
   const queueAfterPhase = await queue.counts();
   await queue.setDelaySeconds(0);

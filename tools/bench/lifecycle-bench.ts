@@ -10,7 +10,7 @@
 import type { AwsCallCounts } from '../../lambdas/adapters/aws-clients.js';
 import type { LocalStack } from '../../local/stack.js';
 import { merchantHttp } from '../checklist/merchant-http.js';
-import type { TargetCheck } from './make-payment-bench.js';
+import type { TargetCheck } from './phase.js';
 import { awsCallTotals, functionCosts } from './function-cost.js';
 import { runPool, timed } from './pool.js';
 import { gatewayRouteLabel, recordServerTiming } from './server-timing.js';

@@ -17,16 +17,16 @@ import { MAKE_PAYMENT_PATH } from '../../lambdas/routes.js';
 import type { LocalStack } from '../../local/stack.js';
 import { merchantHttp } from '../checklist/merchant-http.js';
 import { type CpuBreakdown, type Profile, breakdown, startCpuProfile } from './cpu-profile.js';
-import { type FunctionCosts, awsCallTotals, functionCosts } from './function-cost.js';
+import { awsCallTotals } from './function-cost.js';
 import {
   type MakePaymentOutcome,
   type PreparedMakePayment,
   prepareMakePayment,
   sendMakePayment,
 } from './make-payment-request.js';
+import { type PhaseResult, type RequestKind, type TargetCheck, measurePhase } from './phase.js';
 import { runPool, timed } from './pool.js';
-import { gatewayRouteLabel, recordServerTiming } from './server-timing.js';
-import { type LatencySummary, perRequest, summarize } from './stats.js';
+import { perRequest } from './stats.js';
 import { type QueueCounts, statusQueueControl } from './status-queue.js';
 
 export interface MakePaymentBenchOptions {
@@ -40,30 +40,6 @@ export interface MakePaymentBenchOptions {
   /** Take a V8 CPU profile of the measured phase (it slows the phase down a little). */
   cpuProfile?: boolean;
   log?: (line: string) => void;
-}
-
-export interface TargetCheck {
-  name: string;
-  target: string;
-  actual: string;
-  met: boolean;
-}
-
-export interface PhaseResult {
-  requests: number;
-  concurrency: number;
-  durationMs: number;
-  requestsPerSecond: number;
-  /** CPU time of this whole process (stack, its workers, the client) during the phase, in % of one core. */
-  processCpuPercent: number;
-  /** Per function that ran: CPU ms per invocation (in its worker) and its AWS calls. */
-  functions: FunctionCosts;
-  /** API host: request headers parsed → response finished. */
-  serverLatencyMs: LatencySummary;
-  /** Client in this process: fetch() called → body read. */
-  clientLatencyMs: LatencySummary;
-  outcomes: Record<string, number>;
-  ok: number;
 }
 
 export interface MakePaymentBenchResult {
@@ -89,40 +65,12 @@ export interface MakePaymentBenchResult {
 const outcomeKey = (o: MakePaymentOutcome) =>
   `HTTP ${o.httpStatus} ${o.status ?? '?'}${o.errorId ? ` ${o.errorId}` : ''}`;
 
-async function measurePhase(
-  stack: LocalStack,
-  requests: readonly PreparedMakePayment[],
-  concurrency: number,
-): Promise<PhaseResult> {
-  const timing = recordServerTiming(Number(new URL(stack.baseUrl).port), gatewayRouteLabel);
-  stack.resetFunctionStats();
-  const clientMs: number[] = [];
-  const cpuBefore = process.cpuUsage();
-  const phase = await timed(() =>
-    runPool(requests.length, concurrency, async (i) => {
-      const { value, ms } = await timed(() => sendMakePayment(requests[i]!));
-      clientMs.push(ms);
-      return value;
-    }),
-  );
-  const cpu = process.cpuUsage(cpuBefore);
-  timing.stop();
-  const functions = functionCosts(stack.functionStats());
-  const outcomes: Record<string, number> = {};
-  for (const o of phase.value) outcomes[outcomeKey(o)] = (outcomes[outcomeKey(o)] ?? 0) + 1;
-  return {
-    requests: requests.length,
-    concurrency,
-    durationMs: phase.ms,
-    requestsPerSecond: requests.length / (phase.ms / 1000),
-    processCpuPercent: (cpu.user + cpu.system) / 10 / phase.ms,
-    functions,
-    serverLatencyMs: summarize(timing.samples().get('makePayment') ?? []),
-    clientLatencyMs: summarize(clientMs),
-    outcomes,
-    ok: phase.value.filter((o) => o.httpStatus === 200 && o.status === 'OK').length,
-  };
-}
+const makePaymentKind: RequestKind<PreparedMakePayment, MakePaymentOutcome> = {
+  route: 'makePayment',
+  send: sendMakePayment,
+  outcomeKey,
+  ok: (o) => o.httpStatus === 200 && o.status === 'OK',
+};
 
 export async function runMakePaymentBench(
   stack: LocalStack,
@@ -179,12 +127,12 @@ export async function runMakePaymentBench(
   let sequentialResult: PhaseResult | undefined;
   if (sequential.length > 0) {
     log(`measuring: ${sequential.length} makePayment requests at concurrency 1 …`);
-    sequentialResult = await measurePhase(stack, sequential, 1);
+    sequentialResult = await measurePhase(stack, makePaymentKind, sequential, 1);
   }
   log(`measuring: ${measured.length} makePayment requests at concurrency ${options.concurrency} …`);
   const profiler = options.cpuProfile ? await startCpuProfile() : undefined;
   const workersProfiler = options.cpuProfile ? await stack.profileFunction('makePayment') : undefined;
-  const result = await measurePhase(stack, measured, options.concurrency);
+  const result = await measurePhase(stack, makePaymentKind, measured, options.concurrency);
   // Counted in the workers, per invocation; every function that ran in the phase.
   const { total: counts, byCommand } = awsCallTotals(result.functions);
   const cpuProfile = await profiler?.stop();

@@ -4,7 +4,8 @@ import type { CardCallbackBenchResult } from './card-callback-bench.js';
 import type { CpuBreakdown } from './cpu-profile.js';
 import type { LifecycleBenchResult } from './lifecycle-bench.js';
 import { type MachineInfo, describeMachine } from './machine.js';
-import type { MakePaymentBenchResult, PhaseResult, TargetCheck } from './make-payment-bench.js';
+import type { MakePaymentBenchResult } from './make-payment-bench.js';
+import type { PhaseResult, TargetCheck } from './phase.js';
 import { type LatencySummary, formatKiB } from './stats.js';
 import type { ThreeDsBenchResult } from './three-ds-bench.js';
 

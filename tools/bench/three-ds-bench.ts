@@ -11,7 +11,7 @@
 import type { LocalStack } from '../../local/stack.js';
 import { launchChromium, phoneContext } from '../../test/support/browser.js';
 import { merchantHttp } from '../checklist/merchant-http.js';
-import type { TargetCheck } from './make-payment-bench.js';
+import type { TargetCheck } from './phase.js';
 import { gatewayRouteLabel, recordServerTiming } from './server-timing.js';
 import { type LatencySummary, summarize } from './stats.js';
 

@@ -1,37 +1,4 @@
-/**
- * Issue 13: the whole checklist passes through each real acquirer's production adapter against
- * its simulator (every errorId it covers reached through that acquirer's own codes).
- * One stack per process (the handler modules are process-wide): Clearhaus has its own file.
- */
-import { afterAll, describe, expect, it } from 'vitest';
-import { LOCAL_ACQUIRER_BUDGET_MS } from '../../tools/checklist/cli.js';
-import { localDriver } from '../../tools/checklist/local-driver.js';
-import { checklistScenarios, runChecklist } from '../../tools/checklist/runner.js';
-import { type LocalStack, bootLocalStack } from '../support/local-stack.js';
+/** The whole checklist through the Adyen adapter against its simulator (issue 13). */
+import { checklistThroughAcquirer } from '../support/checklist-through-acquirer.js';
 
-let stack: LocalStack | undefined;
-afterAll(async () => {
-  await stack?.stop();
-});
-
-describe.each(['adyen'])('the checklist with ACQUIRER=%s against its simulator', (acquirer) => {
-  it('passes every item', async () => {
-    stack = await bootLocalStack({
-      acquirer,
-      env: { ACQUIRER_BUDGET_MS: String(LOCAL_ACQUIRER_BUDGET_MS), POWERTOOLS_LOG_LEVEL: 'ERROR' },
-    });
-    try {
-      expect(stack.environment.ACQUIRER).toBe(acquirer);
-      const report = await runChecklist(
-        localDriver(stack, { acquirerBudgetMs: LOCAL_ACQUIRER_BUDGET_MS }),
-        checklistScenarios(),
-      );
-      const failed = report.items.filter((i) => i.verdict !== 'PASS');
-      expect(failed.map((i) => ({ id: i.id, failing: i.checks.filter((c) => !c.pass) }))).toEqual([]);
-      expect(report.summary.skipped).toBe(0);
-    } finally {
-      await stack.stop();
-      stack = undefined;
-    }
-  }, 120_000);
-});
+checklistThroughAcquirer('adyen');

@@ -2,6 +2,9 @@
  * What the simulated issuer answers, in Adyen's terms (resultCode + refusalReasonCode, test
  * environment semantics). Vipps' test tokens get the sandbox acquirer's outcomes by amount
  * (DESIGN.md "Sandbox acquirer"), so the checklist reaches every errorId through Adyen's codes.
+ * That amount table is our convention, not Adyen's documented test behaviour (Adyen's own test
+ * triggers are RequestedTestAcquirerResponseCode and special holder names, docs "Testing result
+ * codes and refusal reasons"); the codes it answers with are Adyen's documented ones.
  */
 import { sandboxAmounts } from '../../../lambdas/adapters/acquirer/sandbox-outcomes.js';
 import type { SimPaymentRequest } from './payment-request-schema.js';

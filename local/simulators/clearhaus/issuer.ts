@@ -5,7 +5,8 @@
  * 555555 and ending 4444, the amount is the status code (another amount → 40110).
  * Vipps' test tokens are not such cards, so for them the simulator plays the same issuer as the
  * sandbox acquirer (DESIGN.md "Sandbox acquirer"), answering in Clearhaus' own codes — that is
- * how the checklist reaches every errorId through Clearhaus.
+ * how the checklist reaches every errorId through Clearhaus. That amount table is our convention,
+ * not Clearhaus' documented test behaviour; the status codes are Clearhaus' documented ones.
  */
 import { sandboxAmounts } from '../../../lambdas/adapters/acquirer/sandbox-outcomes.js';
 

@@ -99,7 +99,7 @@ async function world(
   const logged = (message: string) =>
     log.entries
       .filter((e) => e.message === message)
-      .map((e) => ({ level: e.level, ...(e.extra[0] as object) }));
+      .map((e): Record<string, unknown> => ({ level: e.level, ...(e.extra[0] as object) }));
   /** The Method step shown: its page token. */
   const opened = async () => {
     const outcome = await openPage(id, deps);
@@ -218,6 +218,17 @@ describe('openPage: preauth with the network token, then the 3DS Method step', (
     expect(await openPage(w.id, w.deps)).toEqual({ kind: 'REDIRECT', location: w.url('3dscancel') });
   });
 
+  it('a session deleted while the challenge page reloads → unknown session', async () => {
+    const w = await world();
+    await w.challenged();
+    w.sessions.beforeNext('renewPageToken', (store) => store.remove(w.id));
+
+    expect(await openPage(w.id, w.deps)).toEqual({ kind: 'PROBLEM', problem: 'UNKNOWN_SESSION' });
+    expect(w.logged('3-D Secure request refused')).toEqual([
+      { level: 'warn', problem: 'UNKNOWN_SESSION', step: 'open', detail: 'vanished', sessionRef: ref(w.id) },
+    ]);
+  });
+
   it('a preauth that loses to a challenge started in another tab → refused as a stale page', async () => {
     const w = await world();
     w.sessions.beforeNext('startFlow', (store) => {
@@ -288,6 +299,10 @@ describe('openPage: preauth with the network token, then the 3DS Method step', (
       });
       expect(w.server.preauths).toEqual([]);
       expect(w.stored()).toMatchObject({ state: 'FAILED', endReason: 'TOKEN_UNREADABLE', completedAt: AT });
+      expect(w.logged('3-D Secure session ended in failure')[0]).toMatchObject({
+        ending: 'TOKEN_UNREADABLE',
+        detail: 'open',
+      });
       expect(w.log.text()).not.toContain(NETWORK_TOKEN.number);
     },
   );
@@ -363,6 +378,26 @@ describe('which sessions can still be authenticated (every step)', () => {
     expect(w.server.preauths).toEqual([]);
     expect(w.logged('3-D Secure request refused')).toEqual([
       { level: 'warn', problem: 'UNKNOWN_SESSION', step: 'open', detail: 'malformed id' },
+    ]);
+  });
+
+  it('each step names itself when it refuses a malformed id', async () => {
+    const w = await world();
+    const bad = 'not-a-session';
+    await openPage(bad, w.deps);
+    await submitBrowserData({ sessionId: bad, pageToken: 'x', browser }, w.deps);
+    await methodCompleted({ sessionId: bad, threeDSMethodData: methodData(SERVER_TX) }, w.deps);
+    await challengeCompleted({ sessionId: bad, cres: theCres, pageToken: 'x' }, w.deps);
+    await abandon({ sessionId: bad, pageToken: 'x', why: 'cancel' }, w.deps);
+    await abandon({ sessionId: bad, pageToken: 'x', why: 'acs-unreachable' }, w.deps);
+
+    expect(w.logged('3-D Secure request refused').map((l) => l.step)).toEqual([
+      'open',
+      'authenticate',
+      'method',
+      'challenge',
+      'cancel',
+      'acs-unreachable',
     ]);
   });
 
@@ -554,7 +589,7 @@ describe('submitBrowserData: the AReq decides frictionless or challenge', () => 
         ],
       ]);
       expect(w.counts).toEqual(['frictionless']);
-      expect(w.logged('3-D Secure authentication finished')).toEqual([
+      expect(w.logged('3-D Secure authentication finished')).toStrictEqual([
         {
           level: 'info',
           pspTransactionId: w.session.pspTransactionId,
@@ -614,7 +649,7 @@ describe('submitBrowserData: the AReq decides frictionless or challenge', () => 
     });
     expect(w.stored().state).toBe('CANCELLED');
     expect(w.counts).toEqual(['failed']);
-    expect(w.logged('3-D Secure authentication finished')).toEqual([
+    expect(w.logged('3-D Secure authentication finished')).toStrictEqual([
       {
         level: 'info',
         pspTransactionId: w.session.pspTransactionId,
@@ -716,6 +751,46 @@ describe('submitBrowserData: the AReq decides frictionless or challenge', () => 
     });
     expect(w.server.authentications).toHaveLength(1);
     expect(w.counts).toEqual(['challenged']);
+    expect(w.logged('3-D Secure request refused')).toEqual([
+      expect.objectContaining({ problem: 'FORGED_FORM', step: 'authenticate' }),
+    ]);
+  });
+
+  it('a reload while the AReq was out: its challenge is not saved over the newer page; refused', async () => {
+    const w = await world();
+    const pageToken = await w.opened();
+    w.server.authenticateAnswer = challengeAnswer;
+    w.sessions.beforeNext('startChallenge', () => w.opened().then(() => undefined));
+
+    expect(await submitBrowserData({ sessionId: w.id, pageToken, browser }, w.deps)).toEqual({
+      kind: 'PROBLEM',
+      problem: 'FORGED_FORM',
+    });
+    expect(w.stored().flow?.challenge).toBeUndefined();
+    expect(w.counts).toEqual([]);
+    expect(w.logged('3-D Secure request refused')).toEqual([
+      expect.objectContaining({ step: 'authenticate', detail: 'a newer render replaced the page token' }),
+    ]);
+  });
+
+  it('a reload while a frictionless AReq was out: the result is not recorded over the newer page', async () => {
+    const w = await world();
+    const pageToken = await w.opened();
+    w.server.authenticateAnswer = {
+      kind: 'RESULT',
+      result: { status: 'AUTHENTICATED', transStatus: 'Y', authentication },
+    };
+    w.sessions.beforeNext('complete', () => w.opened().then(() => undefined));
+
+    expect(await submitBrowserData({ sessionId: w.id, pageToken, browser }, w.deps)).toEqual({
+      kind: 'PROBLEM',
+      problem: 'FORGED_FORM',
+    });
+    expect(w.stored().state).toBe('PENDING');
+    expect(w.stored()).not.toHaveProperty('authentication');
+    expect(w.logged('3-D Secure request refused')).toEqual([
+      expect.objectContaining({ step: 'authenticate', detail: 'a newer render replaced the page token' }),
+    ]);
   });
 
   it('a frictionless result that loses to a cancel meanwhile → where the cancel sent the shopper', async () => {
@@ -846,6 +921,7 @@ describe('methodCompleted: the ACS’s 3DS Method notification', () => {
     expect(w.stored().flow).not.toHaveProperty('methodCompletedAt');
     expect(w.logged('3-D Secure request refused')[0]).toMatchObject({
       problem: 'STALE_NOTIFICATION',
+      step: 'method',
       detail: 'not this session’s transaction',
     });
   });
@@ -972,6 +1048,22 @@ describe('challengeCompleted: the CRes, then the RReq (postauth) decides', () =>
     });
   });
 
+  it('a reload of the challenge page while the postauth was out: the older page’s CRes is refused', async () => {
+    const w = await world();
+    const pageToken = await w.challenged();
+    w.server.challengeResultAnswer = { status: 'AUTHENTICATED', transStatus: 'Y', authentication };
+    w.sessions.beforeNext('complete', () => openPage(w.id, w.deps).then(() => undefined));
+
+    expect(await challengeCompleted({ sessionId: w.id, cres: theCres, pageToken }, w.deps)).toEqual({
+      kind: 'PROBLEM',
+      problem: 'FORGED_FORM',
+    });
+    expect(w.stored().state).toBe('PENDING');
+    expect(w.logged('3-D Secure request refused')).toEqual([
+      expect.objectContaining({ step: 'challenge', detail: 'a newer render replaced the page token' }),
+    ]);
+  });
+
   it('reading the CRes blowing up → 3dsfailure as an internal error', async () => {
     const w = await world();
     const pageToken = await w.challenged();
@@ -1036,6 +1128,21 @@ describe('abandon: Cancel on our page, or the ACS unreachable from the browser',
       [w.id, { state: 'CANCELLED', completedAt: AT }, { pageTokenHash: sha256Hex(pageToken) }],
     ]);
     expect(w.counts).toEqual([]);
+  });
+
+  it('Cancel from a page another reload replaced meanwhile → refused, the session goes on', async () => {
+    const w = await world();
+    const pageToken = await w.challenged();
+    w.sessions.beforeNext('complete', () => openPage(w.id, w.deps).then(() => undefined));
+
+    expect(await abandon({ sessionId: w.id, pageToken, why: 'cancel' }, w.deps)).toEqual({
+      kind: 'PROBLEM',
+      problem: 'FORGED_FORM',
+    });
+    expect(w.stored().state).toBe('PENDING');
+    expect(w.logged('3-D Secure request refused')).toEqual([
+      expect.objectContaining({ step: 'cancel', detail: 'a newer render replaced the page token' }),
+    ]);
   });
 
   it('Cancel during the challenge → 3dscancel', async () => {

@@ -50,7 +50,7 @@ async function world(operations: Array<{ operation: ThreeDsOperation; url: strin
   const logged = (message: string) =>
     log.entries
       .filter((e) => e.message === message)
-      .map((e) => ({ level: e.level, ...(e.extra[0] as object) }));
+      .map((e): Record<string, unknown> => ({ level: e.level, ...(e.extra[0] as object) }));
   return { session, sessions, log, deps, logged, stored: () => sessions.peek(session.sessionId)! };
 }
 
@@ -219,6 +219,8 @@ describe('endInFailure: no answer from the issuer → FAILED once, then 3dsfailu
       location: FAILURE,
       result: 'expired',
     });
+    // Nothing failed on our side: no "could not be recorded" error for ops to chase.
+    expect(w.log.entries.map((e) => e.message)).toEqual(['3-D Secure session ended: expired']);
   });
 
   it('the write failing: the shopper is sent on anyway, and ops are told it was not recorded', async () => {

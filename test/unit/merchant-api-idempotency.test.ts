@@ -90,6 +90,42 @@ describe('Idempotency-Key replay', () => {
     expect(answer(await first).status).toBe(200);
   });
 
+  it('a request whose Lambda died mid-way blocks its key only until its time was up', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(new Date('2026-11-24T10:00:00Z'));
+      const { run, send, runs } = setup();
+      // The first invocation had 3 s left and never finished (its record stays INPROGRESS).
+      void run(capture(1_000), lambdaContext(3_000), () => new Promise<never>(() => {}));
+      await Promise.resolve();
+      vi.setSystemTime(new Date('2026-11-24T10:00:02Z'));
+      expect((await send(capture(1_000))).status).toBe(409);
+      vi.setSystemTime(new Date('2026-11-24T10:00:04Z'));
+      expect(await send(capture(1_000))).toMatchObject({ status: 200, body: { captured: 1_000 } });
+      expect(runs()).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('without a merchant and key nothing runs: no request acts unprotected', async () => {
+    const { run, table } = setup();
+    let ran = false;
+    const unkeyed = {
+      merchantId: undefined,
+      key: undefined,
+      fingerprint: {},
+    } as unknown as IdempotentRequest;
+    await expect(
+      run(unkeyed, lambdaContext(), () => {
+        ran = true;
+        return Promise.resolve(json(200, {}));
+      }),
+    ).rejects.toThrow();
+    expect(ran).toBe(false);
+    expect(table.statuses()).toEqual([]);
+  });
+
   it('keeps each answer for 24 hours, then the key is free again', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     try {
@@ -124,6 +160,10 @@ describe('answers that are not kept', () => {
   it.each([
     ['a 409 that is not a race (invalid state)', problem(409, 'invalid-payment-state', 'Not now')],
     ['a 499', json(499, { note: 'final' })],
+    [
+      'a success whose text merely reads like the race problem',
+      json(200, { paymentText: `/problems/${CONCURRENT_UPDATE}` }),
+    ],
   ])('%s is the request’s outcome: replayed', async (_what, result) => {
     const { send, runs } = setup();
     await send(capture(1_000), result);

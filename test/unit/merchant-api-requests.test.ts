@@ -148,6 +148,19 @@ describe('the request body', () => {
       },
     });
   });
+
+  it.each([
+    ['an array', [1]],
+    ['a string', 'amount=1000'],
+    ['a number', 1000],
+    ['null', null],
+  ])('a body that is %s, not an object, is told so', async (_what, body) => {
+    const res = await merchantApi({ transactions: [reservedPayment()] }).call(capture({ body }));
+    expect(res).toMatchObject({
+      status: 400,
+      body: { errors: [{ field: '(body)', message: 'must be a JSON object' }] },
+    });
+  });
 });
 
 describe('the Idempotency-Key', () => {
@@ -194,6 +207,16 @@ describe('the Idempotency-Key', () => {
         },
       },
     ]);
+  });
+
+  it('a route without a payment id is keyed with an empty id', async () => {
+    const api = merchantApi();
+    await api.call(
+      apiEvent('POST', '/v1/webhook-endpoints', { key: 'we-1', body: { url: 'https://shop.example/h' } }),
+    );
+    expect(api.idempotency.requests[0]).toMatchObject({
+      fingerprint: { route: 'POST /v1/webhook-endpoints', id: '', body: { url: 'https://shop.example/h' } },
+    });
   });
 
   it('GET and DELETE need none and are never kept', async () => {

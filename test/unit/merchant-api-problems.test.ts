@@ -32,20 +32,29 @@ describe('domain errors as problem+json', () => {
       new domain.PaymentNotFoundError(ID),
       404,
       'payment-not-found',
-      { detail: `No payment ${ID} for this merchant` },
+      { title: 'No such payment', detail: `No payment ${ID} for this merchant` },
     ],
-    [new MsnNotAllowedError('654321'), 403, 'msn-not-allowed', { merchantSerialNumber: '654321' }],
+    [
+      new MsnNotAllowedError('654321'),
+      403,
+      'msn-not-allowed',
+      { title: 'Sales unit not allowed', merchantSerialNumber: '654321' },
+    ],
     [
       new DuplicateMerchantOrderError('123456', 'order-1', ID),
       409,
       'duplicate-merchant-order-id',
-      { pspTransactionId: ID, detail: 'merchantOrderId order-1 is already used for MSN 123456' },
+      {
+        title: 'merchantOrderId already used',
+        pspTransactionId: ID,
+        detail: 'merchantOrderId order-1 is already used for MSN 123456',
+      },
     ],
     [
       new domain.AmountExceedsRemainingError('CAPTURE', 5_000, 3_000),
       422,
       'amount-exceeds-remaining',
-      { requested: 5_000, remaining: 3_000 },
+      { title: 'Amount too large', requested: 5_000, remaining: 3_000 },
     ],
     [
       new domain.InvalidAmountError('Capture amount must be positive'),
@@ -57,38 +66,53 @@ describe('domain errors as problem+json', () => {
       new domain.InvalidTransitionError('CAPTURE', 'FAILED'),
       409,
       'invalid-payment-state',
-      { paymentStatus: 'FAILED' },
+      { title: 'Not possible in the payment’s current state', paymentStatus: 'FAILED' },
     ],
     [
       new domain.OperationKeyReusedError('CAPTURE', 1_000),
       422,
       'idempotency-key-mismatch',
-      { detail: 'This Idempotency-Key was already used for capture of 1000 øre' },
+      {
+        title: 'Idempotency-Key reused with a different request',
+        detail: 'This Idempotency-Key was already used for capture of 1000 øre',
+      },
     ],
     [
       new VippsInitFailedError(ID, rejected),
       422,
       'vipps-rejected',
-      { pspTransactionId: ID, vippsErrors: [{ errorCode: '21', errorMessage: 'Not active' }] },
+      {
+        title: 'Vipps refused the payment',
+        pspTransactionId: ID,
+        vippsErrors: [{ errorCode: '21', errorMessage: 'Not active' }],
+      },
     ],
     [
       new VippsInitFailedError(ID, new domain.VippsUnavailableError('HTTP 503')),
       502,
       'vipps-unavailable',
-      { pspTransactionId: ID, detail: 'HTTP 503' },
+      { title: 'Vipps could not be reached', pspTransactionId: ID, detail: 'HTTP 503' },
     ],
-    [new domain.VippsUnavailableError('HTTP 504'), 502, 'vipps-unavailable', { detail: 'HTTP 504' }],
+    [
+      new domain.VippsUnavailableError('HTTP 504'),
+      502,
+      'vipps-unavailable',
+      { title: 'Vipps could not be reached', detail: 'HTTP 504' },
+    ],
     [
       new domain.AcquirerRefusedError('05 Do not honour'),
       422,
       'acquirer-refused',
-      { detail: '05 Do not honour' },
+      { title: 'The acquirer refused the operation', detail: '05 Do not honour' },
     ],
     [
       new domain.AcquirerUnavailableError('timeout'),
       502,
       'acquirer-unavailable',
-      { detail: 'timeout. Retry with the same Idempotency-Key.' },
+      {
+        title: 'The acquirer did not confirm the operation',
+        detail: 'timeout. Retry with the same Idempotency-Key.',
+      },
     ],
   ])('%s → %i %s', (error, status, slug, body) => {
     expect(answerTo(error)).toMatchObject({
@@ -102,7 +126,14 @@ describe('domain errors as problem+json', () => {
     expect(answerTo(new domain.ConcurrentUpdateError(ID))).toMatchObject({
       status: 409,
       retryAfter: '1',
-      body: { type: '/problems/concurrent-update', retryable: true },
+      body: {
+        type: '/problems/concurrent-update',
+        title: 'The payment is being changed by other requests',
+        detail: expect.stringContaining(
+          'This is retryable: send the same request again with the same Idempotency-Key',
+        ) as string,
+        retryable: true,
+      },
     });
   });
 

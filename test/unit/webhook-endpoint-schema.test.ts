@@ -20,15 +20,39 @@ describe('webhook endpoint URL, outside the local stage', () => {
     ['https://[::ffff:127.0.0.1]/hooks', /private/],
     ['https://localhost/hooks', /localhost/],
     ['https://user:pw@shop.example/hooks', /credentials/],
+    ['https://user@shop.example/hooks', /credentials/],
+    ['https://:pw@shop.example/hooks', /credentials/],
+    ['https://api.localhost/hooks', /localhost/],
     ['not a url', /absolute URL/],
   ])('refuses %s', (url, why) => {
     expect(message(deployed.safeParse({ url }))).toMatch(why);
   });
 
-  it('the local stage accepts http on the laptop (a receiver on 127.0.0.1)', () => {
+  it.each([
+    'https://93.184.216.34/hooks',
+    'https://[2a00:1450:4001:80b::200e]/hooks',
+    'https://1password-hooks.example/hooks',
+    'https://hooks.shop1/in',
+  ])('accepts the public address %s', (url) => {
+    expect(deployed.safeParse({ url })).toMatchObject({ success: true, data: { url } });
+  });
+});
+
+describe('webhook endpoint URL, on the local stage', () => {
+  it('accepts http on the laptop (a receiver on 127.0.0.1) and https', () => {
     expect(local.safeParse({ url: 'http://127.0.0.1:4000/hooks' }).success).toBe(true);
+    expect(local.safeParse({ url: 'https://shop.example/hooks' }).success).toBe(true);
   });
 
+  it('refuses other schemes and credentials there too', () => {
+    expect(message(local.safeParse({ url: 'ftp://127.0.0.1/hooks' }))).toBe('url must be http(s)');
+    expect(message(local.safeParse({ url: 'http://u:p@127.0.0.1/hooks' }))).toBe(
+      'url must not carry credentials',
+    );
+  });
+});
+
+describe('webhook endpoint events and fields', () => {
   it('refuses unknown event types and unknown fields', () => {
     expect(deployed.safeParse({ url: 'https://shop.example/h', events: ['payment.nope'] }).success).toBe(
       false,

@@ -370,6 +370,9 @@ describe('card callback: refused before anything is authorised', () => {
       expect(logged(env.log, 'Card callback refused before authorisation')).toEqual([
         { pspTransactionId: ID, errorId: String(fail.errorCode), why },
       ]);
+      expect(logged(env.log, 'Card callback answered')).toEqual([
+        expect.objectContaining({ status: 'FAIL', replayed: false }),
+      ]);
     });
   }
 
@@ -435,6 +438,19 @@ describe('card callback: who may call', () => {
       ]);
     });
   }
+
+  it('a refused request without a source address (no requestContext, or no identity) → 401 all the same', async () => {
+    const env = setup([approved]);
+    const forged = signedEvent(CALLBACK_URL, JSON.stringify(callbackBody()), SECRET, NOW, { unsigned: true });
+    const { requestContext: _omitted, ...noContext } = forged;
+    expect((await env.handler(noContext as HttpEvent)).statusCode).toBe(401);
+    const noIdentity = { ...forged, requestContext: {} } as unknown as HttpEvent;
+    expect((await env.handler(noIdentity)).statusCode).toBe(401);
+    expect(logged(env.log, 'Card callback signature refused')).toEqual([
+      expect.objectContaining({ sourceIp: undefined }),
+      expect.objectContaining({ sourceIp: undefined }),
+    ]);
+  });
 
   it('a request without headers at all → 401', async () => {
     const env = setup([approved]);
@@ -598,6 +614,25 @@ describe('card callback use case: its outcome', () => {
       answer: { status: 'RESERVE', networkTransactionReference: 'NTR-123456' },
       replayed: true,
     });
+  });
+
+  it('a refusal before authorisation is a fresh FAIL answer, not a replay', async () => {
+    const env = setup([approved]);
+    expect(await answerCardCallback({ ...command, merchantSerialNumber: '999999' }, env.deps)).toStrictEqual({
+      kind: 'ANSWER',
+      answer: { status: 'FAIL', errorCode: 71, errorMessage: 'Invalid request', errorId: '71' },
+      replayed: false,
+    });
+  });
+
+  it('callbackAnswerOf: only a SOFT_DECLINE answer becomes SOFT_DECLINE', () => {
+    const refused = { errorId: '82', errorText: 'Refused by Issuer' };
+    expect(
+      callbackAnswerOf(
+        { status: 'FAIL', error: refused, url3dSecure: 'https://psp.example/3ds/x' },
+        undefined,
+      ),
+    ).toMatchObject({ status: 'FAIL', errorCode: 82 });
   });
 
   it('callbackAnswerOf: OK without a reference is a bare RESERVE; a FAIL without a reason is 91', () => {

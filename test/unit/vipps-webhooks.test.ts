@@ -347,6 +347,19 @@ describe('Vipps webhook: who may call', () => {
     expect(env.events.stored).toHaveLength(0);
   });
 
+  it('a refused request without a source address (no requestContext, or no identity) → 401 all the same', async () => {
+    const env = setup();
+    const forged = signedEvent(WEBHOOK_URL, JSON.stringify(webhookBody()), SECRET, NOW, { unsigned: true });
+    const { requestContext: _omitted, ...noContext } = forged;
+    expect((await env.handler(noContext as HttpEvent)).statusCode).toBe(401);
+    const noIdentity = { ...forged, requestContext: {} } as unknown as HttpEvent;
+    expect((await env.handler(noIdentity)).statusCode).toBe(401);
+    expect(logged(env.log, 'Vipps webhook signature refused')).toEqual([
+      expect.objectContaining({ sourceIp: undefined }),
+      expect.objectContaining({ sourceIp: undefined }),
+    ]);
+  });
+
   it('a request without headers → 401', async () => {
     const env = setup();
     const event = { ...signedEvent(WEBHOOK_URL, JSON.stringify(webhookBody()), SECRET, NOW), headers: null };
@@ -375,9 +388,11 @@ describe('Vipps webhook: bad bodies', () => {
 
   it('an event missing fields → 400 naming them; a non-object → (body)', async () => {
     const env = setup();
-    expect(await env.call(webhookBody({ name: undefined, success: 'yes' }))).toEqual({
+    expect(
+      await env.call(webhookBody({ name: undefined, success: 'yes', amount: { currency: 'NOK' } })),
+    ).toEqual({
       status: 400,
-      body: { message: 'Invalid webhook event: name, success' },
+      body: { message: 'Invalid webhook event: name, amount.value, success' },
     });
     expect(await env.call('"text"')).toEqual({
       status: 400,

@@ -11,7 +11,8 @@ import { createCardCallbackHandler } from './card-callback/card-callback-handler
 import { apiGatewayRequestId, entryDependencies, lambdaEntry } from './lambda-entry.js';
 
 const maxBodyBytes = routes.find((r) => r.function === 'cardCallback')!.maxBodyBytes;
-const deps = entryDependencies({
+/** What the card callback is built from: the wiring's factories, each read on first use. */
+export const cardCallbackFactories = {
   transactions,
   threeDsSessions,
   acquirer,
@@ -28,7 +29,8 @@ const deps = entryDependencies({
   threeDsSessionTtlSeconds: () => config().THREE_DS_SESSION_TTL_SECONDS,
   allowHttpOnLoopback: () => config().STAGE === 'local',
   maxBodyBytes: () => maxBodyBytes,
-});
+};
+const deps = entryDependencies(cardCallbackFactories);
 
 export const handler = lambdaEntry(deps, createCardCallbackHandler(deps), {
   correlationId: apiGatewayRequestId,

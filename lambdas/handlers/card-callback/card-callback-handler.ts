@@ -18,7 +18,7 @@ import {
   type CardCallbackAnswer,
   type CardCallbackDeps,
   answerCardCallback,
-  callbackAnswerOf,
+  failAnswer,
 } from '../../core/use-cases/card-callback.js';
 import { metricDimensions, metricNames } from '../../observability.js';
 import type { HttpEvent, HttpResult } from '../http/api-gateway.js';
@@ -64,7 +64,7 @@ export function createCardCallbackHandler(deps: CardCallbackHandlerDeps) {
 
 function rawBodyOf(event: HttpEvent): Buffer {
   if (!event.body) return Buffer.alloc(0);
-  return Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body); // utf8
 }
 
 async function answer(event: HttpEvent, deps: CardCallbackHandlerDeps): Promise<Answered> {
@@ -132,7 +132,7 @@ async function answer(event: HttpEvent, deps: CardCallbackHandlerDeps): Promise<
       pspTransactionId: request.pspReference,
       error: String(error),
     });
-    return answered(callbackAnswerOf({ status: 'FAIL', error: vippsErrors.internalError }, deps.failCodes));
+    return answered(failAnswer(vippsErrors.internalError, deps.failCodes));
   }
 }
 

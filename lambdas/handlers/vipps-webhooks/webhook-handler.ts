@@ -38,11 +38,15 @@ export function createVippsWebhookHandler(deps: VippsWebhookHandlerDeps) {
   };
 }
 
+/** The bytes Vipps signed (API Gateway passes a binary body base64-encoded). */
+function rawBodyOf(event: HttpEvent): Buffer {
+  if (!event.body) return Buffer.alloc(0);
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body); // utf8
+}
+
 async function answer(event: HttpEvent, deps: VippsWebhookHandlerDeps): Promise<HttpResult> {
   if (bodyBytes(event) > deps.maxBodyBytes) return json(400, { message: 'Body too large' });
-  const raw = event.body
-    ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8')
-    : Buffer.alloc(0);
+  const raw = rawBodyOf(event);
   const secret = await deps.webhookSecret();
   if (!secret) {
     deps.log.error(

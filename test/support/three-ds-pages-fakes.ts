@@ -280,8 +280,11 @@ export class ScriptedThreeDsServer implements ThreeDsServer {
   readonly preauths: PreauthRequest[] = [];
   readonly authentications: AuthenticationRequest[] = [];
   readonly results: string[] = [];
-  readonly acsUrl = 'https://acs.example/challenge';
-  readonly methodUrl = 'https://acs-method.example/method';
+  acsUrl = 'https://acs.example/challenge';
+  methodUrl = 'https://acs-method.example/method';
+  /** Instead of our own encoding: what the 3DS server hands the page as threeDSMethodData / creq. */
+  methodData?: string;
+  challengeRequest?: string;
   #transactionId = randomUUID();
   withMethod = true;
   /** What the AReq gets back: CHALLENGE by default. */
@@ -305,10 +308,12 @@ export class ScriptedThreeDsServer implements ThreeDsServer {
         ? {
             method: {
               url: this.methodUrl,
-              data: encode({
-                threeDSServerTransID: this.#transactionId,
-                threeDSMethodNotificationURL: request.methodNotificationUrl,
-              }),
+              data:
+                this.methodData ??
+                encode({
+                  threeDSServerTransID: this.#transactionId,
+                  threeDSMethodNotificationURL: request.methodNotificationUrl,
+                }),
             },
           }
         : {}),
@@ -325,7 +330,7 @@ export class ScriptedThreeDsServer implements ThreeDsServer {
       acsTransactionId: this.acsTransactionId,
       dsTransactionId: randomUUID(),
       messageVersion: request.messageVersion,
-      creq: this.creq(),
+      creq: this.challengeRequest ?? this.creq(),
     };
   }
 

@@ -538,6 +538,34 @@ describe('POST /3ds/{sessionId}: our own forms', () => {
   });
 });
 
+describe('what the 3DS server and the ACS supply is escaped into the auto-posting forms', () => {
+  const hostile = '"><script>alert(1)</script>';
+  const escaped = '&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;';
+
+  it('the 3DS Method URL and threeDSMethodData', async () => {
+    const t = pagesUnderTest();
+    t.server.methodUrl = `https://acs-method.example/m?x=${hostile}`;
+    t.server.methodData = hostile;
+    const { page } = await t.methodStep(await t.seed());
+    expect(page.body).not.toContain('<script>alert');
+    expect(page.body).toContain(`action="https://acs-method.example/m?x=${escaped}"`);
+    expect(page.body).toContain(`name="threeDSMethodData" value="${escaped}"`);
+    expect(inputValue(page.body, 'threeDSMethodData')).toBe(escaped);
+  });
+
+  it('the ACS URL and the CReq', async () => {
+    const t = pagesUnderTest();
+    t.server.acsUrl = `https://acs.example/c?x=${hostile}`;
+    t.server.challengeRequest = hostile;
+    const { page } = await t.challengeStep(await t.seed());
+    expect(page.body).not.toContain('<script>alert');
+    expect(page.body).toContain(
+      `<form id="creq" method="post" action="https://acs.example/c?x=${escaped}" target="acs">`,
+    );
+    expect(inputValue(page.body, 'creq')).toBe(escaped);
+  });
+});
+
 describe('POST /3ds/{sessionId}/challenge: the ACS posts the CRes back into the challenge frame', () => {
   it('CRes → postauth → a page that sends its parent to 3dssuccess (never a 302 inside the frame)', async () => {
     const t = pagesUnderTest();

@@ -154,6 +154,19 @@ describe('the browser data the AReq carries', () => {
     expect(t.server.authentications[0]?.browser.ip).toBe('');
   });
 
+  it('no request context at all (a hand-built event) → an empty source IP, not a failure', async () => {
+    const { t, session, csrf } = await atMethodStep();
+    const event = threeDsEvent({
+      method: 'POST',
+      sessionId: session.sessionId,
+      body: new URLSearchParams({ step: 'authenticate', csrf, ...BROWSER }).toString(),
+      headers: { 'Content-Type': FORM },
+    });
+    (event as { requestContext?: unknown }).requestContext = undefined;
+    expect((await t.pages(event)).statusCode).toBe(200);
+    expect(t.server.authentications[0]?.browser.ip).toBe('');
+  });
+
   it.each([
     ['nb-NO,nb;q=0.9,en;q=0.8', 'nb-NO'],
     ['da;q=0.8, en', 'da'],

@@ -4,7 +4,8 @@
  * the flow refused at start-up rather than at the first shopper.
  */
 import { describe, expect, it } from 'vitest';
-import { type ThreeDsEntryDeps, threeDsPagesFromWiring } from '../../lambdas/handlers/three-ds.js';
+import type { Context } from 'aws-lambda';
+import { type ThreeDsEntryDeps, handler, threeDsPagesFromWiring } from '../../lambdas/handlers/three-ds.js';
 import {
   BROWSER,
   FORM,
@@ -115,5 +116,49 @@ describe('the pages as the Lambda entry wires them', () => {
         config: { PUBLIC_BASE_URL: 'https://psp.example' },
       }),
     ).toThrow('threeDsSessions must be a ThreeDsChallengeStore (DynamoThreeDsSessionStore)');
+  });
+});
+
+describe('the Lambda entry', () => {
+  it('builds the pages from the stage’s configuration on the first request, and answers', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      STAGE: 'local',
+      TABLE_NAME: 'payments',
+      IDEMPOTENCY_TABLE_NAME: 'idempotency',
+      STATUS_QUEUE_URL: 'http://127.0.0.1:9/000000000000/status.fifo',
+      STATUS_DLQ_URL: 'http://127.0.0.1:9/000000000000/status-dlq.fifo',
+      CARD_DATA_KEY_ID: 'alias/card-data',
+      ENVELOPE_KEY_ID: 'alias/envelope',
+      PUBLIC_BASE_URL: 'https://psp.example.com',
+      VIPPS_BASE_URL: 'http://127.0.0.1:9',
+      VIPPS_PSP_ID: 'psp',
+      VIPPS_CREDENTIALS_SECRET_ID: 'vipps',
+      THREE_DS_BASE_URL: 'http://127.0.0.1:9',
+      THREE_DS_API_KEY: 'local-key',
+      AWS_REGION: 'eu-north-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+    });
+    const context = {
+      functionName: 'threeDs',
+      functionVersion: '$LATEST',
+      awsRequestId: 'req-1',
+      invokedFunctionArn: 'arn:aws:lambda:eu-north-1:000000000000:function:threeDs',
+      memoryLimitInMB: '256',
+      getRemainingTimeInMillis: () => 10_000,
+    } as unknown as Context;
+    try {
+      // A malformed id is refused before any AWS call: no network needed.
+      const first = await handler(threeDsEvent({ method: 'GET', sessionId: 'short' }), context);
+      expect(first.statusCode).toBe(404);
+      expect(first.body).toContain('Verification not found');
+      const second = await handler(threeDsEvent({ method: 'PUT', sessionId: 'short' }), context);
+      expect(second.statusCode).toBe(405);
+    } finally {
+      for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+      Object.assign(process.env, saved);
+    }
   });
 });

@@ -193,6 +193,43 @@ describe('GET /3ds/{sessionId}: the 3DS Method step', () => {
   });
 });
 
+describe('PUBLIC_BASE_URL and the events the routes get', () => {
+  it('trailing slashes of PUBLIC_BASE_URL do not double up in the notification URLs or the form action', async () => {
+    const t = pagesUnderTest({ publicBaseUrl: 'https://api.example/prod//' });
+    const session = await t.seed();
+    const { page } = await t.methodStep(session);
+    expect(t.server.preauths[0]?.methodNotificationUrl).toBe(
+      `https://api.example/prod/3ds/${session.sessionId}/method`,
+    );
+    expect(page.body).toContain(`<form id="browser" method="post" action="/prod/3ds/${session.sessionId}">`);
+  });
+
+  it('without counters (onResult, onAuthentication) the pages work the same', async () => {
+    const t = pagesUnderTest({ onResult: undefined, onAuthentication: undefined });
+    const session = await t.seed();
+    const { csrf } = await t.methodStep(session);
+    const answer = await t.post(session.sessionId, { step: 'cancel', csrf });
+    expect(answer.statusCode).toBe(302);
+    expect(headersOf(answer).Location).toBe(urlOf(session, '3dscancel'));
+  });
+
+  it('an event without `resource` is routed by its path (a notification stays a notification)', async () => {
+    const t = pagesUnderTest();
+    const session = await t.seed();
+    await t.methodStep(session);
+    const event = threeDsEvent({
+      method: 'POST',
+      sessionId: session.sessionId,
+      route: 'method',
+      body: new URLSearchParams({ threeDSMethodData: t.server.methodNotification() }).toString(),
+      headers: { 'Content-Type': FORM },
+    });
+    const done = await t.pages({ ...event, resource: undefined as unknown as string });
+    expect(done.statusCode).toBe(200);
+    expect(done.body).toContain("parent.postMessage('threeDSMethodDone', location.origin)");
+  });
+});
+
 describe('methods each route does not take → 405 with Allow', () => {
   it.each([
     ['PUT', undefined, 'GET, POST'],

@@ -19,7 +19,8 @@ export interface Form {
 export function readForm(
   event: APIGatewayProxyEvent,
 ): { ok: true; form: Form } | { ok: false; reason: string } {
-  const contentType = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+  // split() always yields a first element.
+  const contentType = header(event, 'content-type')?.split(';')[0]!.trim().toLowerCase();
   if (contentType !== 'application/x-www-form-urlencoded') return { ok: false, reason: 'content-type' };
   if (bodyBytes(event) > MAX_BODY_BYTES) return { ok: false, reason: 'too large' };
   const params = new URLSearchParams(bodyText(event));
@@ -79,5 +80,6 @@ export function browserData(form: Form, event: APIGatewayProxyEvent): Read<Brows
 }
 
 function acceptLanguage(event: APIGatewayProxyEvent): string | undefined {
-  return header(event, 'accept-language')?.split(',')[0]?.split(';')[0]?.trim().slice(0, 35);
+  // split() always yields a first element.
+  return header(event, 'accept-language')?.split(',')[0]!.split(';')[0]!.trim().slice(0, 35);
 }

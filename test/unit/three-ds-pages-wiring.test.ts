@@ -1,0 +1,164 @@
+/**
+ * The 3-D Secure pages as the Lambda entry builds them from the wiring (threeDsPagesFromWiring):
+ * the dashboard's counters, FRAME_ANCESTORS from the configuration, and a store that cannot run
+ * the flow refused at start-up rather than at the first shopper.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Context } from 'aws-lambda';
+import { type ThreeDsEntryDeps, handler, threeDsPagesFromWiring } from '../../lambdas/handlers/three-ds.js';
+import {
+  BROWSER,
+  FORM,
+  HandClock,
+  InMemoryThreeDsSessions,
+  MemoryLog,
+  NOW,
+  ScriptedThreeDsServer,
+  VIPPS_AND_US,
+  directive,
+  fakeVault,
+  inputValue,
+  pendingSession,
+  threeDsEvent,
+} from '../support/three-ds-pages-fakes.js';
+
+interface Published {
+  name: string;
+  unit: string;
+  value: number;
+  dimensions: Record<string, string>;
+}
+
+function wired(config: ThreeDsEntryDeps['config'] = { PUBLIC_BASE_URL: 'https://psp.example' }) {
+  const published: Published[] = [];
+  const metrics = {
+    singleMetric() {
+      const dimensions: Record<string, string> = {};
+      return {
+        addDimension(name: string, value: string) {
+          dimensions[name] = value;
+        },
+        addMetric(name: string, unit: string, value: number) {
+          published.push({ name, unit, value, dimensions: { ...dimensions } });
+        },
+      };
+    },
+  } as unknown as ThreeDsEntryDeps['metrics'];
+  const sessions = new InMemoryThreeDsSessions();
+  const server = new ScriptedThreeDsServer();
+  const pages = threeDsPagesFromWiring({
+    threeDsSessions: sessions,
+    vault: fakeVault,
+    threeDsServer: server,
+    clock: new HandClock(NOW),
+    log: new MemoryLog(),
+    metrics,
+    config,
+  });
+  return { pages, sessions, server, published };
+}
+
+describe('the pages as the Lambda entry wires them', () => {
+  it('count each session started and how it ended (ThreeDsSession), and each authentication (ThreeDsAuthentication)', async () => {
+    const { pages, sessions, server, published } = wired();
+    server.ares = { status: 'FAILED', transStatus: 'N' };
+    const session = await pendingSession(NOW);
+    await sessions.create(session);
+    const page = await pages(threeDsEvent({ method: 'GET', sessionId: session.sessionId }));
+    const csrf = inputValue(page.body, 'csrf')!;
+    const answer = await pages(
+      threeDsEvent({
+        method: 'POST',
+        sessionId: session.sessionId,
+        body: new URLSearchParams({ step: 'authenticate', csrf, ...BROWSER }).toString(),
+        headers: { 'Content-Type': FORM },
+      }),
+    );
+    expect(answer.statusCode).toBe(302);
+    expect(published).toEqual([
+      { name: 'ThreeDsSession', unit: 'Count', value: 1, dimensions: { result: 'started' } },
+      { name: 'ThreeDsAuthentication', unit: 'Count', value: 1, dimensions: { outcome: 'failed' } },
+      { name: 'ThreeDsSession', unit: 'Count', value: 1, dimensions: { result: 'failure' } },
+    ]);
+  });
+
+  it('FRAME_ANCESTORS from the configuration frames the page; without it, Vipps and ourselves', async () => {
+    for (const [frameAncestors, expected] of [
+      [['https://app.example.com'], 'https://app.example.com'],
+      [undefined, VIPPS_AND_US],
+    ] as const) {
+      const { pages, sessions } = wired({
+        PUBLIC_BASE_URL: 'https://psp.example',
+        ...(frameAncestors ? { FRAME_ANCESTORS: [...frameAncestors] } : {}),
+      });
+      const session = await pendingSession(NOW);
+      await sessions.create(session);
+      const page = await pages(threeDsEvent({ method: 'GET', sessionId: session.sessionId }));
+      expect(directive(page, 'frame-ancestors')).toBe(expected);
+    }
+  });
+
+  it('a session store without the flow’s conditional writes is refused when the entry is built', () => {
+    const plain = new InMemoryThreeDsSessions();
+    const store = {
+      create: plain.create.bind(plain),
+      get: plain.get.bind(plain),
+      complete: plain.complete.bind(plain),
+    };
+    expect(() =>
+      threeDsPagesFromWiring({
+        threeDsSessions: store,
+        vault: fakeVault,
+        threeDsServer: new ScriptedThreeDsServer(),
+        clock: new HandClock(NOW),
+        log: new MemoryLog(),
+        metrics: { singleMetric: () => undefined } as unknown as ThreeDsEntryDeps['metrics'],
+        config: { PUBLIC_BASE_URL: 'https://psp.example' },
+      }),
+    ).toThrow('threeDsSessions must be a ThreeDsChallengeStore (DynamoThreeDsSessionStore)');
+  });
+});
+
+describe('the Lambda entry', () => {
+  it('builds the pages from the stage’s configuration on the first request, and answers', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      STAGE: 'local',
+      TABLE_NAME: 'payments',
+      IDEMPOTENCY_TABLE_NAME: 'idempotency',
+      STATUS_QUEUE_URL: 'http://127.0.0.1:9/000000000000/status.fifo',
+      STATUS_DLQ_URL: 'http://127.0.0.1:9/000000000000/status-dlq.fifo',
+      CARD_DATA_KEY_ID: 'alias/card-data',
+      ENVELOPE_KEY_ID: 'alias/envelope',
+      PUBLIC_BASE_URL: 'https://psp.example.com',
+      VIPPS_BASE_URL: 'http://127.0.0.1:9',
+      VIPPS_PSP_ID: 'psp',
+      VIPPS_CREDENTIALS_SECRET_ID: 'vipps',
+      THREE_DS_BASE_URL: 'http://127.0.0.1:9',
+      THREE_DS_API_KEY: 'local-key',
+      AWS_REGION: 'eu-north-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+    });
+    const context = {
+      functionName: 'threeDs',
+      functionVersion: '$LATEST',
+      awsRequestId: 'req-1',
+      invokedFunctionArn: 'arn:aws:lambda:eu-north-1:000000000000:function:threeDs',
+      memoryLimitInMB: '256',
+      getRemainingTimeInMillis: () => 10_000,
+    } as unknown as Context;
+    try {
+      // A malformed id is refused before any AWS call: no network needed.
+      const first = await handler(threeDsEvent({ method: 'GET', sessionId: 'short' }), context);
+      expect(first.statusCode).toBe(404);
+      expect(first.body).toContain('Verification not found');
+      const second = await handler(threeDsEvent({ method: 'PUT', sessionId: 'short' }), context);
+      expect(second.statusCode).toBe(405);
+    } finally {
+      for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+      Object.assign(process.env, saved);
+    }
+  });
+});

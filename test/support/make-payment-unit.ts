@@ -16,7 +16,11 @@ import type {
 import { sha256Hex } from '../../lambdas/core/secrets.js';
 import type { ThreeDsSession, ThreeDsSessionStore } from '../../lambdas/core/three-ds-session.js';
 import type { StatusUpdate, Transaction } from '../../lambdas/core/transaction.js';
-import type { MakePaymentCommand, MakePaymentDeps } from '../../lambdas/core/use-cases/make-payment.js';
+import {
+  type MakePaymentCommand,
+  type MakePaymentDeps,
+  makePayment,
+} from '../../lambdas/core/use-cases/make-payment.js';
 import { InMemoryTransactionStore } from './in-memory-transaction-store.js';
 import { RecordingLog, TestClock } from './three-ds-harness.js';
 import { initiatedPayment } from './transactions.js';
@@ -175,7 +179,27 @@ export function makePaymentWorld(options: WorldOptions = {}) {
     ...overrides,
   });
   const stored = () => transactions.peek(tx.pspTransactionId)!;
+  /** makePayment with the payment's token; fails the test unless it was answered. */
+  const send = async (overrides: Partial<MakePaymentCommand> = {}) => {
+    const outcome = await makePayment(command(overrides), MAKE_PAYMENT_TOKEN, deps);
+    if (outcome.kind !== 'ANSWER') throw new Error(`not answered: ${outcome.reason}`);
+    return outcome;
+  };
+  /** A soft decline, then the 3-D Secure session ended as `state` (SUCCEEDED carries threeDsResult). */
+  const softDeclinedThen = async (state: 'SUCCEEDED' | 'FAILED' | 'CANCELLED', authenticated = true) => {
+    const first = await send();
+    if (first.answer.status !== 'SOFT_DECLINE') throw new Error('the first attempt was not soft-declined');
+    const sessionId = stored().threeDsSessionId!;
+    await sessions.complete(sessionId, {
+      state,
+      completedAt: NOW.toISOString(),
+      ...(state === 'SUCCEEDED' && authenticated ? { authentication: threeDsResult } : {}),
+    });
+    return sessionId;
+  };
   return {
+    send,
+    softDeclinedThen,
     tx,
     transactions,
     sessions,

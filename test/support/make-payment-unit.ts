@@ -51,7 +51,7 @@ export const threeDsResult = {
   version: '2.2.0',
 };
 
-export const approved: AuthorisationResult = {
+export const approved: Extract<AuthorisationResult, { outcome: 'APPROVED' }> = {
   outcome: 'APPROVED',
   acquirerReference: 'REF-1',
   funding: 'DEBIT',

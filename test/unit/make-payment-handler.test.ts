@@ -253,6 +253,17 @@ describe('who may ask', () => {
     expect(w.stored().version).toBe(w.tx.version);
   });
 
+  it('a wrong token in an event without caller identity (a test invoke) is still a 401', async () => {
+    const w = world();
+    const { requestContext: _none, ...bare } = event(JSON.stringify(w.request()), {
+      Authorization: 'Bearer x',
+    });
+    expect((await w.handler(bare as HttpEvent)).statusCode).toBe(401);
+    expect(w.log.entries[0]!.extra[0]).toMatchObject({ reason: 'TOKEN_MISMATCH', sourceIp: undefined });
+    const noIdentity = { ...bare, requestContext: {} } as HttpEvent;
+    expect((await w.handler(noIdentity)).statusCode).toBe(401);
+  });
+
   it('an unknown payment → 401 as well (no way to probe which ids exist)', async () => {
     const w = world();
     const response = await w.post(w.request({ pspTransactionId: 'f'.repeat(32) }));

@@ -44,6 +44,7 @@ describe('what the acquirer is asked', () => {
       return Promise.resolve(approved);
     };
     await w.send();
+    expect(during!.history).toEqual(w.tx.history);
     expect(during).toMatchObject({
       status: 'INITIATED',
       updatedAt: at,
@@ -327,5 +328,70 @@ describe('the payment changed while we authorised (lost races)', () => {
     expect(w.stored()).toMatchObject({ status: 'RESERVED', makePayment: { state: 'ANSWERED' } });
     expect(w.acquirer.voids).toEqual([]);
     expect(w.enqueued).toHaveLength(1);
+  });
+});
+
+describe('when things happen: the answer is stamped when the acquirer answered, not when the attempt was claimed', () => {
+  const answeredAt = '2026-11-24T10:05:01.500Z';
+  /** The acquirer takes 1.5 s (on the test clock) before it answers `result`. */
+  function slow(result: AuthorisationResult, payment: Partial<Transaction> = {}) {
+    const w = makePaymentWorld({ payment });
+    w.acquirer.authorise = () => {
+      w.clock.advance(1_500);
+      return Promise.resolve(result);
+    };
+    return w;
+  }
+
+  it('a reservation', async () => {
+    const w = slow(approved);
+    await w.send();
+    expect(w.stored()).toMatchObject({ updatedAt: answeredAt, makePayment: { claimedAt: at } });
+    expect(w.stored().history.at(-1)).toMatchObject({ operation: 'RESERVE', at: answeredAt });
+  });
+
+  it('a decline', async () => {
+    const w = slow({ outcome: 'DECLINED', reason: 'REFUSED' });
+    await w.send();
+    expect(w.stored()).toMatchObject({ status: 'FAILED', updatedAt: answeredAt });
+    expect(w.stored().history.at(-1)).toMatchObject({ operation: 'FAIL', at: answeredAt });
+  });
+
+  it('a soft decline, and the session it opens', async () => {
+    const w = slow(softDecline);
+    await w.send();
+    expect(w.stored()).toMatchObject({ updatedAt: answeredAt });
+    expect(w.stored().history.at(-1)).toMatchObject({ operation: 'SOFT_DECLINE', at: answeredAt });
+    expect([...w.sessions.items.values()][0]).toMatchObject({ createdAt: answeredAt });
+  });
+
+  it('the 85 of a race lost to the merchant’s cancel', async () => {
+    const w = slow(approved);
+    const authorise = w.acquirer.authorise;
+    w.acquirer.authorise = async (request, options) => {
+      const result = await authorise(request, options);
+      const current = w.stored();
+      w.transactions.put({ ...current, status: 'CANCELLED', version: current.version + 1 });
+      return result;
+    };
+    expect((await w.send()).answer.error?.errorId).toBe('85');
+    expect(w.stored()).toMatchObject({ status: 'CANCELLED', updatedAt: answeredAt });
+  });
+});
+
+describe('store reads: an uncontended request costs one read', () => {
+  it.each([
+    ['approved', approved],
+    ['declined', { outcome: 'DECLINED', reason: 'REFUSED' } as AuthorisationResult],
+  ])('%s', async (_what, result) => {
+    const w = makePaymentWorld({ answers: [result] });
+    const get = w.transactions.get.bind(w.transactions);
+    let reads = 0;
+    w.transactions.get = (id) => {
+      reads++;
+      return get(id);
+    };
+    await w.send();
+    expect(reads).toBe(1);
   });
 });

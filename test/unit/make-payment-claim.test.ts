@@ -28,6 +28,7 @@ describe('who asks, and whether the request is this payment’s', () => {
   it.each([
     ['Bearer ', true],
     ['bearer\t', true],
+    ['Bearer  ', true],
     ['', true],
     ['Token ', false],
     ['xBearer ', false],

@@ -86,6 +86,14 @@ describe('the request after the challenge', () => {
     expect(w.acquirer.requests).toHaveLength(1);
   });
 
+  it('the same body again when the session has disappeared → the SOFT_DECLINE again, nothing authorised', async () => {
+    const w = makePaymentWorld({ answers: [softDecline, approved] });
+    const first = await w.send();
+    w.sessions.items.clear();
+    expect(await w.send()).toEqual({ kind: 'ANSWER', answer: first.answer, replayed: true });
+    expect(w.acquirer.requests).toHaveLength(1);
+  });
+
   it('the same body again after a successful challenge → authorised with the 3-D Secure result', async () => {
     const w = makePaymentWorld({ answers: [softDecline, approved] });
     await w.softDeclinedThen('SUCCEEDED');

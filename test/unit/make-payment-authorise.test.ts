@@ -395,3 +395,72 @@ describe('store reads: an uncontended request costs one read', () => {
     expect(reads).toBe(1);
   });
 });
+
+describe('lost races: what is never done', () => {
+  function racedTo(makePayment: Transaction['makePayment'], voidFails = false) {
+    const w = makePaymentWorld({ answers: [approved] });
+    w.acquirer.voidFails = voidFails;
+    w.acquirer.authorise = () => {
+      const { makePayment: _ours, ...current } = w.stored();
+      w.transactions.put({
+        ...current,
+        ...(makePayment ? { makePayment } : {}),
+        version: current.version + 1,
+      });
+      return Promise.resolve(approved);
+    };
+    return w;
+  }
+
+  it('another request’s answer is never given to us: 85, and the approval voided', async () => {
+    const theirs = {
+      requestHash: 'hash-9',
+      phase: 'INITIAL' as const,
+      state: 'ANSWERED' as const,
+      claimedAt: at,
+    };
+    const w = racedTo({ ...theirs, answer: { status: 'OK' } });
+    expect((await w.send()).answer.error?.errorId).toBe('85');
+    expect(w.acquirer.voids).toHaveLength(1);
+  });
+
+  it('an attempt record that vanished while we authorised: 85, and the approval voided', async () => {
+    const w = racedTo(undefined);
+    expect((await w.send()).answer.error?.errorId).toBe('85');
+    expect(w.acquirer.voids).toHaveLength(1);
+  });
+
+  it('our answer already stored and the approval voided: nothing more is written', async () => {
+    const answer = {
+      status: 'FAIL' as const,
+      error: { errorId: '85', errorText: 'Response received too late' },
+    };
+    const mine = {
+      requestHash: 'hash-1',
+      phase: 'INITIAL' as const,
+      state: 'ANSWERED' as const,
+      claimedAt: at,
+    };
+    const w = racedTo({ ...mine, answer });
+    const applies = () => w.transactions.applyAttempts;
+    await w.send();
+    expect(applies()).toBe(2); // the claim, and the write of our decision that lost
+  });
+
+  it('our answer already stored, the approval not voided: only the outcome UNKNOWN is added, no history', async () => {
+    const answer = {
+      status: 'FAIL' as const,
+      error: { errorId: '85', errorText: 'Response received too late' },
+    };
+    const mine = {
+      requestHash: 'hash-1',
+      phase: 'INITIAL' as const,
+      state: 'ANSWERED' as const,
+      claimedAt: at,
+    };
+    const w = racedTo({ ...mine, answer }, true);
+    await w.send();
+    expect(w.stored().authorisationOutcome).toBe('UNKNOWN');
+    expect(w.stored().history).toEqual(w.tx.history);
+  });
+});

@@ -91,6 +91,26 @@ describe('a repeated, late or out-of-order request', () => {
     expect(w.acquirer.requests).toEqual([]);
   });
 
+  it.each([
+    ['a final FAIL', { status: 'FAIL', error: { errorId: '91', errorText: 'Internal error' } }],
+    ['no answer recorded', undefined],
+  ] as const)(
+    'a new request after %s, the payment still open → 85, nothing written',
+    async (_what, answer) => {
+      const attempt: MakePaymentAttempt = {
+        requestHash: 'hash-0',
+        phase: 'INITIAL',
+        state: 'ANSWERED',
+        claimedAt: at,
+        ...(answer ? { answer } : {}),
+      };
+      const w = makePaymentWorld({ answers: [approved], payment: { makePayment: attempt } });
+      expect((await w.send()).answer).toEqual(tooLate);
+      expect(w.transactions.applyAttempts).toBe(0);
+      expect(w.acquirer.requests).toEqual([]);
+    },
+  );
+
   it('a payment no longer INITIATED (cancelled by the merchant) → 85, nothing written', async () => {
     const w = makePaymentWorld({ answers: [approved], payment: { status: 'CANCELLED' } });
     expect((await w.send()).answer).toEqual(tooLate);
@@ -297,6 +317,10 @@ describe('a concurrent duplicate of a request in progress', () => {
     });
     expect((await w.send()).answer).toEqual(tooLate);
     expect(w.acquirer.requests).toEqual([]);
+    expect(w.stored()).toMatchObject({
+      status: 'INITIATED',
+      makePayment: { requestHash: 'hash-9', state: 'IN_PROGRESS' },
+    });
   });
 });
 

@@ -105,6 +105,17 @@ describe('the request after the challenge', () => {
     expect(w.stored()).toMatchObject({ status: 'RESERVED', makePayment: { phase: 'AFTER_3DS' } });
   });
 
+  it('the request after 3-D Secure repeated → its OK again, one authorisation after the challenge', async () => {
+    const w = makePaymentWorld({ answers: [softDecline, approved, approved] });
+    await w.softDeclinedThen('SUCCEEDED');
+    await w.send({ requestHash: 'hash-2' });
+    expect(await w.send({ requestHash: 'hash-2' })).toMatchObject({
+      answer: { status: 'OK' },
+      replayed: true,
+    });
+    expect(w.acquirer.requests).toHaveLength(2);
+  });
+
   it('the first attempt carries no 3-D Secure result at all', async () => {
     const w = makePaymentWorld({ answers: [softDecline] });
     await w.send();

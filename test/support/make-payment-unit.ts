@@ -214,5 +214,3 @@ export function makePaymentWorld(options: WorldOptions = {}) {
     stored,
   };
 }
-
-export type MakePaymentWorld = ReturnType<typeof makePaymentWorld>;

@@ -13,11 +13,8 @@ export function responseBody(
   pspTransactionId: string | undefined,
 ): MakePaymentResponseBody {
   return {
-    paymentInfo: {
-      ...(pspTransactionId ? { pspTransactionId } : {}),
-      status: answer.status,
-      ...(answer.url3dSecure ? { url3dSecure: answer.url3dSecure } : {}),
-    },
+    // An undefined pspTransactionId or url3dSecure is left out of the JSON Vipps receives.
+    paymentInfo: { pspTransactionId, status: answer.status, url3dSecure: answer.url3dSecure },
     ...(answer.error
       ? { errorMessage: { errorId: answer.error.errorId, errorText: answer.error.errorText } }
       : {}),

@@ -17,7 +17,7 @@ export function toMakePaymentCommand(body: unknown, requestHash: string): Comman
   const request = parsed.data;
   // Not in Vipps' schema, but when a sender includes an amount it must be the payment's.
   const rawAmount = (body as Record<string, unknown>).amount;
-  if (rawAmount !== undefined && !(typeof rawAmount === 'number' && Number.isSafeInteger(rawAmount))) {
+  if (rawAmount !== undefined && !Number.isSafeInteger(rawAmount)) {
     return {
       ok: false,
       issues: ['amount: must be a whole number of øre'],

@@ -30,12 +30,7 @@ export async function authoriseClaimed(
     errorId: answer.error?.errorId ?? 'OK',
     acquirerLatencyMs,
   });
-  return {
-    kind: 'ANSWER',
-    answer,
-    replayed: false,
-    ...(acquirerLatencyMs !== undefined ? { acquirerLatencyMs } : {}),
-  };
+  return { kind: 'ANSWER', answer, replayed: false, acquirerLatencyMs };
 }
 
 /** Write the decision (retrying lost writes while the attempt is still ours); an outcome if we lost it. */
@@ -54,7 +49,8 @@ async function storeDecision(
     if (!stillOurs) return settleLostRace(stored, attempt, decided, deps);
     const transition = decided.transitionFor(stored);
     await commit(deps.transactions, stored, withAnswer(transition, attempt, decided.answer));
-    if (decided.answer.status === 'OK') await enqueueStatusUpdate(deps, transition.statusUpdate);
+    // Only a reservation has a status update for Vipps; declines and soft declines have none.
+    await enqueueStatusUpdate(deps, transition.statusUpdate);
     return undefined;
   });
 }

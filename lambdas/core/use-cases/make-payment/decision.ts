@@ -44,12 +44,7 @@ export function failWith(
 ): Decision {
   return {
     answer: answerOf(error),
-    transitionFor: (current) =>
-      fail(current, error, {
-        at: deps.clock.now().toISOString(),
-        ...(outcome ? { outcome } : {}),
-        ...(note ? { note } : {}),
-      }),
+    transitionFor: (current) => fail(current, error, { at: deps.clock.now().toISOString(), outcome, note }),
     ...(outcome === 'UNKNOWN' ? { outcomeUnknown: true } : {}),
   };
 }

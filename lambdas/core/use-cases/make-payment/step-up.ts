@@ -141,5 +141,5 @@ async function isAuthenticatedToken(
   if (card.kind !== 'NETWORK_TOKEN') return false;
   const plaintext = await deps.vault.open(session.sealedToken, tokenContext(session));
   const sealed = JSON.parse(new TextDecoder().decode(plaintext)) as Partial<SealedToken>;
-  return typeof sealed.number === 'string' && sealed.number === card.number;
+  return sealed.number === card.number;
 }

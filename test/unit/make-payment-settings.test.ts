@@ -1,0 +1,55 @@
+/**
+ * The makePayment Lambda's settings, as its entry wires them from the configuration: the
+ * acquirer budget and 3-D Secure session lifetime it is configured with, plain-http operations
+ * URLs only on the local stage (the simulator), and the route's body limit.
+ */
+import { describe, expect, it } from 'vitest';
+import { type Config, loadConfig } from '../../lambdas/config.js';
+import { makePaymentSettings } from '../../lambdas/handlers/make-payment/settings.js';
+import { routes } from '../../lambdas/routes.js';
+
+const env = {
+  STAGE: 'sandbox',
+  TABLE_NAME: 'payments',
+  IDEMPOTENCY_TABLE_NAME: 'idempotency',
+  STATUS_QUEUE_URL: 'https://sqs.eu-north-1.amazonaws.com/123456789012/status.fifo',
+  STATUS_DLQ_URL: 'https://sqs.eu-north-1.amazonaws.com/123456789012/status-dlq.fifo',
+  CARD_DATA_KEY_ID: 'alias/card-data',
+  ENVELOPE_KEY_ID: 'alias/envelope',
+  PUBLIC_BASE_URL: 'https://psp.example.com/',
+  VIPPS_BASE_URL: 'https://apitest.vipps.no',
+  VIPPS_PSP_ID: 'psp',
+  VIPPS_CREDENTIALS_SECRET_ID: 'arn:aws:secretsmanager:eu-north-1:123456789012:secret:vipps',
+};
+const settings = (overrides: Record<string, string> = {}) => {
+  const config = loadConfig({ ...env, ...overrides });
+  return makePaymentSettings(() => config);
+};
+
+describe('makePayment settings', () => {
+  it('the acquirer budget and the 3-D Secure session lifetime are the configured ones', () => {
+    const s = settings({ ACQUIRER_BUDGET_MS: '7500', THREE_DS_SESSION_TTL_SECONDS: '300' });
+    expect(s.acquirerBudgetMs()).toBe(7_500);
+    expect(s.threeDsSessionTtlSeconds()).toBe(300);
+  });
+
+  it.each([
+    ['local', true],
+    ['sandbox', false],
+  ])('on the %s stage plain-http loopback operations URLs are allowed: %s', (STAGE, allowed) => {
+    expect(settings({ STAGE }).allowHttpOnLoopback()).toBe(allowed);
+  });
+
+  it('the body limit is the makePayment route’s (16 KiB), not another route’s', () => {
+    const limit = routes.find((r) => r.function === 'makePayment')!.maxBodyBytes;
+    expect(settings().maxBodyBytes()).toBe(limit);
+    expect(limit).toBe(16 * 1024);
+  });
+
+  it('nothing is read from the configuration until a setting is used', () => {
+    const unread = makePaymentSettings((): Config => {
+      throw new Error('configuration read too early');
+    });
+    expect(() => unread.acquirerBudgetMs()).toThrow('configuration read too early');
+  });
+});

@@ -32,6 +32,7 @@ export function verifyCheckoutToken(key: Uint8Array, token: string, now: Date): 
   const seconds = Number(secondsText);
   const expected = Buffer.from(mac(key, pspTransactionId, seconds));
   const actual = Buffer.from(presented);
+  // Stryker disable next-line ConditionalExpression: TOKEN admits exactly 43 MAC characters, a SHA-256 MAC's length; the check guards timingSafeEqual should TOKEN change
   if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
     return { ok: false, problem: 'TAMPERED_LINK' };
   }

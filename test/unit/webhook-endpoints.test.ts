@@ -12,7 +12,8 @@ import {
   rotateSecret,
 } from '../../lambdas/core/webhooks/endpoints.js';
 import { PAYMENT_EVENT_TYPES } from '../../lambdas/core/webhooks/payment-events.js';
-import { openSecrets } from '../../lambdas/core/webhooks/secrets.js';
+import type { SecretVault } from '../../lambdas/core/ports.js';
+import { openSecrets, rotated } from '../../lambdas/core/webhooks/secrets.js';
 import { InMemoryWebhookStore, movableClock, wrappingVault } from '../support/in-memory-webhook-store.js';
 
 const t0 = new Date('2026-11-30T10:00:00.000Z');
@@ -137,5 +138,44 @@ describe('webhook endpoints', () => {
     expect(await openSecrets(stored, clock.now(), wrappingVault)).toEqual([rotation.secret, created.secret]);
     clock.advance(24 * 3_600_000);
     expect(await openSecrets(stored, clock.now(), wrappingVault)).toEqual([rotation.secret]);
+  });
+
+  it('seals each secret under its own endpoint (the KMS encryption context ops see in CloudTrail)', async () => {
+    const contexts: Array<Record<string, string>> = [];
+    const vault: SecretVault = {
+      seal: (plaintext, context) => {
+        contexts.push(context);
+        return wrappingVault.seal(plaintext, context);
+      },
+      open: (sealed, context) => wrappingVault.open(sealed, context),
+    };
+    const created = await createEndpoint(
+      MERCHANT,
+      { url: 'https://shop.example/hooks' },
+      { webhooks, vault, clock },
+    );
+    expect(contexts).toEqual([
+      { purpose: 'webhook-signing-secret', merchantId: MERCHANT, endpointId: created.id },
+    ]);
+  });
+
+  it('a rotated-out secret stops signing the moment its overlap ends', async () => {
+    const created = await createEndpoint(MERCHANT, { url: 'https://shop.example/hooks' }, deps());
+    const rotation = await rotateSecret(MERCHANT, created.id, deps());
+    const stored = (await webhooks.getEndpoint(MERCHANT, created.id))!;
+    const end = new Date(t0.getTime() + 24 * 3_600_000);
+    expect(await openSecrets(stored, new Date(end.getTime() - 1), wrappingVault)).toHaveLength(2);
+    expect(await openSecrets(stored, end, wrappingVault)).toEqual([rotation.secret]);
+  });
+
+  it('a rotation never lets an old secret sign longer than 24 h from now', async () => {
+    const created = await createEndpoint(MERCHANT, { url: 'https://shop.example/hooks' }, deps());
+    const stored = (await webhooks.getEndpoint(MERCHANT, created.id))!;
+    const [current] = stored.secrets;
+    const longLived = { ...stored, secrets: [{ ...current!, expiresAt: '2026-12-05T10:00:00.000Z' }] };
+    const soon = { ...stored, secrets: [{ ...current!, expiresAt: '2026-11-30T12:00:00.000Z' }] };
+    const fresh = { ...current!, createdAt: t0.toISOString() };
+    expect(rotated(longLived, fresh, t0)[1]?.expiresAt).toBe('2026-12-01T10:00:00.000Z');
+    expect(rotated(soon, fresh, t0)[1]?.expiresAt).toBe('2026-11-30T12:00:00.000Z');
   });
 });

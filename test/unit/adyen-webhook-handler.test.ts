@@ -5,9 +5,10 @@
  */
 import AdyenHmacValidator from '@adyen/api-library/lib/src/utils/hmacValidator.js';
 import type { NotificationRequestItem } from '@adyen/api-library/lib/src/typings/notification/notificationRequestItem.js';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { type Mock, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cjsDefault } from '../../lambdas/adapters/acquirer/adyen/cjs-default.js';
-import type { Log, StatusUpdate } from '../../lambdas/core/ports.js';
+import type { Log } from '../../lambdas/core/ports.js';
+import type { StatusUpdate } from '../../lambdas/core/transaction.js';
 import {
   type AdyenWebhookDeps,
   createAdyenWebhookHandler,
@@ -48,7 +49,7 @@ const webhook = (...items: unknown[]): HttpEvent =>
 describe('the Adyen webhook', () => {
   let transactions: InMemoryTransactionStore;
   let enqueued: StatusUpdate[];
-  let log: { [K in keyof Log]: ReturnType<typeof vi.fn> };
+  let log: { [K in keyof Log]: Mock<Log[K]> };
   let deps: AdyenWebhookDeps;
 
   beforeEach(() => {
@@ -61,7 +62,12 @@ describe('the Adyen webhook', () => {
       }),
     ]);
     enqueued = [];
-    log = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+    log = {
+      debug: vi.fn<Log['debug']>(),
+      info: vi.fn<Log['info']>(),
+      warn: vi.fn<Log['warn']>(),
+      error: vi.fn<Log['error']>(),
+    };
     deps = {
       transactions,
       statusQueue: { enqueue: (update) => Promise.resolve(void enqueued.push(update)) },

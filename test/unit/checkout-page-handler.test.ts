@@ -4,7 +4,7 @@
  * the plain problem page (with its status) for every link that cannot be paid — nothing changes.
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { type Mock, beforeEach, describe, expect, it, vi } from 'vitest';
 import { signCheckoutToken } from '../../lambdas/core/checkout-token.js';
 import type { Log } from '../../lambdas/core/ports.js';
 import type { Transaction, TransactionStatus } from '../../lambdas/core/transaction.js';
@@ -32,7 +32,7 @@ const request = (token: string, overrides: Partial<APIGatewayProxyEvent> = {}): 
 
 describe('the hosted checkout page', () => {
   let store: InMemoryTransactionStore;
-  let log: { [K in keyof Log]: ReturnType<typeof vi.fn> };
+  let log: { [K in keyof Log]: Mock<Log[K]> };
   const deps = () => ({
     transactions: store,
     clock: { now: () => now },
@@ -43,7 +43,12 @@ describe('the hosted checkout page', () => {
 
   beforeEach(() => {
     store = new InMemoryTransactionStore([waiting()]);
-    log = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+    log = {
+      debug: vi.fn<Log['debug']>(),
+      info: vi.fn<Log['info']>(),
+      warn: vi.fn<Log['warn']>(),
+      error: vi.fn<Log['error']>(),
+    };
   });
 
   it('shows the merchant, amount and text, with the Vipps button going to Vipps', async () => {

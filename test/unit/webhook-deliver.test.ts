@@ -4,7 +4,8 @@
  * what is recorded, and when the next attempt is queued (DESIGN.md "Merchant webhooks").
  */
 import { Webhook } from 'standardwebhooks';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Log } from '../../lambdas/core/ports.js';
+import { type Mock, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HttpWebhookPoster } from '../../lambdas/adapters/webhooks/http-poster.js';
 import { standardWebhooksSigner } from '../../lambdas/adapters/webhooks/standard-webhooks-signer.js';
 import { type DeliverDeps, deliverEvent, eventPayload } from '../../lambdas/core/webhooks/deliver.js';
@@ -75,7 +76,7 @@ describe('delivering a merchant webhook', () => {
   let webhooks: InMemoryWebhookStore;
   let deliveries: RecordingDeliveryQueue;
   let clock: ReturnType<typeof movableClock>;
-  let log: { info: ReturnType<typeof vi.fn>; warn: ReturnType<typeof vi.fn> };
+  let log: { info: Mock<Log['info']>; warn: Mock<Log['warn']> };
   let event: PaymentEvent;
   let endpointId: string;
   let secret: string;
@@ -84,7 +85,7 @@ describe('delivering a merchant webhook', () => {
     webhooks = new InMemoryWebhookStore();
     deliveries = new RecordingDeliveryQueue();
     clock = movableClock(t0);
-    log = { info: vi.fn(), warn: vi.fn() };
+    log = { info: vi.fn<Log['info']>(), warn: vi.fn<Log['warn']>() };
     event = reservedEvent();
     await webhooks.putEvent(event);
     const created = await createEndpoint(

@@ -3,8 +3,9 @@
  * SQS message, the metrics the "deliveries failing" alarm counts, and which messages SQS must
  * redeliver (only those that failed on our side).
  */
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { type Mock, beforeEach, describe, expect, it, vi } from 'vitest';
 import { standardWebhooksSigner } from '../../lambdas/adapters/webhooks/standard-webhooks-signer.js';
 import type { Log } from '../../lambdas/core/ports.js';
 import { createEndpoint } from '../../lambdas/core/webhooks/endpoints.js';
@@ -27,8 +28,8 @@ const sqsEvent = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
 describe('the webhook-delivery Lambda', () => {
   let webhooks: InMemoryWebhookStore;
   let deliveries: RecordingDeliveryQueue;
-  let log: { [K in keyof Log]: ReturnType<typeof vi.fn> };
-  let metrics: { addMetric: ReturnType<typeof vi.fn> };
+  let log: { [K in keyof Log]: Mock<Log[K]> };
+  let metrics: { addMetric: Mock<Metrics['addMetric']> };
   let answers: number[];
   let posted: string[];
   let task: (overrides?: Partial<DeliveryTask>) => string;
@@ -36,8 +37,13 @@ describe('the webhook-delivery Lambda', () => {
   beforeEach(async () => {
     webhooks = new InMemoryWebhookStore();
     deliveries = new RecordingDeliveryQueue();
-    log = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
-    metrics = { addMetric: vi.fn() };
+    log = {
+      debug: vi.fn<Log['debug']>(),
+      info: vi.fn<Log['info']>(),
+      warn: vi.fn<Log['warn']>(),
+      error: vi.fn<Log['error']>(),
+    };
+    metrics = { addMetric: vi.fn<Metrics['addMetric']>() };
     answers = [];
     posted = [];
     const clock = movableClock(t0);

@@ -63,6 +63,17 @@ describe('the hosted checkout page', () => {
     expect(result.body).toContain('href="https://api.vipps.example/landing?token=t1" id="pay-with-vipps"');
     expect(result.body).toContain(`src="${BUTTON_SCRIPT}"`);
     expect(result.body).toContain(`href="https://shop.example/done?pspTransactionId=${ID}"`);
+    expect(await showCheckout(link(), deps())).toEqual({
+      kind: 'SHOW',
+      view: {
+        merchantName: 'Sokker AS',
+        amount: 10_000,
+        currency: 'NOK',
+        paymentText: 'Socks',
+        vippsRedirectUrl: 'https://api.vipps.example/landing?token=t1',
+        returnUrl: `https://shop.example/done?pspTransactionId=${ID}`,
+      },
+    });
   });
 
   it('the page, its script and its style share one fresh nonce, allowed by the CSP', async () => {

@@ -107,6 +107,10 @@ describe('3-D Secure operations URLs', () => {
     expect(usable(' https://vipps.example/3ds')).toBe(false);
   });
 
+  it('refuses what looks like a URL but does not parse as one', () => {
+    expect(usable('https://[vipps.example/3ds')).toBe(false);
+  });
+
   it('refuses a user name even without a password', () => {
     expect(usable('https://user@vipps.example/3ds')).toBe(false);
   });

@@ -106,7 +106,8 @@ describe('a Lambda entry point', () => {
     expect(emf.find((l) => 'WebhookDeliveries' in l)).toMatchObject({ WebhookDeliveries: 1 });
   });
 
-  it('a function that does not emit metrics writes no EMF', async () => {
+  it('a function that does not emit metrics writes no EMF, not even the cold start', async () => {
+    vi.stubEnv('AWS_LAMBDA_INITIALIZATION_TYPE', 'on-demand');
     const deps = entryDependencies({});
     const entry = lambdaEntry(deps, () => Promise.resolve('done'));
     await entry({}, context('lambda-1'));

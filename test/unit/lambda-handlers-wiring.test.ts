@@ -35,7 +35,24 @@ const env = {
   AWS_REGION: 'eu-north-1',
   AWS_ACCESS_KEY_ID: 'test',
   AWS_SECRET_ACCESS_KEY: 'test',
+  // What ops see: info lines, and the cold start as Lambda reports it.
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+  AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
 };
+
+/** The JSON lines the functions wrote (logs and EMF to stdout, warnings to stderr). */
+const written: Array<Record<string, unknown>> = [];
+const capture = (chunk: string | Uint8Array) => {
+  for (const line of String(chunk).split('\n').filter(Boolean)) {
+    try {
+      written.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      // not a JSON line of ours
+    }
+  }
+  return true;
+};
+const lineWith = (message: string) => written.find((l) => l.message === message);
 
 const context = { awsRequestId: 'lambda-1', functionName: 'psp-test' } as unknown as Context;
 
@@ -43,8 +60,11 @@ describe('Lambda entry points built from the wiring', () => {
   beforeAll(() => {
     for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
     resetDependencies();
+    vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+    vi.spyOn(process.stderr, 'write').mockImplementation(capture);
   });
   afterAll(() => {
+    vi.restoreAllMocks();
     vi.unstubAllEnvs();
     resetDependencies();
   });
@@ -62,6 +82,10 @@ describe('Lambda entry points built from the wiring', () => {
       expect(result.statusCode).toBe(400);
       expect(result.headers?.['Content-Security-Policy']).toContain('https://button.vipps.example');
     }
+    expect(lineWith('Checkout link refused')).toMatchObject({
+      problem: 'TAMPERED_LINK',
+      correlation_id: 'r-1',
+    });
   });
 
   it('the Adyen webhook verifies with the configured HMAC key', async () => {
@@ -79,6 +103,7 @@ describe('Lambda entry points built from the wiring', () => {
       ({
         httpMethod: 'POST',
         headers: {},
+        requestContext: { requestId: 'adyen-r-1' },
         body: JSON.stringify({
           live: 'false',
           notificationItems: [
@@ -99,12 +124,18 @@ describe('Lambda entry points built from the wiring', () => {
       body: '[accepted]',
     });
     expect(await handler(signedWith('BB'.repeat(32)), context)).toMatchObject({ statusCode: 401 });
+    expect(lineWith('Adyen webhook refused')).toMatchObject({
+      problem: 'signature',
+      correlation_id: 'adyen-r-1',
+    });
   });
 
-  it('webhook delivery drops an unreadable task without failing the message', async () => {
+  it('webhook delivery drops an unreadable task without failing the message, and emits metrics', async () => {
     const { handler } = await import('../../lambdas/handlers/webhook-delivery.js');
     const event = { Records: [{ messageId: 'm-1', body: 'not a task' }] } as unknown as SQSEvent;
     expect(await handler(event, context)).toEqual({ batchItemFailures: [] });
     expect(await handler(event, context)).toEqual({ batchItemFailures: [] });
+    expect(lineWith('Unreadable webhook delivery task dropped')).toMatchObject({ messageId: 'm-1' });
+    expect(written.some((l) => 'ColdStart' in l)).toBe(true);
   });
 });

@@ -66,7 +66,8 @@ describe('the webhook-delivery Lambda', () => {
       });
   });
 
-  const handler = () => {
+  const handler = () => createWebhookDeliveryHandler(handlerDeps());
+  const handlerDeps = () => {
     const poster: WebhookPoster = {
       post: (request) => {
         posted.push(request.url);
@@ -78,7 +79,7 @@ describe('the webhook-delivery Lambda', () => {
         });
       },
     };
-    return createWebhookDeliveryHandler({
+    return {
       webhooks,
       deliveries,
       poster,
@@ -87,7 +88,7 @@ describe('the webhook-delivery Lambda', () => {
       clock: movableClock(t0),
       log,
       metrics,
-    });
+    };
   };
 
   it('delivers the task of each message and counts a delivery', async () => {
@@ -124,6 +125,16 @@ describe('the webhook-delivery Lambda', () => {
     expect(posted).toEqual([]);
     expect(deliveries.sent).toHaveLength(1);
     expect(metrics.addMetric).not.toHaveBeenCalled();
+  });
+
+  it('delivers just the same where no metrics are kept', async () => {
+    const { metrics: _none, ...withoutMetrics } = handlerDeps();
+    answers = [204, 503];
+    const handle = createWebhookDeliveryHandler(withoutMetrics);
+    expect(await handle(sqsEvent(record('m-1', task()), record('m-2', task())))).toEqual({
+      batchItemFailures: [],
+    });
+    expect(posted).toHaveLength(2);
   });
 
   it('drops an unreadable task with an error naming the message, without failing it', async () => {

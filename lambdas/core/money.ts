@@ -12,6 +12,7 @@ export const MIN_PAYMENT_AMOUNT = 100;
 export const MAX_AMOUNT = 2_147_483_647;
 
 export function isMinorUnits(value: unknown): value is MinorUnits {
+  // Stryker disable next-line ConditionalExpression: Number.isSafeInteger is false for every non-number too; typeof is for TypeScript's narrowing
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= MAX_AMOUNT;
 }
 

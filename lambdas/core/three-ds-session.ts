@@ -28,7 +28,8 @@ export function isUsableOperationUrl(url: string, options: { allowHttpOnLoopback
   }
   if (parsed.username || parsed.password || !parsed.hostname) return false;
   if (parsed.protocol === 'https:') return true;
-  return parsed.protocol === 'http:' && options.allowHttpOnLoopback && isLoopback(parsed.hostname);
+  // The pattern above admits only https and http: this is plain http.
+  return options.allowHttpOnLoopback && isLoopback(parsed.hostname);
 }
 
 const isLoopback = (hostname: string): boolean =>

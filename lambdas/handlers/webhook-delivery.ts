@@ -52,12 +52,14 @@ export function createWebhookDeliveryHandler(
   };
 }
 
+/** The body as JSON, or undefined (which the task schema refuses) when it is not JSON. */
 function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    return undefined;
+    // not JSON: undefined below
   }
+  return undefined;
 }
 
 let entry: ((event: SQSEvent, context: Context) => Promise<SQSBatchResponse>) | undefined;

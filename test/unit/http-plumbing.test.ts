@@ -11,7 +11,9 @@ import {
   bodyText,
   header,
   isJsonContentType,
+  json,
   parseJson,
+  problem,
 } from '../../lambdas/handlers/http/api-gateway.js';
 import { describeIssues } from '../../lambdas/handlers/http/zod-issues.js';
 
@@ -23,6 +25,11 @@ describe('API Gateway events', () => {
     expect(header(event({ headers: { 'idempotency-KEY': 'k1' } }), 'Idempotency-Key')).toBe('k1');
     expect(header(event({ headers: { Other: 'x' } }), 'Idempotency-Key')).toBeUndefined();
     expect(header(event({ headers: null as unknown as HttpEvent['headers'] }), 'Accept')).toBeUndefined();
+  });
+
+  it('skips a header entry without a value and finds the one that has it', () => {
+    const headers = { accept: undefined, Accept: 'application/json' } as unknown as HttpEvent['headers'];
+    expect(header(event({ headers }), 'Accept')).toBe('application/json');
   });
 
   it('decodes a base64 body and counts its bytes, not its characters', () => {
@@ -38,6 +45,7 @@ describe('API Gateway events', () => {
 
   it('takes application/json and +json media types, with parameters, and nothing else', () => {
     expect(isJsonContentType('Application/JSON; charset=utf-8')).toBe(true);
+    expect(isJsonContentType('application/json ;charset=utf-8')).toBe(true);
     expect(isJsonContentType('application/merge-patch+json')).toBe(true);
     expect(isJsonContentType('text/plain')).toBe(false);
     expect(isJsonContentType('')).toBe(false);
@@ -49,6 +57,40 @@ describe('API Gateway events', () => {
     expect(parsed).toEqual({ ok: true, value: { amount: 100 } });
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
     expect(parseJson('{"amount":')).toMatchObject({ ok: false, message: expect.stringMatching(/JSON/) });
+  });
+});
+
+describe('responses', () => {
+  it('JSON answers are never cached and may add headers', () => {
+    expect(json(201, { id: 'a1' }, { Location: '/v1/payments/a1' })).toEqual({
+      statusCode: 201,
+      headers: {
+        'Content-Type': 'application/json',
+        'Cache-Control': 'no-store',
+        Location: '/v1/payments/a1',
+      },
+      body: '{"id":"a1"}',
+    });
+  });
+
+  it('problem details are never cached, and extensions cannot overwrite the standard members', () => {
+    const result = problem(422, 'amount-exceeds-remaining', 'Amount too large', 'Only 3000 øre remain', {
+      status: 200,
+      remaining: 3_000,
+    });
+    expect(result.statusCode).toBe(422);
+    expect(result.headers).toEqual({
+      'Content-Type': 'application/problem+json',
+      'Cache-Control': 'no-store',
+    });
+    expect(JSON.parse(result.body)).toEqual({
+      type: '/problems/amount-exceeds-remaining',
+      title: 'Amount too large',
+      status: 422,
+      detail: 'Only 3000 øre remain',
+      remaining: 3_000,
+    });
+    expect(JSON.parse(problem(404, 'not-found', 'Not found').body)).not.toHaveProperty('detail');
   });
 });
 
@@ -78,5 +120,20 @@ describe('zod issues in words', () => {
       { field: 'amount', message: 'must be a number' },
       { field: 'order.id', message: 'must be a string' },
     ]);
+  });
+
+  it('keeps the schema’s own wording, for type errors and every other check', () => {
+    const worded = z.object({
+      amount: z.number({ error: 'must be a whole number of øre' }),
+      text: z.string().check(z.minLength(3, 'must be at least 3 characters')),
+      kind: z.union([z.literal('a'), z.literal('b')]),
+    });
+    const result = worded.safeParse({ amount: 'x', text: 'ab', kind: 'c' }, { reportInput: true });
+    expect(describeIssues(result.error!)).toEqual([
+      { field: 'amount', message: 'must be a whole number of øre' },
+      { field: 'text', message: 'must be at least 3 characters' },
+      { field: 'kind', message: result.error!.issues[2]!.message },
+    ]);
+    expect(result.error!.issues[2]).toMatchObject({ code: 'invalid_union', message: 'Invalid input' });
   });
 });

@@ -52,6 +52,7 @@ export function rotated(endpoint: WebhookEndpoint, fresh: EndpointSecret, now: D
   const until = new Date(now.getTime() + ROTATION_OVERLAP_MS).toISOString();
   const kept = signingSecrets(endpoint, now).map((s) => ({
     ...s,
+    // Stryker disable next-line EqualityOperator: when they are equal either choice is the same time
     expiresAt: s.expiresAt && s.expiresAt < until ? s.expiresAt : until,
   }));
   return [fresh, ...kept];

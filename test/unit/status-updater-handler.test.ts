@@ -75,7 +75,7 @@ function setup(txs: Transaction[], options: { answers?: Record<string, Answer>; 
     log,
     metrics: {
       addMetric: (name: string, unit: string, value: number) => void metrics.push({ name, unit, value }),
-    } as StatusUpdaterDeps['metrics'],
+    } as unknown as StatusUpdaterDeps['metrics'],
   };
   const handle = createStatusUpdaterHandler(deps);
   const run = (records: SQSRecord[]) => handle({ Records: records } as SQSEvent);

@@ -565,13 +565,11 @@ describe('reconcile: each decision and what it reports', () => {
     const tx = applied(reserved(), capture(reserved(), 1_000, { at }));
     const event = { eventId: 'e1', pspTransactionId: id } as unknown as PaymentEvent;
     const withEvent = due({ ...tx, vippsSync: { acknowledgedSeq: tx.statusSeq }, events: [event] });
-    const { sweep, deps } = setup([withEvent]);
+    const { sweep, transactions } = setup([withEvent]);
     const result = await sweep(new Date(Date.parse(at) + EVENT_SWEEP_AFTER_MS));
     expect(actionsOf(result)).toEqual([['eventsDispatched', { events: 1 }]]);
-    expect(
-      (deps.events as unknown as { tasks: unknown[] }).tasks.length +
-        (deps.events as unknown as { events: unknown[] }).events.length,
-    ).toBeGreaterThan(0);
+    expect(transactions.peek(id)).toMatchObject({ eventsDispatched: 1 });
+    expect(transactions.peek(id)).not.toHaveProperty('dueAt');
   });
 
   it('events that cannot be handed over leave the payment due', async () => {

@@ -752,3 +752,93 @@ describe('syncStatus: what ops see', () => {
     expect(withdrawn.batchKey).toMatch(/^[0-9a-f]{32}-withdrawn$/);
   });
 });
+
+describe('syncStatus: outcomes recorded for other payments and the DLQ', () => {
+  it('a repeated call acknowledges a payment whose messages are elsewhere, reported without a lag', async () => {
+    const w = await world([payment(A), payment(B)], ['unavailable']);
+    const first = [...messagesOf(payment(A)), ...messagesOf(payment(B))];
+    await w.sync(first);
+    const result = await w.sync([first[0]!]);
+    expect(result.acknowledged).toEqual([
+      { pspTransactionId: A, seq: 1, lagSeconds: 3_600 },
+      { pspTransactionId: B, seq: 1 },
+    ]);
+    expect(w.ofPayment(B)).toMatchObject({ acknowledgedSeq: 1, lastSyncAt: NOW.toISOString() });
+  });
+
+  it('a payment elsewhere that Vipps had already acknowledged is not reported again', async () => {
+    const w = await world([payment(A), payment(B)], ['unavailable']);
+    const first = [...messagesOf(payment(A)), ...messagesOf(payment(B))];
+    await w.sync(first);
+    // B's own redelivery already went through with another call.
+    w.store.items.get(B)!.vippsSync.acknowledgedSeq = 1;
+    w.store.items.get(B)!.vippsSync.sending = w.store.items.get(A)!.vippsSync.sending;
+    const result = await w.sync([first[0]!]);
+    expect(result.acknowledged.map((a) => a.pspTransactionId)).toEqual([A]);
+  });
+
+  it('an acknowledgement elsewhere that cannot be written is logged for that payment', async () => {
+    const w = await world([payment(A), payment(B)], ['unavailable']);
+    const first = [...messagesOf(payment(A)), ...messagesOf(payment(B))];
+    await w.sync(first);
+    const log = new RecordingLog();
+    w.deps.log = log;
+    const real = w.store.recordVippsAck.bind(w.store);
+    w.store.recordVippsAck = (id, seq, at) =>
+      id === B ? Promise.reject(new Error('throttled')) : real(id, seq, at);
+    await w.sync([first[0]!]);
+    expect(log.entries).toContainEqual({
+      level: 'warn',
+      message: 'Acknowledgement for a payment outside this batch not recorded',
+      extra: [{ pspTransactionId: B, seq: 1, error: 'Error: throttled' }],
+    });
+  });
+
+  it('dead-letters under the payment’s group, naming the message it replaces', async () => {
+    const a = payment(A, [1_000]);
+    const w = await world([a], ['reject', 'reject']);
+    const sent: Array<[string, string, string | undefined]> = [];
+    w.deps.deadLetterQueue = {
+      send: (_body, _reason, groupId, sourceMessageId) =>
+        Promise.resolve(void sent.push([groupId, String(sourceMessageId), undefined])),
+    };
+    const messages = messagesOf(a);
+    await w.sync(messages);
+    expect(sent.map(([g, m]) => [g, m])).toEqual([
+      [A, messages[0]!.messageId],
+      [A, messages[1]!.messageId],
+    ]);
+  });
+
+  it('a rejection that cannot be dead-lettered or recorded is logged, and only it and later messages are retried', async () => {
+    const a = { ...payment(A, [1_000, 2_000]) };
+    const w = await world([a], ['reject', 'ok', 'reject']);
+    const log = new RecordingLog();
+    w.deps.log = log;
+    w.deps.deadLetterQueue = { send: () => Promise.reject(new Error('SQS unavailable')) };
+    const messages = messagesOf(a);
+    const result = await w.sync(messages);
+    expect(result.failedMessageIds).toEqual([messages[1]!.messageId, messages[2]!.messageId]);
+    expect(log.entries).toContainEqual({
+      level: 'error',
+      message: 'Could not move a status message to the dead-letter queue; will retry',
+      extra: [
+        {
+          pspTransactionId: A,
+          reason: 'Vipps rejected the request (HTTP 400): 21 Not active',
+          error: 'Error: SQS unavailable',
+        },
+      ],
+    });
+
+    const again = await world([a], ['reject', 'reject']);
+    again.deps.log = log;
+    again.store.failNext.recordVippsRejection = new Error('throttled');
+    await again.sync(messagesOf(a, 1, 1));
+    expect(log.entries).toContainEqual({
+      level: 'error',
+      message: 'Rejection not recorded on the payment; will retry',
+      extra: [{ pspTransactionId: A, seq: 1, error: 'Error: throttled' }],
+    });
+  });
+});

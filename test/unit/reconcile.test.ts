@@ -423,10 +423,12 @@ describe('reconcile: each decision and what it reports', () => {
     const stale = due({ ...withClaim, vippsSync: { acknowledgedSeq: withClaim.statusSeq } });
     const { sweep, transactions, acquirer, enqueued } = setup([stale]);
     const requests: unknown[] = [];
-    acquirer.refund = (request: unknown) => {
-      requests.push(request);
-      return Promise.resolve({ acquirerReference: 'REF-9' });
-    };
+    Object.assign(acquirer, {
+      refund: (request: unknown) => {
+        requests.push(request);
+        return Promise.resolve({ acquirerReference: 'REF-9' });
+      },
+    });
     // One millisecond before the chase is due, nothing is asked.
     expect((await sweep(new Date(Date.parse(at) + CHASE_AFTER_MS - 1))).actions).toEqual([]);
     const result = await sweep(afterChase);

@@ -4,6 +4,7 @@
  * The report over HTTP (HMAC, the webhook route) is covered by the Adyen integration tests.
  */
 import { describe, expect, it } from 'vitest';
+import { ConcurrentUpdateError } from '../../lambdas/core/errors.js';
 import type { StatusUpdate, Transaction } from '../../lambdas/core/transaction.js';
 import { claimOperation, completeOperation, reserve } from '../../lambdas/core/transaction.js';
 import {
@@ -11,6 +12,7 @@ import {
   type SettleDeps,
   settleAcquirerOperation,
 } from '../../lambdas/core/use-cases/settle-acquirer-operation.js';
+import { writeConflictPolicy } from '../../lambdas/core/write-conflict-retry.js';
 import { InMemoryTransactionStore } from '../support/in-memory-transaction-store.js';
 import { RecordingLog } from '../support/three-ds-harness.js';
 import { applied, initiatedPayment } from '../support/transactions.js';
@@ -180,12 +182,14 @@ describe('settleAcquirerOperation', () => {
     expect(enqueued).toEqual([]);
   });
 
-  it('a write that keeps losing is left to the reconciler: the report is taken, the claim stays', async () => {
+  it('a write that keeps losing while the claim is still pending fails the report, so the acquirer sends it again', async () => {
     const { transactions, enqueued, settle } = setup();
-    transactions.conflictOnNextApplies(100);
-    await expect(settle()).resolves.toBe('already-settled');
+    transactions.conflictOnNextApplies(writeConflictPolicy.maxAttempts);
+    await expect(settle()).rejects.toThrow(ConcurrentUpdateError);
     expect(transactions.peek(ID)!.pendingOperations).toHaveLength(1);
     expect(enqueued).toEqual([]);
+    // Redelivered once the writers calm down: applied then.
+    await expect(settle()).resolves.toBe('completed');
   });
 
   it('a store failure while the claim is still pending is passed on, so the report is retried', async () => {

@@ -797,16 +797,16 @@ describe('syncStatus: outcomes recorded for other payments and the DLQ', () => {
   it('dead-letters under the payment’s group, naming the message it replaces', async () => {
     const a = payment(A, [1_000]);
     const w = await world([a], ['reject', 'reject']);
-    const sent: Array<[string, string, string | undefined]> = [];
+    const sent: Array<{ groupId: string; sourceMessageId?: string }> = [];
     w.deps.deadLetterQueue = {
       send: (_body, _reason, groupId, sourceMessageId) =>
-        Promise.resolve(void sent.push([groupId, String(sourceMessageId), undefined])),
+        Promise.resolve(void sent.push({ groupId, ...(sourceMessageId ? { sourceMessageId } : {}) })),
     };
     const messages = messagesOf(a);
     await w.sync(messages);
-    expect(sent.map(([g, m]) => [g, m])).toEqual([
-      [A, messages[0]!.messageId],
-      [A, messages[1]!.messageId],
+    expect(sent).toEqual([
+      { groupId: A, sourceMessageId: messages[0]!.messageId },
+      { groupId: A, sourceMessageId: messages[1]!.messageId },
     ]);
   });
 

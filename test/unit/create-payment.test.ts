@@ -310,4 +310,28 @@ describe('createPayment', () => {
       extra: [{ pspTransactionId: id, reason: 'vipps-34' }],
     });
   });
+
+  it('an omitted app flag is the same request as isApp false: the retry resumes it', async () => {
+    const { deps, inits } = setup();
+    const first = await createPayment(merchant, request, deps, 'k1');
+    expect(await createPayment(merchant, { ...request, isApp: false }, deps, 'k1')).toEqual(first);
+    expect(inits).toHaveLength(1);
+  });
+
+  it('the same request for a payment that has since ended is a duplicate, not the old answer', async () => {
+    const { deps, transactions } = setup();
+    const first = await createPayment(merchant, request, deps, 'k1');
+    transactions.put({ ...transactions.peek(first.pspTransactionId)!, status: 'EXPIRED' });
+    await expect(createPayment(merchant, request, deps, 'k1')).rejects.toThrow(DuplicateMerchantOrderError);
+  });
+
+  it('the init failure carries Vipps’ error as its cause', async () => {
+    const { deps, vippsAnswers } = setup();
+    const vippsError = new VippsUnavailableError('HTTP 503');
+    vippsAnswers(() => Promise.reject(vippsError));
+    await expect(createPayment(merchant, request, deps, 'k1')).rejects.toMatchObject({
+      cause: vippsError,
+      vippsError,
+    });
+  });
 });

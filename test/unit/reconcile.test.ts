@@ -449,6 +449,34 @@ describe('reconcile: each decision and what it reports', () => {
     expect(enqueued).toEqual([expect.objectContaining({ status: 'REFUNDED', amount: 1_500, seq: 3 })]);
   });
 
+  it('a claim younger than the grace period is left alone even when the payment is due for another reason', async () => {
+    const tx = reserved();
+    const claimed = applied(tx, claimOperation(tx, 'CAPTURE', 1_000, { at, operationId: 'op-1' }));
+    const { sweep, acquirer } = setup([{ ...claimed, dueAt: at }]);
+    await sweep(new Date(Date.parse(at) + CHASE_AFTER_MS - 1));
+    expect(acquirer.calls).toEqual([]);
+  });
+
+  it('without a Vipps client the re-send compares nothing and warns of nothing', async () => {
+    const tx = reserved();
+    const owed = due({ ...tx, vippsSync: { acknowledgedSeq: 0 } });
+    const { sweep, log, enqueued } = setup([owed]);
+    await sweep(afterChase);
+    expect(enqueued).toHaveLength(1);
+    expect(log.entries.filter((e) => e.level === 'warn')).toEqual([]);
+  });
+
+  it('a live reservation with an unknown outcome is logged with its status', async () => {
+    const tx = due({ ...reserved(), authorisationOutcome: 'UNKNOWN' });
+    const { sweep, log } = setup([tx]);
+    await sweep(afterChase);
+    expect(log.entries).toContainEqual({
+      level: 'error',
+      message: 'Unknown authorisation outcome on a payment that is not final; not reversed',
+      extra: [{ pspTransactionId: id, status: 'RESERVED' }],
+    });
+  });
+
   describe('a claim still waiting for the acquirer', () => {
     const startedAt = at;
     const stale = () => {
@@ -505,7 +533,8 @@ describe('reconcile: each decision and what it reports', () => {
       const early = await sweep(new Date(Date.parse(at) + CHASE_AFTER_MS - 1));
       expect(early.counts.resent).toBeUndefined();
       const result = await sweep(afterChase);
-      expect(actionsOf(result)).toEqual([['resent', { seqs: [2], acknowledgedSeq: 1 }]]);
+      expect(actionsOf(result)).toStrictEqual([['resent', { seqs: [2], acknowledgedSeq: 1 }]]);
+      expect(transactions.peek(id)!.history).toHaveLength(owing().history.length);
       expect(enqueued.map((u) => [u.seq, u.status, u.amount])).toEqual([[2, 'CAPTURED', 2_500]]);
       const stored = transactions.peek(id)!;
       expect(stored.statusResentAt).toBe(afterChase.toISOString());

@@ -491,6 +491,64 @@ describe('which statuses allow what', () => {
     expect(isPastDeadline(tx, new Date(Date.parse(tx.expiresAt) - 1))).toBe(false);
     expect(isPastDeadline(tx, new Date(tx.expiresAt))).toBe(true);
   });
+
+  it.each([
+    [
+      'capture after a cancel released the rest',
+      () => {
+        const partly = applied(reserved(), capture(reserved(), 4_000, { at }));
+        return capture(applied(partly, cancel(partly, { at })), 1, { at });
+      },
+      'CAPTURE',
+    ],
+    [
+      'capture while a cancel is in flight',
+      () => {
+        const tx = reserved();
+        return capture(applied(tx, claimOperation(tx, 'CANCEL', 0, { at, operationId: 'v' })), 1, { at });
+      },
+      'CAPTURE',
+    ],
+    ['refund with nothing captured', () => refund(reserved(), 1, { at }), 'REFUND'],
+    [
+      'cancel while a capture is in flight',
+      () => {
+        const tx = reserved();
+        return cancel(applied(tx, claimOperation(tx, 'CAPTURE', 1, { at, operationId: 'c' })), { at });
+      },
+      'CANCEL',
+    ],
+    [
+      'cancel while a cancel is in flight',
+      () => {
+        const tx = reserved();
+        return cancel(applied(tx, claimOperation(tx, 'CANCEL', 0, { at, operationId: 'v' })), { at });
+      },
+      'CANCEL',
+    ],
+    [
+      'cancel a fully captured payment',
+      () => cancel(applied(reserved(), capture(reserved(), 10_000, { at })), { at }),
+      'CANCEL',
+    ],
+    [
+      'claim a void of an unfinished payment',
+      () => claimOperation(initiatedPayment(), 'CANCEL', 0, { at, operationId: 'v' }),
+      'CANCEL',
+    ],
+    [
+      'complete an operation not in flight',
+      () => completeOperation(reserved(), 'x', { at, acquirerReference: 'r' }),
+      'COMPLETE',
+    ],
+  ])('a refusal to %s names the operation refused and the status', (_name, transition, operation) => {
+    expect(transition).toThrow(InvalidTransitionError);
+    try {
+      transition();
+    } catch (error) {
+      expect(error).toMatchObject({ operation, status: expect.any(String) as string });
+    }
+  });
 });
 
 describe('claimed operations: what a claim records and how it completes', () => {

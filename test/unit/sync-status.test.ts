@@ -842,3 +842,23 @@ describe('syncStatus: outcomes recorded for other payments and the DLQ', () => {
     });
   });
 });
+
+describe('syncStatus: a clean batch raises no alarms', () => {
+  it('logs no gap, no fill-in and no stray message when every message has its history entry', async () => {
+    const a = payment(A, [1_000]);
+    const w = await world([a]);
+    const log = new RecordingLog();
+    w.deps.log = log;
+    await w.sync(messagesOf(a));
+    expect(log.entries.map((e) => e.message)).toEqual(['Vipps acknowledged status updates']);
+  });
+
+  it('a stray message filling a gap in the history is sent in sequence order', async () => {
+    const a = payment(A, [1_000, 2_000]);
+    const gap = { ...a, history: a.history.filter((h) => h.statusSeq !== 2) };
+    const w = await world([gap]);
+    const [, second] = messagesOf(a);
+    await w.sync([second!]);
+    expect(w.vipps.calls[0]!.entries).toEqual(['aa:1:RESERVED', 'aa:2:CAPTURED', 'aa:3:CAPTURED']);
+  });
+});

@@ -862,3 +862,23 @@ describe('syncStatus: a clean batch raises no alarms', () => {
     expect(w.vipps.calls[0]!.entries).toEqual(['aa:1:RESERVED', 'aa:2:CAPTURED', 'aa:3:CAPTURED']);
   });
 });
+
+describe('syncStatus: holding order when a rejection cannot be recorded', () => {
+  it('the rejected update and the later ones are retried together; none waits in the DLQ ahead of it', async () => {
+    const a = payment(A, [1_000]);
+    const w = await world([a], ['reject', 'reject']);
+    w.store.failNext.recordVippsRejection = new Error('throttled');
+    const messages = messagesOf(a);
+    const result = await w.sync(messages);
+    expect(result.failedMessageIds).toEqual(messages.map((m) => m.messageId));
+    expect(result).toMatchObject({ waiting: [], rejected: [] });
+  });
+
+  it('a repeated call acknowledges every update it carried for a payment outside the batch', async () => {
+    const w = await world([payment(A), payment(B, [1_000])], ['unavailable']);
+    const first = [...messagesOf(payment(A)), ...messagesOf(payment(B, [1_000]))];
+    await w.sync(first);
+    await w.sync([first[0]!]);
+    expect(w.ofPayment(B).acknowledgedSeq).toBe(2);
+  });
+});

@@ -6,9 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { SandboxAcquirer, SandboxLedger } from '../../lambdas/adapters/acquirer/sandbox-acquirer.js';
 import {
   AcquirerRefusedError,
+  AcquirerUnavailableError,
   AmountExceedsRemainingError,
   ConcurrentUpdateError,
   InvalidTransitionError,
+  OperationKeyReusedError,
+  PaymentNotFoundError,
 } from '../../lambdas/core/errors.js';
 import type { Log, Merchant } from '../../lambdas/core/ports.js';
 import {
@@ -24,12 +27,14 @@ import {
   type PaymentOperationDeps,
   cancelPayment,
   capturePayment,
+  operationAmount,
   refundPayment,
 } from '../../lambdas/core/use-cases/payment-operations.js';
 import { paymentView } from '../../lambdas/core/use-cases/payment-view.js';
 import { writeConflictPolicy } from '../../lambdas/core/write-conflict-retry.js';
 import { InMemoryTransactionStore } from '../support/in-memory-transaction-store.js';
 import { applied, initiatedPayment } from '../support/transactions.js';
+import { RecordingLog } from '../support/three-ds-harness.js';
 
 const at = '2026-11-24T10:01:00.000Z';
 const merchant: Merchant = {
@@ -308,5 +313,248 @@ describe('a same-key replay', () => {
     enqueued.length = 0;
     expect((await capturePayment(merchant, id, 1_000, 'cap-30', deps)).capturedAmount).toBe(1_000);
     expect(enqueued).toEqual([]);
+  });
+});
+
+/** An acquirer that records what it is asked and answers as the test scripts. */
+function recordingAcquirer(answer: () => Promise<{ acquirerReference: string; pending?: boolean }>) {
+  const asked: Array<{ call: string; request: Record<string, unknown> }> = [];
+  const record = (call: string) => (request: object) => {
+    asked.push({ call, request: { ...request } });
+    return answer();
+  };
+  return {
+    asked,
+    acquirer: {
+      authorise: () => Promise.reject(new Error('not used')),
+      reverse: () => Promise.reject(new Error('not used')),
+      capture: record('capture'),
+      refund: record('refund'),
+      cancel: record('cancel'),
+    } as unknown as PaymentOperationDeps['acquirer'],
+  };
+}
+
+describe('what the acquirer is asked, and what is logged', () => {
+  const ok = () => Promise.resolve({ acquirerReference: 'OP-REF' });
+
+  function withRecording(tx: Transaction = reservedPayment(), answer = ok) {
+    const base = setup(tx);
+    const { asked, acquirer } = recordingAcquirer(answer);
+    const log = new RecordingLog();
+    const deps: PaymentOperationDeps = { ...base.deps, acquirer, log };
+    return { ...base, deps, asked, log };
+  }
+
+  it.each([
+    ['capture', capturePayment, 2_000],
+    ['refund', refundPayment, 1_000],
+  ] as const)(
+    'a %s asks the acquirer once, under an operation id naming the payment and the operation',
+    async (name, run, amount) => {
+      const captured = applied(reservedPayment(), capture(reservedPayment(), 5_000, { at }));
+      const { deps, id, asked, log } = withRecording(captured);
+      await run(merchant, id, amount, 'k1', deps);
+      expect(asked).toEqual([
+        {
+          call: name,
+          request: {
+            pspTransactionId: id,
+            acquirerReference: 'SBX-10000-0123456789ab',
+            amount,
+            currency: 'NOK',
+            operationId: expect.stringMatching(new RegExp(`^${id}-${name}-[A-Za-z0-9_-]+$`)) as string,
+          },
+        },
+      ]);
+      expect(log.entries).toContainEqual({
+        level: 'info',
+        message: 'Acquirer operation completed',
+        extra: [{ pspTransactionId: id, operation: name.toUpperCase(), amount }],
+      });
+    },
+  );
+
+  it('a void asks the acquirer to cancel the uncaptured remainder, and Vipps learns CANCELLED', async () => {
+    const captured = applied(reservedPayment(), capture(reservedPayment(), 4_000, { at }));
+    const { deps, id, asked, enqueued, transactions } = withRecording(captured);
+    await cancelPayment(merchant, id, 'k1', deps);
+    expect(asked).toEqual([
+      {
+        call: 'cancel',
+        request: expect.objectContaining({
+          amount: 6_000,
+          operationId: expect.stringContaining(`${id}-cancel-`),
+        }),
+      },
+    ]);
+    expect(enqueued).toEqual([expect.objectContaining({ status: 'CANCELLED', amount: 6_000, seq: 3 })]);
+    expect(transactions.peek(id)!.history.at(-1)).toMatchObject({
+      operation: 'CANCEL',
+      idempotencyKey: 'k1',
+      acquirerReference: 'OP-REF',
+    });
+  });
+
+  it('an operation the acquirer only accepted stays claimed: nothing applied, nothing told to Vipps', async () => {
+    const { deps, id, enqueued, transactions } = withRecording(reservedPayment(), () =>
+      Promise.resolve({ acquirerReference: 'PSP-1', pending: true }),
+    );
+    const answered = await capturePayment(merchant, id, 2_000, 'k1', deps);
+    expect(answered).toMatchObject({
+      capturedAmount: 0,
+      pendingOperations: [{ operation: 'CAPTURE', amount: 2_000, idempotencyKey: 'k1' }],
+    });
+    expect(transactions.peek(id)).toMatchObject({ capturedAmount: 0, statusSeq: 1 });
+    expect(enqueued).toEqual([]);
+  });
+
+  it('the same key while its operation is still claimed asks the acquirer again with the same operation id', async () => {
+    const { deps, id, asked } = withRecording(reservedPayment(), () =>
+      Promise.resolve({ acquirerReference: 'PSP-1', pending: true }),
+    );
+    await capturePayment(merchant, id, 2_000, 'k1', deps);
+    await capturePayment(merchant, id, 2_000, 'k1', deps);
+    expect(asked).toHaveLength(2);
+    expect(asked[1]!.request.operationId).toBe(asked[0]!.request.operationId);
+  });
+
+  it('at an acquirer without idempotency a claimed operation is never sent again', async () => {
+    const { deps, id, asked } = withRecording(reservedPayment(), () =>
+      Promise.reject(new AcquirerUnavailableError('timeout')),
+    );
+    await expect(capturePayment(merchant, id, 2_000, 'k1', deps)).rejects.toThrow('timeout');
+    const unsafe = {
+      ...deps,
+      acquirer: Object.assign(Object.create(deps.acquirer) as object, {
+        repeatsSafely: false,
+      }) as PaymentOperationDeps['acquirer'],
+    };
+    const again = capturePayment(merchant, id, 2_000, 'k1', unsafe);
+    await expect(again).rejects.toThrow(AcquirerUnavailableError);
+    await expect(again).rejects.toThrow(
+      /^The capture .+-capture-.+ has an unknown outcome at the acquirer; it is not sent again$/,
+    );
+    expect(asked).toHaveLength(1);
+    // A new request (another key) at that acquirer is sent as usual.
+    await expect(capturePayment(merchant, id, 1_000, 'k2', unsafe)).rejects.toThrow('timeout');
+    expect(asked).toHaveLength(2);
+  });
+
+  it('an operation the acquirer did not confirm is logged with the error', async () => {
+    const { deps, id, log } = withRecording(reservedPayment(), () =>
+      Promise.reject(new AcquirerUnavailableError('timeout')),
+    );
+    await expect(capturePayment(merchant, id, 2_000, 'k1', deps)).rejects.toThrow();
+    expect(log.entries).toContainEqual({
+      level: 'warn',
+      message: 'Acquirer operation not confirmed',
+      extra: [{ pspTransactionId: id, operation: 'CAPTURE', error: 'AcquirerUnavailableError: timeout' }],
+    });
+  });
+
+  it('a refused claim that cannot be released is logged for the reconciler', async () => {
+    const { deps, id, log, transactions } = withRecording(reservedPayment(), () =>
+      Promise.reject(new AcquirerRefusedError('05')),
+    );
+    transactions.afterApply(() => void transactions.conflictOnNextApplies(1_000));
+    await expect(capturePayment(merchant, id, 2_000, 'k1', deps)).rejects.toThrow(AcquirerRefusedError);
+    const [pending] = transactions.peek(id)!.pendingOperations;
+    expect(log.entries).toContainEqual({
+      level: 'warn',
+      message: 'Refused operation left claimed; the reconciler will release it',
+      extra: [{ pspTransactionId: id, operationId: pending!.operationId }],
+    });
+  });
+
+  it('a same-key replay is logged, answers the payment as it is and re-sends the update Vipps still owes', async () => {
+    const { deps, id, log, enqueued, asked } = withRecording();
+    const first = await capturePayment(merchant, id, 2_000, 'k1', deps);
+    enqueued.length = 0;
+    expect(await capturePayment(merchant, id, 2_000, 'k1', deps)).toEqual(first);
+    expect(asked).toHaveLength(1);
+    expect(enqueued).toEqual([expect.objectContaining({ seq: 2, status: 'CAPTURED', amount: 2_000 })]);
+    expect(log.entries).toContainEqual({
+      level: 'info',
+      message: 'Operation already done for this Idempotency-Key; answering its outcome',
+      extra: [{ pspTransactionId: id, operation: 'CAPTURE' }],
+    });
+  });
+
+  it('a key used for one operation is refused for another, naming the first', async () => {
+    const captured = applied(reservedPayment(), capture(reservedPayment(), 5_000, { at }));
+    const { deps, id } = withRecording(captured);
+    await capturePayment(merchant, id, 2_000, 'k1', deps);
+    const reused = refundPayment(merchant, id, 2_000, 'k1', deps);
+    await expect(reused).rejects.toThrow(OperationKeyReusedError);
+    await expect(reused).rejects.toMatchObject({ operation: 'CAPTURE', amount: 2_000 });
+    await expect(cancelPayment(merchant, id, 'k1', deps)).rejects.toThrow(OperationKeyReusedError);
+  });
+
+  it('a key still claimed is refused for another amount', async () => {
+    const { deps, id } = withRecording(reservedPayment(), () =>
+      Promise.resolve({ acquirerReference: 'PSP-1', pending: true }),
+    );
+    await capturePayment(merchant, id, 2_000, 'k1', deps);
+    await expect(capturePayment(merchant, id, 2_001, 'k1', deps)).rejects.toThrow(OperationKeyReusedError);
+  });
+
+  it('an unfinished payment cancelled in the store tells Vipps CANCELLED for the payment amount, logged', async () => {
+    const { deps, id, log, enqueued, asked, transactions } = withRecording(initiatedPayment());
+    await cancelPayment(merchant, id, 'k1', deps);
+    expect(asked).toEqual([]);
+    expect(enqueued).toEqual([expect.objectContaining({ seq: 1, status: 'CANCELLED', amount: 10_000 })]);
+    expect(transactions.peek(id)!.history.at(-1)).toMatchObject({
+      operation: 'CANCEL',
+      idempotencyKey: 'k1',
+      at,
+    });
+    expect(log.entries).toContainEqual({
+      level: 'info',
+      message: 'Unfinished payment cancelled',
+      extra: [{ pspTransactionId: id }],
+    });
+    const { deps: d2, id: id2, transactions: t2 } = withRecording(initiatedPayment());
+    await cancelPayment(merchant, id2, undefined, d2);
+    expect(t2.peek(id2)!.history.at(-1)).not.toHaveProperty('idempotencyKey');
+  });
+
+  it('a status update that cannot be enqueued is logged with the payment and sequence', async () => {
+    const { deps, id, log } = withRecording();
+    deps.statusQueue = { enqueue: () => Promise.reject(new Error('SQS unavailable')) };
+    await capturePayment(merchant, id, 2_000, 'k1', deps);
+    expect(log.entries).toContainEqual({
+      level: 'error',
+      message: 'Status update not enqueued; the reconciler will re-send it',
+      extra: [{ pspTransactionId: id, seq: 2, error: 'Error: SQS unavailable' }],
+    });
+  });
+
+  it('another merchant’s payment is not found', async () => {
+    const { deps, id, asked } = withRecording();
+    const other = { ...merchant, merchantId: 'merchant-2' };
+    await expect(capturePayment(other, id, 1_000, 'k1', deps)).rejects.toThrow(PaymentNotFoundError);
+    await expect(cancelPayment(other, id, 'k1', deps)).rejects.toThrow(PaymentNotFoundError);
+    expect(asked).toEqual([]);
+  });
+});
+
+describe('operationAmount', () => {
+  const partly = () => applied(reservedPayment(), capture(reservedPayment(), 4_000, { at }));
+  const pending = (operation: 'CAPTURE' | 'REFUND' | 'CANCEL', amount: number) => ({
+    operationId: 'op',
+    operation,
+    amount,
+    startedAt: at,
+  });
+
+  it('is what the claim carries', () => {
+    expect(operationAmount(partly(), pending('CANCEL', 5_000))).toBe(5_000);
+    expect(operationAmount(partly(), pending('REFUND', 1_000))).toBe(1_000);
+  });
+
+  it('a cancel claimed before claims carried their amount (0) releases what was not captured', () => {
+    expect(operationAmount(partly(), pending('CANCEL', 0))).toBe(6_000);
+    expect(operationAmount(partly(), pending('CAPTURE', 0))).toBe(0);
   });
 });

@@ -6,10 +6,15 @@
  * real SQS emulator are in test/integration/reconciler.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { AcquirerRefusedError, AcquirerUnavailableError } from '../../lambdas/core/errors.js';
+import {
+  AcquirerCannotReverseError,
+  AcquirerRefusedError,
+  AcquirerUnavailableError,
+} from '../../lambdas/core/errors.js';
 import type { Acquirer, VippsPaymentDetails } from '../../lambdas/core/ports.js';
 import {
   CHASE_AFTER_MS,
+  EVENT_SWEEP_AFTER_MS,
   RESEND_EVERY_MS,
   type StatusUpdate,
   type Transaction,
@@ -20,7 +25,8 @@ import {
   reserve,
 } from '../../lambdas/core/transaction.js';
 import { vippsErrors } from '../../lambdas/core/error-catalogue.js';
-import { type ReconcileDeps, reconcile } from '../../lambdas/core/use-cases/reconcile.js';
+import { OVERDUE_AFTER_MS, type ReconcileDeps, reconcile } from '../../lambdas/core/use-cases/reconcile.js';
+import type { PaymentEvent } from '../../lambdas/core/webhooks/payment-events.js';
 import { InMemoryTransactionStore } from '../support/in-memory-transaction-store.js';
 import { inMemoryEventDispatch } from '../support/webhook-events.js';
 import { RecordingLog } from '../support/three-ds-harness.js';
@@ -312,5 +318,356 @@ describe('reconcile: the sweep itself', () => {
       },
     ]);
     expect(transactions.peek(otherId)?.authorisationOutcome).toBe('REVERSED');
+  });
+});
+
+describe('reconcile: each decision and what it reports', () => {
+  const id = initiatedPayment().pspTransactionId;
+  const actionsOf = (result: { actions: Array<{ action: string; detail?: unknown }> }) =>
+    result.actions.map((a) => [a.action, a.detail]);
+
+  it('expires a payment at its deadline, reports the deadline and logs the action; it then leaves the index', async () => {
+    const tx = initiatedPayment();
+    const { sweep, transactions, log } = setup([{ ...tx, dueAt: tx.expiresAt }]);
+    const result = await sweep(new Date(tx.expiresAt));
+    expect(result.actions[0]).toEqual({
+      pspTransactionId: id,
+      action: 'expired',
+      detail: { expiresAt: tx.expiresAt },
+    });
+    expect(result.counts.expired).toBe(1);
+    expect(transactions.peek(id)).toMatchObject({ status: 'EXPIRED', updatedAt: tx.expiresAt });
+    expect(log.entries).toContainEqual({
+      level: 'info',
+      message: 'Reconciler action',
+      extra: [{ pspTransactionId: id, action: 'expired', expiresAt: tx.expiresAt }],
+    });
+  });
+
+  it('an ePayment payment Vipps ended records Vipps’ ending instead of our expiry', async () => {
+    const tx = initiatedPayment({ vippsApi: 'epayment' });
+    const { deps, transactions } = setup([{ ...tx, dueAt: tx.expiresAt }]);
+    const ePayment = {
+      getPayment: () => Promise.resolve({ state: 'ABORTED' }),
+    } as unknown as ReconcileDeps['ePayment'];
+    const result = await reconcile({ ...deps, ePayment }, { now: new Date(tx.expiresAt), limit: 10 });
+    expect(result.actions[0]).toMatchObject({
+      action: 'expired',
+      detail: { expiresAt: tx.expiresAt, endedAtVipps: 'CANCELLED' },
+    });
+    expect(transactions.peek(id)!.status).toBe('CANCELLED');
+  });
+
+  it('takes over a makePayment attempt abandoned mid-authorisation: FAILED 85, outcome unknown, then reversed', async () => {
+    const claimedAt = '2026-11-24T10:00:00.000Z';
+    const tx = initiatedPayment({
+      makePayment: { requestHash: 'h', phase: 'INITIAL', state: 'IN_PROGRESS', claimedAt },
+    });
+    const { sweep, transactions, acquirer } = setup([{ ...tx, dueAt: claimedAt }]);
+    // Budget 1 s + 2 s grace: abandoned from 10:00:03 on.
+    expect((await sweep(new Date('2026-11-24T10:00:02.999Z'))).actions).toEqual([]);
+    transactions.put({ ...transactions.peek(id)!, dueAt: claimedAt }); // listed early again
+    const result = await sweep(new Date('2026-11-24T10:00:03.000Z'));
+    expect(actionsOf(result)).toEqual([
+      ['abandoned', { claimedAt }],
+      ['reversed', { amount: 10_000, acquirerHadAuthorisation: true }],
+      ['eventsDispatched', { events: 1 }], // the merchant learns the payment failed
+    ]);
+    expect(acquirer.calls).toEqual(['reverse']);
+    const stored = transactions.peek(id)!;
+    expect(stored).toMatchObject({
+      status: 'FAILED',
+      authorisationOutcome: 'REVERSED',
+      failure: { errorId: '85' },
+    });
+    expect(stored.history.at(-1)).toEqual({
+      operation: 'REVERSE',
+      amount: 10_000,
+      at: '2026-11-24T10:00:03.000Z',
+      note: 'Unknown authorisation reversed',
+    });
+  });
+
+  it('an acquirer that cannot find the authorisation by our reference alarms ops and stays due', async () => {
+    const tx = unknownOutcome();
+    const { sweep, transactions, acquirer, log } = setup([tx]);
+    acquirer.reverseAnswer = () => Promise.reject(new AcquirerCannotReverseError('no lookup by reference'));
+    const result = await sweep(afterChase);
+    expect(actionsOf(result)).toEqual([
+      ['reversalImpossible', { amount: 10_000, reason: 'no lookup by reference' }],
+    ]);
+    expect(result.failures).toEqual([
+      { pspTransactionId: id, error: 'reverse: AcquirerCannotReverseError: no lookup by reference' },
+    ]);
+    expect(transactions.peek(id)).toMatchObject({ authorisationOutcome: 'UNKNOWN', dueAt: tx.dueAt });
+    expect(log.entries).toContainEqual({
+      level: 'warn',
+      message: 'Reconciler step failed; the payment stays due for the next sweep',
+      extra: [
+        {
+          pspTransactionId: id,
+          step: 'reverse',
+          error: 'AcquirerCannotReverseError: no lookup by reference',
+        },
+      ],
+    });
+  });
+
+  it('asks the acquirer again for a stale claim with the same operation id and amount, then tells Vipps', async () => {
+    const tx = reserved();
+    const captured = applied(tx, capture(tx, 4_000, { at }));
+    const withClaim = applied(
+      captured,
+      claimOperation(captured, 'REFUND', 1_500, { at, operationId: 'op-r' }),
+    );
+    const stale = due({ ...withClaim, vippsSync: { acknowledgedSeq: withClaim.statusSeq } });
+    const { sweep, transactions, acquirer, enqueued } = setup([stale]);
+    const requests: unknown[] = [];
+    Object.assign(acquirer, {
+      refund: (request: unknown) => {
+        requests.push(request);
+        return Promise.resolve({ acquirerReference: 'REF-9' });
+      },
+    });
+    // One millisecond before the chase is due, nothing is asked.
+    expect((await sweep(new Date(Date.parse(at) + CHASE_AFTER_MS - 1))).actions).toEqual([]);
+    const result = await sweep(afterChase);
+    expect(requests).toEqual([
+      {
+        pspTransactionId: id,
+        acquirerReference: 'ACQ-1',
+        amount: 1_500,
+        currency: 'NOK',
+        operationId: 'op-r',
+      },
+    ]);
+    expect(actionsOf(result)[0]).toEqual([
+      'operationCompleted',
+      { operation: 'REFUND', operationId: 'op-r', amount: 1_500 },
+    ]);
+    expect(transactions.peek(id)).toMatchObject({ refundedAmount: 1_500, pendingOperations: [] });
+    expect(enqueued).toEqual([expect.objectContaining({ status: 'REFUNDED', amount: 1_500, seq: 3 })]);
+  });
+
+  it('a claim younger than the grace period is left alone even when the payment is due for another reason', async () => {
+    const tx = reserved();
+    const claimed = applied(tx, claimOperation(tx, 'CAPTURE', 1_000, { at, operationId: 'op-1' }));
+    const { sweep, acquirer } = setup([{ ...claimed, dueAt: at }]);
+    await sweep(new Date(Date.parse(at) + CHASE_AFTER_MS - 1));
+    expect(acquirer.calls).toEqual([]);
+  });
+
+  it('without a Vipps client the re-send compares nothing and warns of nothing', async () => {
+    const tx = reserved();
+    const owed = due({ ...tx, vippsSync: { acknowledgedSeq: 0 } });
+    const { sweep, log, enqueued } = setup([owed]);
+    await sweep(afterChase);
+    expect(enqueued).toHaveLength(1);
+    expect(log.entries.filter((e) => e.level === 'warn')).toEqual([]);
+  });
+
+  it('a live reservation with an unknown outcome is logged with its status', async () => {
+    const tx = due({ ...reserved(), authorisationOutcome: 'UNKNOWN' });
+    const { sweep, log } = setup([tx]);
+    await sweep(afterChase);
+    expect(log.entries).toContainEqual({
+      level: 'error',
+      message: 'Unknown authorisation outcome on a payment that is not final; not reversed',
+      extra: [{ pspTransactionId: id, status: 'RESERVED' }],
+    });
+  });
+
+  describe('a claim still waiting for the acquirer', () => {
+    const startedAt = at;
+    const stale = () => {
+      const tx = reserved();
+      return due(applied(tx, claimOperation(tx, 'CAPTURE', 4_000, { at: startedAt, operationId: 'op-1' })));
+    };
+    const anHourOn = new Date(Date.parse(startedAt) + OVERDUE_AFTER_MS);
+
+    it('accepted only (a webhook will settle it): stays due, and ops are alarmed once it is over an hour old', async () => {
+      const { sweep, acquirer, transactions } = setup([stale()]);
+      acquirer.operationAnswer = () => Promise.resolve({ acquirerReference: 'PSP-1', pending: true });
+      const result = await sweep(anHourOn);
+      expect(result.actions).toEqual([]);
+      expect(result.failures).toEqual([
+        { pspTransactionId: id, error: 'capture op-1: awaiting the acquirer webhook' },
+      ]);
+      expect(transactions.peek(id)!.pendingOperations).toHaveLength(1);
+      const overdue = await sweep(new Date(anHourOn.getTime() + 1));
+      expect(actionsOf(overdue)).toEqual([
+        ['operationOverdue', { operation: 'CAPTURE', operationId: 'op-1', amount: 4_000 }],
+      ]);
+    });
+
+    it('at an acquirer without idempotency: never sent again, left to ops, alarmed after an hour', async () => {
+      const { sweep, acquirer } = setup([stale()]);
+      Object.assign(acquirer, { repeatsSafely: false });
+      const result = await sweep(anHourOn);
+      expect(acquirer.calls).toEqual([]);
+      expect(result.actions).toEqual([]);
+      expect(result.failures).toEqual([
+        {
+          pspTransactionId: id,
+          error:
+            'capture op-1: outcome unknown at an acquirer without idempotency; not sent again, check it at the acquirer',
+        },
+      ]);
+      const overdue = await sweep(new Date(anHourOn.getTime() + 1));
+      expect(actionsOf(overdue)).toEqual([
+        ['operationOverdue', { operation: 'CAPTURE', operationId: 'op-1', amount: 4_000 }],
+      ]);
+      expect(acquirer.calls).toEqual([]);
+    });
+  });
+
+  describe('re-sending what Vipps has not acknowledged', () => {
+    const owing = () => {
+      const tx = reserved();
+      const captured = applied(tx, capture(tx, 2_500, { at }));
+      return due({ ...captured, vippsSync: { acknowledgedSeq: 1 } });
+    };
+
+    it('re-sends the owed updates once the oldest is past the grace period, reports them and remembers when', async () => {
+      const { sweep, enqueued, transactions } = setup([owing()]);
+      const early = await sweep(new Date(Date.parse(at) + CHASE_AFTER_MS - 1));
+      expect(early.counts.resent).toBeUndefined();
+      const result = await sweep(afterChase);
+      expect(actionsOf(result)).toStrictEqual([['resent', { seqs: [2], acknowledgedSeq: 1 }]]);
+      expect(transactions.peek(id)!.history).toHaveLength(owing().history.length);
+      expect(enqueued.map((u) => [u.seq, u.status, u.amount])).toEqual([[2, 'CAPTURED', 2_500]]);
+      const stored = transactions.peek(id)!;
+      expect(stored.statusResentAt).toBe(afterChase.toISOString());
+      expect(stored.dueAt).toBe(new Date(afterChase.getTime() + RESEND_EVERY_MS).toISOString());
+    });
+
+    it('an ePayment payment is compared with Vipps’ ePayment view, not PSP API details', async () => {
+      const tx = { ...owing(), vippsApi: 'epayment' as const };
+      const { deps, log } = setup([tx]);
+      let pspCalls = 0;
+      const vipps = {
+        getDetails: () => Promise.resolve(void pspCalls++),
+      } as unknown as ReconcileDeps['vipps'];
+      const ePayment = {
+        getPayment: () =>
+          Promise.resolve({ aggregate: { capturedAmount: { value: 2_500 }, refundedAmount: { value: 0 } } }),
+      } as unknown as ReconcileDeps['ePayment'];
+      await reconcile({ ...deps, vipps, ePayment }, { now: afterChase, limit: 10 });
+      expect(pspCalls).toBe(0);
+      expect(log.entries.map((e) => e.message)).toContain(
+        'Vipps’ ePayment view before re-sending status updates',
+      );
+    });
+
+    it('the comparison names the payment and both sides', async () => {
+      const tx = owing();
+      const { sweep, log } = setup([tx], {
+        getDetails: () =>
+          Promise.resolve({
+            pspTransactionId: id,
+            transactionSummary: { capturedAmount: 2_500, refundedAmount: 100 },
+          }),
+      });
+      await sweep(afterChase);
+      expect(
+        log.entries.find((e) => e.message === 'Vipps details before re-sending status updates')?.extra,
+      ).toEqual([
+        {
+          pspTransactionId: id,
+          matches: false,
+          ours: { status: 'PARTIALLY_CAPTURED', captured: 2_500, refunded: 0 },
+          vipps: { captured: 2_500, refunded: 100, logEntries: 0 },
+        },
+      ]);
+    });
+
+    it('Vipps unreachable for the comparison is logged with the payment and the error', async () => {
+      const { sweep, log } = setup([owing()], { getDetails: () => Promise.reject(new Error('HTTP 503')) });
+      await sweep(afterChase);
+      expect(log.entries).toContainEqual({
+        level: 'warn',
+        message: 'Could not read Vipps details; re-sending anyway',
+        extra: [{ pspTransactionId: id, error: 'Error: HTTP 503' }],
+      });
+    });
+  });
+
+  it('merchant events left in the outbox are handed to delivery and counted', async () => {
+    const tx = applied(reserved(), capture(reserved(), 1_000, { at }));
+    const event = { eventId: 'e1', pspTransactionId: id } as unknown as PaymentEvent;
+    const withEvent = due({ ...tx, vippsSync: { acknowledgedSeq: tx.statusSeq }, events: [event] });
+    const { sweep, transactions } = setup([withEvent]);
+    const result = await sweep(new Date(Date.parse(at) + EVENT_SWEEP_AFTER_MS));
+    expect(actionsOf(result)).toEqual([['eventsDispatched', { events: 1 }]]);
+    expect(transactions.peek(id)).toMatchObject({ eventsDispatched: 1 });
+    expect(transactions.peek(id)).not.toHaveProperty('dueAt');
+  });
+
+  it('events that cannot be handed over leave the payment due', async () => {
+    const tx = reserved();
+    const event = { eventId: 'e1', pspTransactionId: id } as unknown as PaymentEvent;
+    const withEvent = due({ ...tx, events: [event] });
+    const { deps, transactions } = setup([withEvent]);
+    const events = {
+      ...deps.events,
+      webhooks: { listEndpoints: () => Promise.reject(new Error('DynamoDB down')) },
+    };
+    const result = await reconcile(
+      { ...deps, events: events as unknown as ReconcileDeps['events'] },
+      { now: new Date(Date.parse(at) + EVENT_SWEEP_AFTER_MS), limit: 10 },
+    );
+    expect(result.failures).toEqual([
+      { pspTransactionId: id, error: 'dispatch events: Error: DynamoDB down' },
+    ]);
+    expect(transactions.peek(id)!.dueAt).toBe(withEvent.dueAt);
+  });
+
+  it('a payment listed due with nothing left to do leaves the index, reported as cleared once', async () => {
+    const tx = reserved();
+    const { sweep, transactions } = setup([{ ...tx, dueAt: at }]);
+    const result = await sweep(afterChase);
+    expect(result.actions).toEqual([{ pspTransactionId: id, action: 'cleared' }]);
+    expect(transactions.peek(id)).not.toHaveProperty('dueAt');
+    expect((await sweep(afterChase)).examined).toBe(0);
+  });
+
+  it('a due time that moved is written back without reporting anything', async () => {
+    const tx = initiatedPayment();
+    const { sweep, transactions } = setup([{ ...tx, dueAt: at }]);
+    const result = await sweep(new Date(at));
+    expect(result.actions).toEqual([]);
+    expect(transactions.peek(id)!.dueAt).toBe(tx.expiresAt);
+  });
+
+  it('a payment that cannot be settled is logged as an error and the sweep goes on', async () => {
+    const tx = unknownOutcome();
+    const { deps, log } = setup([tx]);
+    const transactions = new InMemoryTransactionStore([tx]);
+    transactions.get = () => Promise.reject(new Error('DynamoDB unavailable'));
+    const result = await reconcile({ ...deps, transactions }, { now: afterChase, limit: 10 });
+    expect(result).toMatchObject({
+      examined: 1,
+      failures: [{ pspTransactionId: id, error: 'Error: DynamoDB unavailable' }],
+    });
+    expect(log.entries).toContainEqual({
+      level: 'error',
+      message: 'Reconciler could not settle a payment; it stays due',
+      extra: [{ pspTransactionId: id, error: 'Error: DynamoDB unavailable' }],
+    });
+  });
+
+  it('takes at most `limit` due payments, earliest first', async () => {
+    const ids = ['1', '2', '3'].map((n) => n.repeat(32));
+    const txs = ids.map((pspTransactionId, i) => ({
+      ...initiatedPayment({ pspTransactionId }),
+      dueAt: `2026-11-24T10:0${3 - i}:00.000Z`,
+    }));
+    const { deps } = setup(txs);
+    const result = await reconcile(deps, { now: new Date('2026-11-24T10:20:00.000Z'), limit: 2 });
+    expect(result.examined).toBe(2);
+    expect(result.actions.filter((a) => a.action === 'expired').map((a) => a.pspTransactionId)).toEqual([
+      ids[2],
+      ids[1],
+    ]);
   });
 });

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+  blockingRejectedSeq,
   missingStatusSeqs,
   oldestUnacknowledgedAt,
+  statusBatchInDoubt,
   statusBatchKey,
   statusChangedAt,
+  statusUpdateOf,
   statusUpdatesToSend,
 } from '../../lambdas/core/status-sync.js';
 import {
@@ -136,5 +139,99 @@ describe('statusBatchKey', () => {
     expect(a).toBe(b);
     expect(a).not.toBe(c);
     expect(a).toMatch(/^[0-9a-f]{32}$/);
+  });
+});
+
+describe('the edges of what is owed', () => {
+  it('sends from the first unacknowledged sequence up to and including upToSeq', () => {
+    expect(statusUpdatesToSend(settledPayment(1), 2).map((u) => u.seq)).toEqual([2]);
+    expect(statusUpdatesToSend(settledPayment(2), 2)).toEqual([]);
+    expect(statusUpdatesToSend(settledPayment(0), 1).map((u) => u.seq)).toEqual([1]);
+  });
+
+  it('a sequence carried by two history entries is sent once, as the first entry says', () => {
+    const tx = settledPayment(1);
+    const doubled = {
+      ...tx,
+      history: [...tx.history, { operation: 'CAPTURE' as const, amount: 1, at: at(9), statusSeq: 2 }],
+    };
+    expect(statusUpdatesToSend(doubled).filter((u) => u.seq === 2)).toEqual([
+      expect.objectContaining({ amount: 3_000 }),
+    ]);
+  });
+
+  it('an entry that produces no Vipps status is not an update even if it carries a sequence', () => {
+    const tx = settledPayment(0);
+    const entry = { operation: 'FAIL' as const, amount: 0, at: at(9), statusSeq: 5 };
+    expect(statusUpdateOf(tx, entry)).toBeUndefined();
+    expect(statusUpdateOf(tx, { operation: 'CAPTURE', amount: 5, at: at(9) })).toBeUndefined();
+    expect(statusUpdateOf(tx, { operation: 'CANCEL', amount: 5, at: at(9), statusSeq: 5 })).toMatchObject({
+      seq: 5,
+      status: 'CANCELLED',
+      amount: 5,
+    });
+    const withFail = { ...tx, history: [entry, ...tx.history] };
+    expect(statusChangedAt(withFail, 5)).toBeUndefined();
+  });
+
+  it('names every sequence missing between the acknowledged one and upToSeq, none beyond', () => {
+    const tx = settledPayment(1);
+    const gaps = { ...tx, history: tx.history.filter((h) => h.statusSeq !== 2 && h.statusSeq !== 3) };
+    expect(missingStatusSeqs(gaps)).toEqual([2, 3]);
+    expect(missingStatusSeqs(gaps, 2)).toEqual([2]);
+    expect(missingStatusSeqs(gaps, 6)).toEqual([2, 3, 5, 6]);
+    expect(missingStatusSeqs(settledPayment(4))).toEqual([]);
+  });
+});
+
+describe('a rejected update still owed', () => {
+  const rejectedAt = (rejectedSeq: number, acknowledgedSeq: number) => ({
+    ...settledPayment(acknowledgedSeq),
+    vippsSync: { acknowledgedSeq, rejectedSeq },
+  });
+
+  it('blocks the payment while it is above what Vipps acknowledged', () => {
+    expect(blockingRejectedSeq(rejectedAt(2, 1))).toBe(2);
+    expect(blockingRejectedSeq(rejectedAt(2, 2))).toBeUndefined();
+    expect(blockingRejectedSeq(rejectedAt(2, 3))).toBeUndefined();
+    expect(blockingRejectedSeq(settledPayment(0))).toBeUndefined();
+  });
+});
+
+describe('a stored call in doubt', () => {
+  const batch = (updates: Array<{ pspTransactionId: string; seq: number }>) => ({
+    batchKey: 'key',
+    merchantSerialNumber: '123456',
+    composedAt: at(5),
+    updates: updates.map((u) => ({ ...statusUpdatesToSend(settledPayment())[0]!, ...u })),
+  });
+  const sending = (acknowledgedSeq: number, updates: Array<{ pspTransactionId: string; seq: number }>) => {
+    const tx = settledPayment(acknowledgedSeq);
+    return { ...tx, vippsSync: { ...tx.vippsSync, sending: batch(updates) } };
+  };
+
+  it('is the stored call while it carries an update of this payment Vipps has not acknowledged', () => {
+    const tx = sending(1, [
+      { pspTransactionId: 'tx1', seq: 2 },
+      { pspTransactionId: 'other', seq: 9 },
+    ]);
+    expect(statusBatchInDoubt(tx)).toBe(tx.vippsSync.sending);
+  });
+
+  it('is nothing once Vipps acknowledged this payment’s part, whatever else the call carried', () => {
+    expect(statusBatchInDoubt(sending(2, [{ pspTransactionId: 'tx1', seq: 2 }]))).toBeUndefined();
+    expect(statusBatchInDoubt(sending(0, [{ pspTransactionId: 'other', seq: 9 }]))).toBeUndefined();
+    expect(statusBatchInDoubt(sending(0, []))).toBeUndefined();
+    expect(statusBatchInDoubt(settledPayment(0))).toBeUndefined();
+  });
+});
+
+describe('statusBatchKey: a new composition is a new key', () => {
+  it('differs for the same entries composed at another time, and is stable for the same time', () => {
+    const entries = [{ pspTransactionId: 'tx1', seq: 1 }];
+    expect(statusBatchKey(entries, at(1))).toBe(statusBatchKey(entries, at(1)));
+    expect(statusBatchKey(entries, at(1))).not.toBe(statusBatchKey(entries, at(2)));
+    expect(statusBatchKey(entries)).toBe(statusBatchKey(entries, ''));
+    expect(statusBatchKey(entries)).not.toBe(statusBatchKey([{ pspTransactionId: 'tx1', seq: 2 }]));
   });
 });

@@ -31,6 +31,7 @@ import {
 } from '../../lambdas/core/use-cases/sync-status.js';
 import { applied, initiatedPayment } from '../support/transactions.js';
 import { inMemoryEventDispatch } from '../support/webhook-events.js';
+import { RecordingLog } from '../support/three-ds-harness.js';
 
 const NOW = new Date('2026-11-24T12:00:00.000Z');
 const silent: Log = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
@@ -570,5 +571,314 @@ describe('reconcile: re-sending what Vipps has not acknowledged', () => {
     const result = await r.sweep();
     expect(result.failures).toEqual([]);
     expect(r.store.items.get(A)!.statusResentAt).toBe(NOW.toISOString());
+  });
+});
+
+describe('syncStatus: what ops see', () => {
+  async function logged(txs: Transaction[], answers: Answer[] = []) {
+    const w = await world(txs, answers);
+    const log = new RecordingLog();
+    w.deps.log = log;
+    const entry = (message: string) => log.entries.find((e) => e.message === message);
+    return { ...w, log, entry };
+  }
+
+  it('each call is logged with its sales unit, entries and key; acknowledgements carry their lag', async () => {
+    const a = payment(A, [1_000]);
+    const w = await logged([a]);
+    const result = await w.sync(messagesOf(a));
+    const key = w.vipps.calls[0]!.key;
+    expect(w.entry('Vipps acknowledged status updates')).toEqual({
+      level: 'info',
+      message: 'Vipps acknowledged status updates',
+      extra: [{ merchantSerialNumber: '123456', entries: 2, batchKey: key }],
+    });
+    // RESERVED at 11:00, CAPTURED at 11:01, acknowledged at 12:00.
+    expect(result.acknowledged).toEqual([
+      { pspTransactionId: A, seq: 1, lagSeconds: 3_600 },
+      { pspTransactionId: A, seq: 2, lagSeconds: 3_540 },
+    ]);
+    expect(w.ofPayment(A)).toMatchObject({ acknowledgedSeq: 2, lastSyncAt: NOW.toISOString() });
+    expect(w.ofPayment(A).sending).toEqual({
+      batchKey: key,
+      merchantSerialNumber: '123456',
+      updates: statusUpdatesToSend(a),
+      composedAt: NOW.toISOString(),
+    });
+  });
+
+  it('a state change stamped after the clock (clock skew) has a lag of zero, never negative', async () => {
+    let a = initiatedPayment({ pspTransactionId: A });
+    a = applied(a, reserve(a, { at: '2026-11-24T12:00:05.000Z', acquirerReference: 'ref' }));
+    const w = await world([a]);
+    expect((await w.sync(messagesOf(a))).acknowledged).toEqual([
+      { pspTransactionId: A, seq: 1, lagSeconds: 0 },
+    ]);
+  });
+
+  it('a rejection is logged with the payment, sequence, status and Vipps’ reason; the later update waits, logged', async () => {
+    const a = payment(A, [1_000]);
+    const w = await logged([a], ['reject', 'reject']);
+    const messages = messagesOf(a);
+    const result = await w.sync(messages);
+    const reason = 'Vipps rejected the request (HTTP 400): 21 Not active';
+    expect(w.entry('Vipps rejected status updates')?.extra[0]).toMatchObject({ entries: 2, reason });
+    expect(
+      w.entry('Status update rejected by Vipps; moved to the dead-letter queue, still owed')?.extra,
+    ).toEqual([{ pspTransactionId: A, seq: 1, status: 'RESERVED', reason }]);
+    expect(
+      w.entry('Status update waits behind a rejected one; moved to the dead-letter queue')?.extra,
+    ).toEqual([{ pspTransactionId: A, seq: 2, blockedBy: 1 }]);
+    expect(result.rejected).toEqual([{ pspTransactionId: A, seq: 1, reason }]);
+    expect(result.waiting).toEqual([messages[1]!.messageId]);
+    expect(w.dlq.sent).toEqual([
+      { seq: 1, reason },
+      { seq: 2, reason: 'Waits behind status update 1, which Vipps rejected; redrive them together' },
+    ]);
+    expect(w.ofPayment(A).rejected).toEqual([{ seq: 1, reason, at: NOW.toISOString() }]);
+  });
+
+  it('a rejected batch of several payments is logged before they are sent one by one', async () => {
+    const w = await logged([payment(A), payment(B)], ['reject']);
+    await w.sync([...messagesOf(payment(A)), ...messagesOf(payment(B))]);
+    expect(
+      w.entry('Vipps rejected a batch; sending each payment on its own to find the poison')?.extra,
+    ).toEqual([
+      {
+        merchantSerialNumber: '123456',
+        payments: 2,
+        reason: 'Vipps rejected the request (HTTP 400): 21 Not active',
+      },
+    ]);
+  });
+
+  it('Vipps unavailable is logged with the error; the messages are retried', async () => {
+    const a = payment(A);
+    const w = await logged([a], ['unavailable']);
+    const result = await w.sync(messagesOf(a));
+    expect(w.entry('Vipps unavailable for status updates; messages will be retried')?.extra[0]).toMatchObject(
+      {
+        merchantSerialNumber: '123456',
+        entries: 1,
+        error: 'VippsUnavailableError: HTTP 503',
+      },
+    );
+    expect(result.failedMessageIds).toHaveLength(1);
+  });
+
+  it('a redelivered message Vipps already has is logged and not sent; an earlier owed one is filled in, logged', async () => {
+    const a = { ...payment(A, [1_000, 2_000]), vippsSync: { acknowledgedSeq: 1 } };
+    const w = await logged([a]);
+    const [first, , third] = messagesOf(a);
+    const result = await w.sync([first!, third!]);
+    expect(result.alreadyAcknowledged).toEqual([first!.messageId]);
+    expect(w.entry('Status update already acknowledged by Vipps; not sent again')?.extra).toEqual([
+      { pspTransactionId: A, seq: 1, acknowledgedSeq: 1 },
+    ]);
+    expect(w.entry('Filling in unacknowledged earlier status updates from history')?.extra).toEqual([
+      { pspTransactionId: A, filled: [2] },
+    ]);
+    expect(w.vipps.calls.map((c) => c.entries)).toEqual([['aa:2:CAPTURED', 'aa:3:CAPTURED']]);
+  });
+
+  it('a message beyond the item’s history is logged as such, with the gap it leaves', async () => {
+    const a = payment(A);
+    const w = await logged([a]);
+    const stray: StatusUpdate = {
+      ...messagesOf(a)[0]!.update,
+      seq: 3,
+      status: 'CAPTURED',
+      merchantSerialNumber: 'old',
+    };
+    await w.sync([{ messageId: 'stray', body: '', update: stray }]);
+    expect(w.entry('Status message has no history entry; sending the message as it is')?.extra).toEqual([
+      { pspTransactionId: A, seq: 3 },
+    ]);
+    expect(w.entry('Status sequences missing from history')?.extra).toEqual([
+      { pspTransactionId: A, missing: [2] },
+    ]);
+    expect(w.vipps.calls[0]!.msn).toBe('123456');
+    expect(w.store.items.get(A)!.vippsSync.sending?.updates.at(-1)?.merchantSerialNumber).toBe('123456');
+  });
+
+  it('a payment that cannot be read is logged with the error; an unknown one is dead-lettered with the reason', async () => {
+    const w = await logged([]);
+    const messages = messagesOf(payment(A));
+    await w.sync(messages);
+    expect(w.dlq.sent).toEqual([{ seq: 1, reason: 'Unknown payment: no such pspTransactionId' }]);
+    w.store.get = () => Promise.reject(new Error('DynamoDB unavailable'));
+    await w.sync(messages);
+    expect(w.entry('Could not read the payment; its status messages will be retried')?.extra).toEqual([
+      { pspTransactionId: A, error: 'Error: DynamoDB unavailable' },
+    ]);
+  });
+
+  it('writes that fail are logged with what they were about', async () => {
+    const a = payment(A);
+    const w = await logged([a], ['ok', 'reject']);
+    w.store.failNext.recordVippsSending = new Error('throttled');
+    await w.sync(messagesOf(a));
+    expect(w.entry('Could not store a status call before making it; will retry')?.extra[0]).toMatchObject({
+      merchantSerialNumber: '123456',
+      error: 'Error: throttled',
+    });
+    w.store.failNext.recordVippsAck = new Error('throttled');
+    await w.sync(messagesOf(a));
+    expect(
+      w.entry('Vipps acknowledged but the acknowledgement was not recorded; will repeat the call')?.extra,
+    ).toEqual([{ pspTransactionId: A, seq: 1, error: 'Error: throttled' }]);
+  });
+
+  it('a repeated call is logged as such, with its key', async () => {
+    const a = payment(A);
+    const w = await logged([a], ['unavailable']);
+    const messages = messagesOf(a);
+    await w.sync(messages);
+    await w.sync(messages);
+    expect(w.entry('Repeating a status call whose outcome is unknown')?.extra).toEqual([
+      { merchantSerialNumber: '123456', batchKey: w.vipps.calls[0]!.key, entries: 1 },
+    ]);
+  });
+
+  it('a withdrawn call is stored empty under a key of its own, so nothing can repeat it', async () => {
+    const w = await world([payment(A), payment(B)]);
+    const real = w.store.recordVippsSending.bind(w.store);
+    let calls = 0;
+    w.store.recordVippsSending = (id, batch) =>
+      ++calls === 2 ? Promise.reject(new Error('DynamoDB throttled')) : real(id, batch);
+    await w.sync([...messagesOf(payment(A)), ...messagesOf(payment(B))]);
+    const withdrawn = w.ofPayment(A).sending!;
+    expect(withdrawn.updates).toEqual([]);
+    expect(withdrawn.batchKey).toMatch(/^[0-9a-f]{32}-withdrawn$/);
+  });
+});
+
+describe('syncStatus: outcomes recorded for other payments and the DLQ', () => {
+  it('a repeated call acknowledges a payment whose messages are elsewhere, reported without a lag', async () => {
+    const w = await world([payment(A), payment(B)], ['unavailable']);
+    const first = [...messagesOf(payment(A)), ...messagesOf(payment(B))];
+    await w.sync(first);
+    const result = await w.sync([first[0]!]);
+    expect(result.acknowledged).toEqual([
+      { pspTransactionId: A, seq: 1, lagSeconds: 3_600 },
+      { pspTransactionId: B, seq: 1 },
+    ]);
+    expect(w.ofPayment(B)).toMatchObject({ acknowledgedSeq: 1, lastSyncAt: NOW.toISOString() });
+  });
+
+  it('a payment elsewhere that Vipps had already acknowledged is not reported again', async () => {
+    const w = await world([payment(A), payment(B)], ['unavailable']);
+    const first = [...messagesOf(payment(A)), ...messagesOf(payment(B))];
+    await w.sync(first);
+    // B's own redelivery already went through with another call.
+    w.store.items.get(B)!.vippsSync.acknowledgedSeq = 1;
+    w.store.items.get(B)!.vippsSync.sending = w.store.items.get(A)!.vippsSync.sending;
+    const result = await w.sync([first[0]!]);
+    expect(result.acknowledged.map((a) => a.pspTransactionId)).toEqual([A]);
+  });
+
+  it('an acknowledgement elsewhere that cannot be written is logged for that payment', async () => {
+    const w = await world([payment(A), payment(B)], ['unavailable']);
+    const first = [...messagesOf(payment(A)), ...messagesOf(payment(B))];
+    await w.sync(first);
+    const log = new RecordingLog();
+    w.deps.log = log;
+    const real = w.store.recordVippsAck.bind(w.store);
+    w.store.recordVippsAck = (id, seq, at) =>
+      id === B ? Promise.reject(new Error('throttled')) : real(id, seq, at);
+    await w.sync([first[0]!]);
+    expect(log.entries).toContainEqual({
+      level: 'warn',
+      message: 'Acknowledgement for a payment outside this batch not recorded',
+      extra: [{ pspTransactionId: B, seq: 1, error: 'Error: throttled' }],
+    });
+  });
+
+  it('dead-letters under the payment’s group, naming the message it replaces', async () => {
+    const a = payment(A, [1_000]);
+    const w = await world([a], ['reject', 'reject']);
+    const sent: Array<{ groupId: string; sourceMessageId?: string }> = [];
+    w.deps.deadLetterQueue = {
+      send: (_body, _reason, groupId, sourceMessageId) =>
+        Promise.resolve(void sent.push({ groupId, ...(sourceMessageId ? { sourceMessageId } : {}) })),
+    };
+    const messages = messagesOf(a);
+    await w.sync(messages);
+    expect(sent).toEqual([
+      { groupId: A, sourceMessageId: messages[0]!.messageId },
+      { groupId: A, sourceMessageId: messages[1]!.messageId },
+    ]);
+  });
+
+  it('a rejection that cannot be dead-lettered or recorded is logged, and only it and later messages are retried', async () => {
+    const a = { ...payment(A, [1_000, 2_000]) };
+    const w = await world([a], ['reject', 'ok', 'reject']);
+    const log = new RecordingLog();
+    w.deps.log = log;
+    w.deps.deadLetterQueue = { send: () => Promise.reject(new Error('SQS unavailable')) };
+    const messages = messagesOf(a);
+    const result = await w.sync(messages);
+    expect(result.failedMessageIds).toEqual([messages[1]!.messageId, messages[2]!.messageId]);
+    expect(log.entries).toContainEqual({
+      level: 'error',
+      message: 'Could not move a status message to the dead-letter queue; will retry',
+      extra: [
+        {
+          pspTransactionId: A,
+          reason: 'Vipps rejected the request (HTTP 400): 21 Not active',
+          error: 'Error: SQS unavailable',
+        },
+      ],
+    });
+
+    const again = await world([a], ['reject', 'reject']);
+    again.deps.log = log;
+    again.store.failNext.recordVippsRejection = new Error('throttled');
+    await again.sync(messagesOf(a, 1, 1));
+    expect(log.entries).toContainEqual({
+      level: 'error',
+      message: 'Rejection not recorded on the payment; will retry',
+      extra: [{ pspTransactionId: A, seq: 1, error: 'Error: throttled' }],
+    });
+  });
+});
+
+describe('syncStatus: a clean batch raises no alarms', () => {
+  it('logs no gap, no fill-in and no stray message when every message has its history entry', async () => {
+    const a = payment(A, [1_000]);
+    const w = await world([a]);
+    const log = new RecordingLog();
+    w.deps.log = log;
+    await w.sync(messagesOf(a));
+    expect(log.entries.map((e) => e.message)).toEqual(['Vipps acknowledged status updates']);
+  });
+
+  it('a stray message filling a gap in the history is sent in sequence order', async () => {
+    const a = payment(A, [1_000, 2_000]);
+    const gap = { ...a, history: a.history.filter((h) => h.statusSeq !== 2) };
+    const w = await world([gap]);
+    const [, second] = messagesOf(a);
+    await w.sync([second!]);
+    expect(w.vipps.calls[0]!.entries).toEqual(['aa:1:RESERVED', 'aa:2:CAPTURED', 'aa:3:CAPTURED']);
+  });
+});
+
+describe('syncStatus: holding order when a rejection cannot be recorded', () => {
+  it('the rejected update and the later ones are retried together; none waits in the DLQ ahead of it', async () => {
+    const a = payment(A, [1_000]);
+    const w = await world([a], ['reject', 'reject']);
+    w.store.failNext.recordVippsRejection = new Error('throttled');
+    const messages = messagesOf(a);
+    const result = await w.sync(messages);
+    expect(result.failedMessageIds).toEqual(messages.map((m) => m.messageId));
+    expect(result).toMatchObject({ waiting: [], rejected: [] });
+  });
+
+  it('a repeated call acknowledges every update it carried for a payment outside the batch', async () => {
+    const w = await world([payment(A), payment(B, [1_000])], ['unavailable']);
+    const first = [...messagesOf(payment(A)), ...messagesOf(payment(B, [1_000]))];
+    await w.sync(first);
+    await w.sync([first[0]!]);
+    expect(w.ofPayment(B).acknowledgedSeq).toBe(2);
   });
 });

@@ -4,7 +4,6 @@
  * applied (success) or released (refused) — once: a report arriving again changes nothing, and a
  * report for an operation we do not know is refused without touching anything.
  */
-import { ConcurrentUpdateError } from '../errors.js';
 import type { Clock, Log, StatusQueue, TransactionStore } from '../ports.js';
 import {
   type Transaction,
@@ -81,9 +80,9 @@ export async function settleAcquirerOperation(
     deps.log.info('Acquirer confirmed the operation', { pspTransactionId, operationId: report.operationId });
     return 'completed';
   } catch (error) {
-    // Another report (a duplicate delivery) settled it between our read and our write.
-    if (error instanceof ConcurrentUpdateError || !findPendingOperation(await reload(), report.operationId))
-      return 'already-settled';
+    // Another report (a duplicate delivery) settled it between our read and our write. Still
+    // pending (every write lost, or the store failed): fail, so the acquirer delivers it again.
+    if (!findPendingOperation(await reload(), report.operationId)) return 'already-settled';
     throw error;
   }
 }

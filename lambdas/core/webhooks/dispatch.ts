@@ -1,4 +1,4 @@
-import type { Clock, Log, TransactionStore } from '../ports.js';
+import type { Clock } from '../ports.js';
 import { type Transaction, nextDueAt } from '../transaction.js';
 import { type PaymentEvent, undispatchedEvents } from './payment-events.js';
 import type { DeliveryQueue, EventOutbox, WebhookEndpoint, WebhookStore } from './ports.js';
@@ -47,61 +47,35 @@ export async function dispatchEvents(tx: Transaction, deps: DispatchDeps): Promi
   return { ...rest, ...(dueAt ? { dueAt } : {}) };
 }
 
-/**
- * A TransactionStore that hands new events to delivery right after the write that made them, so
- * a receiver hears of a change within moments. A failure here is logged, never thrown: the write
- * stands, the events wait in the outbox and the reconciler's sweep (dueAt) dispatches them.
- * Every other call goes straight to the wrapped store.
- */
-class EventDispatchingStore implements TransactionStore {
-  constructor(
-    private readonly store: TransactionStore,
-    private readonly deps: DispatchDeps & { log: Pick<Log, 'warn'> },
-  ) {}
-
-  async apply(...args: Parameters<TransactionStore['apply']>): Promise<Transaction> {
-    const written = await this.store.apply(...args);
-    if (undispatchedEvents(written).length === 0) return written;
-    try {
-      return await dispatchEvents(written, this.deps);
-    } catch (error) {
-      this.deps.log.warn('webhook events left for the sweep', {
-        pspTransactionId: written.pspTransactionId,
-        error: error instanceof Error ? error.message : String(error),
-      });
-      return written;
-    }
-  }
-
-  create(...args: Parameters<TransactionStore['create']>) {
-    return this.store.create(...args);
-  }
-  get(...args: Parameters<TransactionStore['get']>) {
-    return this.store.get(...args);
-  }
-  findByMerchantOrder(...args: Parameters<TransactionStore['findByMerchantOrder']>) {
-    return this.store.findByMerchantOrder(...args);
-  }
-  claimMerchantOrder(...args: Parameters<TransactionStore['claimMerchantOrder']>) {
-    return this.store.claimMerchantOrder(...args);
-  }
-  listDue(...args: Parameters<TransactionStore['listDue']>) {
-    return this.store.listDue(...args);
-  }
-  recordVippsAck(...args: Parameters<TransactionStore['recordVippsAck']>) {
-    return this.store.recordVippsAck(...args);
-  }
-  recordVippsSending(...args: Parameters<TransactionStore['recordVippsSending']>) {
-    return this.store.recordVippsSending(...args);
-  }
-  recordVippsRejection(...args: Parameters<TransactionStore['recordVippsRejection']>) {
-    return this.store.recordVippsRejection(...args);
-  }
+/** One change of a payment as the table's stream reports it: its position and the new image. */
+export interface PaymentChange {
+  /** The stream record's SequenceNumber: where a retry resumes. */
+  position: string;
+  tx: Transaction;
 }
 
-export function withEventDispatch(
-  store: TransactionStore,
-  deps: DispatchDeps & { log: Pick<Log, 'warn'> },
-): TransactionStore {
-  return new EventDispatchingStore(store, deps);
+/**
+ * Hand over the events of a batch of streamed payment images, in stream order (per payment, the
+ * order of its writes). An image whose events were all handed over costs nothing. An older image
+ * can arrive after its own hand-over was marked (the mark is a write too): what this batch already
+ * handed over for a payment is not handed over again. Stops at the first failure and returns its
+ * position, so the stream resumes there and no later change of that payment overtakes it.
+ */
+export async function dispatchChanges(
+  changes: ReadonlyArray<PaymentChange>,
+  deps: DispatchDeps,
+): Promise<{ failedAt?: string; error?: unknown }> {
+  const handedOver = new Map<string, number>();
+  for (const { position, tx } of changes) {
+    const known = Math.max(tx.eventsDispatched ?? 0, handedOver.get(tx.pspTransactionId) ?? 0);
+    const current = { ...tx, eventsDispatched: known };
+    if (undispatchedEvents(current).length === 0) continue;
+    try {
+      const after = await dispatchEvents(current, deps);
+      handedOver.set(tx.pspTransactionId, after.eventsDispatched ?? 0);
+    } catch (error) {
+      return { failedAt: position, error };
+    }
+  }
+  return {};
 }

@@ -66,6 +66,8 @@ export interface FunctionDefinition {
         retryAttempts: number;
         /** Concurrent batches per shard; a payment's records stay in order (same item, same batch). */
         parallelizationFactor: number;
+        /** Only written items with this sort key invoke it: payment items (item-mapping.ts). */
+        itemSortKey: string;
       }
     | { kind: 'schedule'; everyMinutes: number };
 }
@@ -223,7 +225,13 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     memoryMb: 512,
     // Query endpoints, put the event log entry, mark the outbox; one SQS send per endpoint.
     access: { table: 'readWrite', webhookQueue: 'send', tableStream: 'read' },
-    trigger: { kind: 'paymentsStream', batchSize: 10, retryAttempts: 5, parallelizationFactor: 2 },
+    trigger: {
+      kind: 'paymentsStream',
+      batchSize: 10,
+      retryAttempts: 5,
+      parallelizationFactor: 2,
+      itemSortKey: 'TX',
+    },
   },
 };
 

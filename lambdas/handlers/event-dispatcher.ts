@@ -12,7 +12,8 @@ import { z } from 'zod';
 import { fromTransactionItem, transactionKey } from '../adapters/dynamo/item-mapping.js';
 import { fromStreamImage } from '../adapters/dynamo/stream-image.js';
 import type { Log } from '../core/ports.js';
-import { type DispatchDeps, type PaymentChange, dispatchChanges } from '../core/webhooks/dispatch.js';
+import { type PaymentChange, type StreamDispatchDeps, dispatchChanges } from '../core/webhooks/dispatch.js';
+import { transactions } from '../wiring/storage.js';
 import { eventDispatch } from '../wiring/webhooks.js';
 import { entryDependencies, lambdaEntry } from './lambda-entry.js';
 
@@ -49,7 +50,9 @@ function toChange(raw: unknown): Parsed {
   return { kind: 'change', change: { position: dynamodb.SequenceNumber, tx } };
 }
 
-export function createEventDispatcherHandler(deps: DispatchDeps & { log: Pick<Log, 'error' | 'warn'> }) {
+export function createEventDispatcherHandler(
+  deps: StreamDispatchDeps & { log: Pick<Log, 'error' | 'warn'> },
+) {
   return async function eventDispatcher(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
     const { Records } = eventSchema.parse(event);
     const changes: PaymentChange[] = [];
@@ -78,6 +81,7 @@ export const handler = (event: DynamoDBStreamEvent, context: Context): Promise<D
       deliveries: () => eventDispatch().deliveries,
       outbox: () => eventDispatch().outbox,
       clock: () => eventDispatch().clock,
+      transactions,
     });
     entry = lambdaEntry(deps, createEventDispatcherHandler(deps));
   }

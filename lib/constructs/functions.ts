@@ -9,7 +9,6 @@ import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { transactionKey } from '../../lambdas/adapters/dynamo/item-mapping.js';
 import { paymentsTable } from '../../lambdas/adapters/dynamo/table-design.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/observability.js';
 import { functions, type FunctionDefinition, type FunctionName } from '../../lambdas/routes.js';
@@ -168,7 +167,9 @@ function addPaymentsStream(
     filters: [
       lambda.FilterCriteria.filter({
         eventName: lambda.FilterRule.or('INSERT', 'MODIFY'),
-        dynamodb: { Keys: { [paymentsTable.sortKey]: { S: lambda.FilterRule.isEqual(transactionKey('').sk) } } },
+        dynamodb: {
+          Keys: { [paymentsTable.sortKey]: { S: lambda.FilterRule.isEqual(trigger.itemSortKey) } },
+        },
       }),
     ],
   });

@@ -11,7 +11,10 @@ export function withStreamRelay(store: TransactionStore, deps: DispatchDeps): Tr
   return Object.assign(Object.create(store) as TransactionStore, {
     apply: async (...args: Parameters<TransactionStore['apply']>) => {
       const written = await store.apply(...args);
-      await dispatchChanges([{ position: String(++position), tx: written }], deps);
+      await dispatchChanges([{ position: String(++position), tx: written }], {
+        ...deps,
+        transactions: store,
+      });
       return written;
     },
   });

@@ -1,4 +1,4 @@
-import type { Clock } from '../ports.js';
+import type { Clock, TransactionStore } from '../ports.js';
 import { type Transaction, nextDueAt } from '../transaction.js';
 import { type PaymentEvent, undispatchedEvents } from './payment-events.js';
 import type { DeliveryQueue, EventOutbox, WebhookEndpoint, WebhookStore } from './ports.js';
@@ -54,25 +54,36 @@ export interface PaymentChange {
   tx: Transaction;
 }
 
+export interface StreamDispatchDeps extends DispatchDeps {
+  transactions: Pick<TransactionStore, 'get'>;
+}
+
 /**
  * Hand over the events of a batch of streamed payment images, in stream order (per payment, the
- * order of its writes). An image whose events were all handed over costs nothing. An older image
- * can arrive after its own hand-over was marked (the mark is a write too): what this batch already
- * handed over for a payment is not handed over again. Stops at the first failure and returns its
- * position, so the stream resumes there and no later change of that payment overtakes it.
+ * order of its writes). An image whose events were all handed over costs nothing. An image can be
+ * older than the hand-over of its own events (any write before the mark — a Vipps ack, say —
+ * carries the old count, and may arrive in a later batch): so before handing over, the payment's
+ * count is read again (consistently), and what is already handed over is not handed over twice.
+ * Stops at the first failure and returns its position, so the stream resumes there and no later
+ * change of that payment overtakes it.
  */
 export async function dispatchChanges(
   changes: ReadonlyArray<PaymentChange>,
-  deps: DispatchDeps,
+  deps: StreamDispatchDeps,
 ): Promise<{ failedAt?: string; error?: unknown }> {
   const handedOver = new Map<string, number>();
   for (const { position, tx } of changes) {
-    const known = Math.max(tx.eventsDispatched ?? 0, handedOver.get(tx.pspTransactionId) ?? 0);
-    const current = { ...tx, eventsDispatched: known };
-    if (undispatchedEvents(current).length === 0) continue;
+    const id = tx.pspTransactionId;
+    const seen = Math.max(tx.eventsDispatched ?? 0, handedOver.get(id) ?? 0);
+    if ((tx.events?.length ?? 0) <= seen) continue;
     try {
+      const stored = await deps.transactions.get(id);
+      const known = Math.max(seen, stored?.eventsDispatched ?? 0);
+      handedOver.set(id, known);
+      const current = { ...tx, eventsDispatched: known };
+      if (undispatchedEvents(current).length === 0) continue;
       const after = await dispatchEvents(current, deps);
-      handedOver.set(tx.pspTransactionId, after.eventsDispatched ?? 0);
+      handedOver.set(id, after.eventsDispatched ?? 0);
     } catch (error) {
       return { failedAt: position, error };
     }

@@ -107,10 +107,13 @@ export function startStreamMapping(options: StreamMappingOptions): StreamMapping
 
   function wake(shard: Shard): void {
     if (shard.running || stopped) return;
-    shard.running = drain(shard).finally(() => {
-      shard.running = undefined;
-      if (shard.records.length > 0) wake(shard);
-    });
+    // Started on the next turn: records pushed together go out in one batch.
+    shard.running = new Promise<void>((r) => setImmediate(r))
+      .then(() => drain(shard))
+      .finally(() => {
+        shard.running = undefined;
+        if (shard.records.length > 0) wake(shard);
+      });
   }
 
   return {

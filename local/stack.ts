@@ -288,6 +288,8 @@ export async function startLocalStack(
     const { invoke, workerHost } = running;
     host.setInvoker(invoke);
     stream?.connect(async (event) => valueOf(await invoke('eventDispatcher', event)));
+    // Stop delivering before the functions and services stop (closers run in reverse).
+    if (stream) closers.push(() => stream.close());
 
     const merchantApiKey = options.merchantApiKey ?? `demo_${randomBytes(24).toString('base64url')}`;
     const merchants = new DynamoMerchantStore({

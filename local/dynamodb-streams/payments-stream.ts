@@ -52,6 +52,12 @@ export async function startPaymentsStream(options: PaymentsStreamOptions): Promi
     accept: (keys) => isPaymentItem(keys),
     onRecord: (record) => mapping.push(record),
   });
+  let closing: Promise<void> | undefined;
+  const closeAll = async () => {
+    connected(() => Promise.reject(new Error('the local stack stopped')));
+    await mapping.stop();
+    await tap.close();
+  };
   return {
     endpoint: tap.endpoint,
     connect: (invoke) => connected(invoke),
@@ -59,10 +65,6 @@ export async function startPaymentsStream(options: PaymentsStreamOptions): Promi
       await tap.settled();
       await mapping.idle(timeoutMs);
     },
-    close: async () => {
-      await tap.close();
-      connected(() => Promise.reject(new Error('the local stack stopped')));
-      await mapping.stop();
-    },
+    close: () => (closing ??= closeAll()),
   };
 }

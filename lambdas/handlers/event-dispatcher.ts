@@ -8,7 +8,7 @@
  * reconciler's sweep (dueAt) hands over.
  */
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { fromTransactionItem, transactionKey } from '../adapters/dynamo/item-mapping.js';
 import { fromStreamImage } from '../adapters/dynamo/stream-image.js';
 import type { Log } from '../core/ports.js';
@@ -23,9 +23,9 @@ const TX_SORT_KEY = transactionKey('').sk;
 const recordSchema = z.object({
   eventName: z.enum(['INSERT', 'MODIFY', 'REMOVE']),
   dynamodb: z.object({
-    SequenceNumber: z.string().min(1),
-    Keys: z.object({ sk: z.object({ S: z.string() }).optional() }).passthrough(),
-    NewImage: z.record(z.string(), z.unknown()).optional(),
+    SequenceNumber: z.string().check(z.minLength(1)),
+    Keys: z.looseObject({ sk: z.optional(z.object({ S: z.string() })) }),
+    NewImage: z.optional(z.record(z.string(), z.unknown())),
   }),
 });
 const eventSchema = z.object({ Records: z.array(z.unknown()) });

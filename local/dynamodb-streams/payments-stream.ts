@@ -37,7 +37,8 @@ export async function startPaymentsStream(options: PaymentsStreamOptions): Promi
     invoke: async (event) => (await ready)(event),
     batchSize: trigger.batchSize,
     retryAttempts: trigger.retryAttempts,
-    shards: 4,
+    // A quiet table has one shard; the mapping runs parallelizationFactor batches of it at once.
+    shards: trigger.parallelizationFactor,
     accept: (record) =>
       (record.eventName === 'INSERT' || record.eventName === 'MODIFY') &&
       isPaymentItem(record.dynamodb?.Keys),

@@ -49,12 +49,11 @@ function endpoint(overrides: Partial<WebhookEndpoint> = {}): WebhookEndpoint {
 }
 
 /** The calls the real adapters would make, and the outbox count they would leave in the table. */
-function fakes(options: { endpoints?: WebhookEndpoint[]; failSendsAfter?: number } = {}) {
+function fakes(options: { endpoints?: WebhookEndpoint[]; failSendsFor?: string } = {}) {
   const calls: string[] = [];
   const tasks: DeliveryTask[] = [];
   const marks: Array<{ id: string; count: number; dueAt?: string }> = [];
   const stored = new Map<string, number>();
-  let sends = 0;
   const deps: StreamDispatchDeps = {
     webhooks: {
       listEndpoints: () => {
@@ -69,7 +68,7 @@ function fakes(options: { endpoints?: WebhookEndpoint[]; failSendsAfter?: number
     deliveries: {
       send: (task) => {
         calls.push('SendMessage');
-        if (options.failSendsAfter !== undefined && ++sends > options.failSendsAfter)
+        if (options.failSendsFor && task.eventId.includes(options.failSendsFor))
           return Promise.reject(new Error('queue unreachable'));
         tasks.push(task);
         return Promise.resolve();
@@ -189,18 +188,37 @@ describe('the event dispatcher (payments table stream)', () => {
     expect(f.tasks).toHaveLength(1);
   });
 
-  it('a failed hand-over reports its SequenceNumber, and no later record is handed over before it', async () => {
-    const f = fakes({ failSendsAfter: 1 });
+  it('a failed hand-over reports the earliest failing SequenceNumber; that payment’s later changes wait, other payments go on', async () => {
+    const failing = reserved('22222222222222222222222222222222');
+    const f = fakes({ failSendsFor: failing.pspTransactionId });
     const first = reserved('11111111111111111111111111111111');
-    const second = reserved('22222222222222222222222222222222');
     const third = reserved('33333333333333333333333333333333');
-    const records = [txRecord(first), txRecord(second), txRecord(third)];
+    const records = [
+      txRecord(first),
+      txRecord(failing),
+      txRecord(third),
+      txRecord(captured({ ...failing, status: 'RESERVED' }, 1_000)),
+    ];
     const h = handlerWith(f);
     const answer = await h.handle(event(...records));
     expect(answer).toEqual({ batchItemFailures: [{ itemIdentifier: records[1]!.dynamodb!.SequenceNumber }] });
-    expect(f.marks.map((m) => m.id)).toEqual([first.pspTransactionId]);
-    expect(f.tasks.map((t) => t.eventId)).toEqual([first.events![0]!.id]);
+    expect(f.marks.map((m) => m.id).sort()).toEqual([first.pspTransactionId, third.pspTransactionId]);
+    expect(f.tasks.map((t) => t.eventId).sort()).toEqual([first.events![0]!.id, third.events![0]!.id].sort());
     expect(h.logged).toEqual(['Webhook hand-over failed; the stream retries from this record']);
+  });
+
+  it('of two failing payments, the one earlier in the batch is reported', async () => {
+    const a = reserved('44444444444444444444444444444444');
+    const b = reserved('55555555555555555555555555555555');
+    const f = fakes();
+    f.deps.transactions.get = (id) =>
+      id === a.pspTransactionId
+        ? new Promise((_, reject) => setTimeout(() => reject(new Error('late')), 5))
+        : Promise.reject(new Error('early'));
+    const records = [txRecord(a), txRecord(b)];
+    expect(await handlerWith(f).handle(event(...records))).toEqual({
+      batchItemFailures: [{ itemIdentifier: records[0]!.dynamodb!.SequenceNumber }],
+    });
   });
 
   it('a stale image (written before the mark) is not handed over twice, in the same batch or a later one', async () => {

@@ -59,31 +59,49 @@ export interface StreamDispatchDeps extends DispatchDeps {
 }
 
 /**
- * Hand over the events of a batch of streamed payment images, in stream order (per payment, the
- * order of its writes). An image whose events were all handed over costs nothing. An image can be
- * older than the hand-over of its own events (any write before the mark — a Vipps ack, say —
- * carries the old count, and may arrive in a later batch): so before handing over, the payment's
- * count is read again (consistently), and what is already handed over is not handed over twice.
- * Stops at the first failure and returns its position, so the stream resumes there and no later
- * change of that payment overtakes it.
+ * Hand over the events of a batch of streamed payment images. Payments go side by side; one
+ * payment's images go in stream order (the order of its writes), and after a failure none of its
+ * later images is handed over. Returns the earliest failing position in the batch: the stream
+ * resumes there (repeating any later record of other payments — at least once, never lost).
  */
 export async function dispatchChanges(
   changes: ReadonlyArray<PaymentChange>,
   deps: StreamDispatchDeps,
 ): Promise<{ failedAt?: string; error?: unknown }> {
-  const handedOver = new Map<string, number>();
+  const byPayment = new Map<string, PaymentChange[]>();
+  for (const change of changes) {
+    const id = change.tx.pspTransactionId;
+    byPayment.set(id, [...(byPayment.get(id) ?? []), change]);
+  }
+  const outcomes = await Promise.all([...byPayment.values()].map((one) => dispatchInOrder(one, deps)));
+  const order = (position: string | undefined) => changes.findIndex((c) => c.position === position);
+  const failed = outcomes
+    .filter((o) => o.failedAt !== undefined)
+    .sort((a, b) => order(a.failedAt) - order(b.failedAt));
+  return failed[0] ?? {};
+}
+
+/**
+ * One payment's images, in order. An image whose events were all handed over costs nothing. An
+ * image can be older than the hand-over of its own events (any write before the mark — a Vipps
+ * ack, say — carries the old count, and may arrive in a later batch): so before handing over, the
+ * payment's count is read again (consistently), and what is already handed over is not handed
+ * over twice. Stops at the first failure.
+ */
+async function dispatchInOrder(
+  changes: ReadonlyArray<PaymentChange>,
+  deps: StreamDispatchDeps,
+): Promise<{ failedAt?: string; error?: unknown }> {
+  let handedOver = 0;
   for (const { position, tx } of changes) {
-    const id = tx.pspTransactionId;
-    const seen = Math.max(tx.eventsDispatched ?? 0, handedOver.get(id) ?? 0);
+    const seen = Math.max(tx.eventsDispatched ?? 0, handedOver);
     if ((tx.events?.length ?? 0) <= seen) continue;
     try {
-      const stored = await deps.transactions.get(id);
-      const known = Math.max(seen, stored?.eventsDispatched ?? 0);
-      handedOver.set(id, known);
-      const current = { ...tx, eventsDispatched: known };
+      const stored = await deps.transactions.get(tx.pspTransactionId);
+      handedOver = Math.max(seen, stored?.eventsDispatched ?? 0);
+      const current = { ...tx, eventsDispatched: handedOver };
       if (undispatchedEvents(current).length === 0) continue;
-      const after = await dispatchEvents(current, deps);
-      handedOver.set(id, after.eventsDispatched ?? 0);
+      handedOver = (await dispatchEvents(current, deps)).eventsDispatched ?? 0;
     } catch (error) {
       return { failedAt: position, error };
     }

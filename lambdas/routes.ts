@@ -14,7 +14,8 @@ export type FunctionName =
   | 'statusUpdater'
   | 'reconciler'
   | 'adyenWebhook'
-  | 'webhookDelivery';
+  | 'webhookDelivery'
+  | 'eventDispatcher';
 
 /** What each function may touch; lib/ turns this into least-privilege IAM and key policies. */
 export interface FunctionAccess {
@@ -34,10 +35,13 @@ export interface FunctionAccess {
   /** The selected acquirer's keys in Secrets Manager (Clearhaus or Adyen). */
   acquirerKeys?: 'read';
   /**
-   * The merchant-webhook delivery queue: every function whose writes produce payment events
-   * sends them there; the delivery function consumes it (and sends its own retries).
+   * The merchant-webhook delivery queue: the event dispatcher and the reconciler's sweep hand
+   * payment events over there, the Merchant API sends redeliveries; the delivery function
+   * consumes it (and sends its own retries).
    */
   webhookQueue?: 'send' | 'consume';
+  /** The payments table's DynamoDB Stream (the event dispatcher's trigger). */
+  tableStream?: 'read';
 }
 
 export interface FunctionDefinition {
@@ -55,6 +59,16 @@ export interface FunctionDefinition {
   trigger?:
     | { kind: 'statusQueue'; batchSize: number }
     | { kind: 'webhookQueue'; batchSize: number }
+    | {
+        kind: 'paymentsStream';
+        batchSize: number;
+        /** Retries of a failing batch before the mapping moves on (the sweep then hands it over). */
+        retryAttempts: number;
+        /** Concurrent batches per shard; a payment's records stay in order (same item, same batch). */
+        parallelizationFactor: number;
+        /** Only written items with this sort key invoke it: payment items (item-mapping.ts). */
+        itemSortKey: string;
+      }
     | { kind: 'schedule'; everyMinutes: number };
 }
 
@@ -81,6 +95,7 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
       acquirerKeys: 'read',
       // Seals a new webhook signing secret.
       envelopeKey: ['generateDataKey'],
+      // Redelivers an event on the merchant's request.
       webhookQueue: 'send',
     },
   },
@@ -97,7 +112,6 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
       cardDataKey: 'decrypt',
       envelopeKey: ['generateDataKey', 'decrypt'],
       acquirerKeys: 'read',
-      webhookQueue: 'send',
     },
   },
   cardCallback: {
@@ -115,8 +129,6 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
       vippsCredentials: 'read',
       // It authorises at the acquirer, like makePayment (Clearhaus/Adyen keys).
       acquirerKeys: 'read',
-      // A reservation or failure is a merchant webhook event, handed over right after the write.
-      webhookQueue: 'send',
     },
   },
   vippsWebhooks: {
@@ -127,8 +139,7 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     timeoutSeconds: 10,
     memoryMb: 512,
     // The registration secret may live in the Vipps credentials secret (webhookSecret).
-    // Settling a payment Vipps ended (aborted, expired, terminated) is a merchant webhook event.
-    access: { table: 'readWrite', vippsCredentials: 'read', webhookQueue: 'send' },
+    access: { table: 'readWrite', vippsCredentials: 'read' },
   },
   threeDs: {
     entry: 'lambdas/handlers/three-ds.ts',
@@ -142,7 +153,6 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
       table: 'readWrite',
       envelopeKey: ['generateDataKey', 'decrypt'],
       threeDsApiKey: 'read',
-      webhookQueue: 'send',
     },
   },
   checkout: {
@@ -178,6 +188,7 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
       statusQueue: 'send',
       vippsCredentials: 'read',
       acquirerKeys: 'read',
+      // The sweep hands over what the event dispatcher missed.
       webhookQueue: 'send',
     },
     trigger: { kind: 'schedule', everyMinutes: 1 },
@@ -190,8 +201,7 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     timeoutSeconds: 10,
     memoryMb: 512,
     reservedConcurrency: 10,
-    // Settling an operation is a state change the merchant hears about: its events are queued.
-    access: { table: 'readWrite', statusQueue: 'send', acquirerKeys: 'read', webhookQueue: 'send' },
+    access: { table: 'readWrite', statusQueue: 'send', acquirerKeys: 'read' },
   },
   webhookDelivery: {
     entry: 'lambdas/handlers/webhook-delivery.ts',
@@ -204,6 +214,24 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     reservedConcurrency: 10,
     access: { table: 'readWrite', envelopeKey: ['decrypt'], webhookQueue: 'consume' },
     trigger: { kind: 'webhookQueue', batchSize: 10 },
+  },
+  eventDispatcher: {
+    entry: 'lambdas/handlers/event-dispatcher.ts',
+    handler: 'handler',
+    description:
+      "Payments table stream → merchant webhooks: hands each payment's new events to delivery, off the answer path",
+    // A batch of 10 images is at most a few dozen table and queue calls.
+    timeoutSeconds: 30,
+    memoryMb: 512,
+    // Query endpoints, put the event log entry, mark the outbox; one SQS send per endpoint.
+    access: { table: 'readWrite', webhookQueue: 'send', tableStream: 'read' },
+    trigger: {
+      kind: 'paymentsStream',
+      batchSize: 10,
+      retryAttempts: 5,
+      parallelizationFactor: 2,
+      itemSortKey: 'TX',
+    },
   },
 };
 

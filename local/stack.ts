@@ -37,6 +37,7 @@ import { startSqsEmulator } from './sqs-emulator.js';
 import { type DemoShop, startDemoShop } from './simulators/demo-shop/index.js';
 import { startButtonStandIn } from './simulators/vipps-button/stand-in.js';
 import { startSqsPoller } from './sqs-poller.js';
+import { type PaymentsStream, startPaymentsStream } from './dynamodb-streams/payments-stream.js';
 import { startVippsSimulator, type VippsSimulator } from './vipps-simulator/index.js';
 import { type ThreeDsSimulator, startThreeDsSimulator } from './simulators/three-ds/index.js';
 
@@ -132,6 +133,11 @@ export interface LocalStack<Simulator extends VippsSimulator | undefined = Vipps
   acquirer: LocalAcquirer;
   /** Resolves when every status update has been delivered (or dead-lettered) and nothing runs. */
   statusQueueIdle(): Promise<void>;
+  /**
+   * Resolves when every write so far has its payments-stream record and the event dispatcher has
+   * handled them (at once when there is no stream: an https DynamoDB, where the sweep does it).
+   */
+  streamIdle(): Promise<void>;
   /** The merchant-webhook delivery queue (standard SQS). */
   webhookQueueUrl: string;
   runReconciler(): Promise<void>;
@@ -174,6 +180,17 @@ export async function startLocalStack(
     const tables = { payments: `${prefix}payments`, idempotency: `${prefix}idempotency` };
     const tableClient = createDynamoDbClient(awsClient(dynamo.endpoint));
     await createTables(tableClient, tables).finally(() => tableClient.destroy());
+    // The payments table's stream (→ eventDispatcher): a tap in front of an http DynamoDB.
+    const stream: PaymentsStream | undefined = dynamo.endpoint.startsWith('http:')
+      ? await startPaymentsStream({
+          target: dynamo.endpoint,
+          tableName: tables.payments,
+          region: aws?.region ?? EMBEDDED_REGION,
+          client: awsClient(dynamo.endpoint),
+        })
+      : undefined;
+    if (stream) closers.push(() => stream.close());
+    const functionsDynamoDb = stream?.endpoint ?? dynamo.endpoint;
 
     const sqs = aws?.sqs
       ? { endpoint: aws.sqs }
@@ -237,7 +254,7 @@ export async function startLocalStack(
       STAGE: 'local',
       AWS_REGION: aws?.region ?? EMBEDDED_REGION,
       ...awsCredentialVariables(credentials),
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: functionsDynamoDb,
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
       AWS_ENDPOINT_URL_KMS: kms.endpoint,
       TABLE_NAME: tables.payments,
@@ -270,6 +287,9 @@ export async function startLocalStack(
     closers.push(() => running.stop());
     const { invoke, workerHost } = running;
     host.setInvoker(invoke);
+    stream?.connect(async (event) => valueOf(await invoke('eventDispatcher', event)));
+    // Stop delivering before the functions and services stop (closers run in reverse).
+    if (stream) closers.push(() => stream.close());
 
     const merchantApiKey = options.merchantApiKey ?? `demo_${randomBytes(24).toString('base64url')}`;
     const merchants = new DynamoMerchantStore({
@@ -366,6 +386,7 @@ export async function startLocalStack(
       profileFunction: (name) =>
         workerHost ? workerHost.profile(name) : Promise.reject(new Error('profiling needs workers: true')),
       statusQueueIdle: () => poller.idle(),
+      streamIdle: () => stream?.idle() ?? Promise.resolve(),
       webhookQueueUrl: webhookQueues.queue.queueUrl,
       runReconciler,
       describe: () => {
@@ -387,6 +408,9 @@ export async function startLocalStack(
           'close' in dynamo
             ? `DynamoDB          dynalite ${dynamo.endpoint}${options.dataDir ? `  data: ${options.dataDir}` : '  (in memory)'}`
             : `DynamoDB          EXTERNAL ${dynamo.endpoint}   (AWS_ENDPOINT_URL_DYNAMODB; tables ${tables.payments}, ${tables.idempotency})`,
+          stream
+            ? `DynamoDB Stream   stand-in tap ${stream.endpoint} → eventDispatcher   (merchant webhooks within moments)`
+            : `DynamoDB Stream   NONE: a tap cannot sit in front of ${dynamo.endpoint} (SigV4 names the host); merchant webhook events wait for the reconciler's sweep (about a minute)`,
           'close' in sqs
             ? `SQS               emulator ${sqs.endpoint}   status queue ${queue.queueUrl}`
             : `SQS               EXTERNAL ${sqs.endpoint}   (AWS_ENDPOINT_URL_SQS; status queue ${queue.queueUrl})`,

@@ -562,7 +562,7 @@ export const CHASE_AFTER_MS = 2 * 60_000;
  */
 export const RESEND_EVERY_MS = 5 * 60_000;
 
-/** Events are handed to delivery right after their write; the sweep picks up what that missed. */
+/** The table stream hands events to delivery within moments; the sweep picks up what it missed. */
 export const EVENT_SWEEP_AFTER_MS = 60_000;
 
 /**

@@ -2,23 +2,18 @@
 import { DynamoMerchantStore } from '../adapters/dynamo/merchant-store.js';
 import { DynamoThreeDsSessionStore } from '../adapters/dynamo/three-ds-session-store.js';
 import { DynamoTransactionStore } from '../adapters/dynamo/transaction-store.js';
-import { withEventDispatch } from '../core/webhooks/dispatch.js';
-import { createLogger } from '../adapters/observability/logger.js';
 import { config, once } from './context.js';
 import { vault } from './keys.js';
 import { documents } from './storage-clients.js';
-import { eventDispatch } from './webhooks.js';
 
 export { dynamoClient } from './storage-clients.js';
 
-const webhookLog = /* @__PURE__ */ once(() => createLogger());
-
-/** Every write that produces merchant events hands them to delivery right after it (outbox). */
-export const transactions = /* @__PURE__ */ once(() =>
-  withEventDispatch(new DynamoTransactionStore({ client: documents(), tableName: config().TABLE_NAME }), {
-    ...eventDispatch(),
-    log: webhookLog(),
-  }),
+/**
+ * A write that produces merchant events leaves them in the item (the outbox); the table's stream
+ * hands them to delivery (handlers/event-dispatcher.ts), off the answer path.
+ */
+export const transactions = /* @__PURE__ */ once(
+  () => new DynamoTransactionStore({ client: documents(), tableName: config().TABLE_NAME }),
 );
 export const merchants = /* @__PURE__ */ once(
   () => new DynamoMerchantStore({ client: documents(), tableName: config().TABLE_NAME }),

@@ -13,6 +13,9 @@
  *   for the consumer, which dead-letters Vipps-4xx poison itself with the reason.
  * - keys: see PspKeys; the storage key only through DynamoDB (kms:ViaService).
  * - Vipps credentials: GetSecretValue on that one secret.
+ * - payments table stream: what the event source mapping polls with (DescribeStream, GetRecords,
+ *   GetShardIterator on the stream; ListStreams cannot be scoped); records are decrypted with
+ *   the storage key through DynamoDB.
  */
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -28,6 +31,11 @@ export const IDEMPOTENCY_ACTIONS = [
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
+] as const;
+export const STREAM_READ_ACTIONS = [
+  'dynamodb:DescribeStream',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
 ] as const;
 export const QUEUE_CONSUME_ACTIONS = [
   'sqs:ReceiveMessage',
@@ -71,6 +79,14 @@ export function grantAccess(role: iam.Role, access: FunctionAccess, targets: Acc
       allow(TABLE_WRITE_ACTIONS, [tableArn]);
       storageKeyWrite = true;
     }
+  }
+
+  if (access.tableStream === 'read') {
+    const streamArn = tables.payments.tableStreamArn;
+    if (!streamArn) throw new Error('tableStream access needs the payments table stream');
+    allow(STREAM_READ_ACTIONS, [streamArn]);
+    allow(['dynamodb:ListStreams'], ['*']);
+    storageKeyRead = true;
   }
 
   if (access.idempotencyTable === 'readWrite') {

@@ -9,6 +9,7 @@ import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { paymentsTable } from '../../lambdas/adapters/dynamo/table-design.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/observability.js';
 import { functions, type FunctionDefinition, type FunctionName } from '../../lambdas/routes.js';
 import type { StageConfig } from '../stage-config.js';
@@ -116,6 +117,8 @@ export class PspFunctions extends Construct {
           ? { maxConcurrency: Math.max(2, definition.reservedConcurrency) }
           : {}),
       });
+    } else if (trigger.kind === 'paymentsStream') {
+      addPaymentsStream(this, fn, trigger, targets);
     } else {
       new events.Rule(this, `${fn.node.id}Schedule`, {
         description: `Runs ${fn.node.id} every ${trigger.everyMinutes} minute(s)`,
@@ -128,6 +131,48 @@ export class PspFunctions extends Construct {
       fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(2) });
     }
   }
+}
+
+type StreamTrigger = Extract<NonNullable<FunctionDefinition['trigger']>, { kind: 'paymentsStream' }>;
+
+/**
+ * The payments table's stream → the event dispatcher (the outbox's relay).
+ * - LATEST, not TRIM_HORIZON: a new or re-created mapping would otherwise replay up to 24 h of
+ *   images and re-send webhooks merchants already have; what LATEST skips at creation is still
+ *   undispatched in its item, and the reconciler's sweep hands it over within a minute or two.
+ * - Only payment items (sk = TX) that were written, not removed, invoke it (filter criteria):
+ *   the event log, endpoints, merchants and 3-D Secure sessions share the table.
+ * - Partial batch responses name the failing record's SequenceNumber: the retry starts there;
+ *   bisecting isolates a record that fails the whole invocation; after `retryAttempts` the
+ *   mapping moves on and the sweep covers the skipped records (the IteratorAge alarm shows it).
+ */
+function addPaymentsStream(
+  scope: Construct,
+  fn: PspFunction,
+  trigger: StreamTrigger,
+  targets: AccessTargets,
+): void {
+  const streamArn = targets.tables.payments.tableStreamArn;
+  if (!streamArn) throw new Error('the payments table has no stream');
+  new lambda.EventSourceMapping(scope, `${fn.node.id}PaymentsStream`, {
+    target: fn,
+    eventSourceArn: streamArn,
+    startingPosition: lambda.StartingPosition.LATEST,
+    batchSize: trigger.batchSize,
+    parallelizationFactor: trigger.parallelizationFactor,
+    bisectBatchOnError: true,
+    retryAttempts: trigger.retryAttempts,
+    maxRecordAge: Duration.hours(1),
+    reportBatchItemFailures: true,
+    filters: [
+      lambda.FilterCriteria.filter({
+        eventName: lambda.FilterRule.or('INSERT', 'MODIFY'),
+        dynamodb: {
+          Keys: { [paymentsTable.sortKey]: { S: lambda.FilterRule.isEqual(trigger.itemSortKey) } },
+        },
+      }),
+    ],
+  });
 }
 
 /** makePayment must answer inside Vipps' 15 s even when the acquirer uses its whole budget. */

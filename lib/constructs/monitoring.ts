@@ -53,6 +53,11 @@ export const alarmThresholds = {
   acquirerErrorRatePercent: 5,
   /** Operations still waiting for the acquirer after an hour / lost authorisations it cannot find. */
   overdueOperations: 0,
+  /**
+   * Age of the newest stream record the event dispatcher has read (seconds): a merchant webhook
+   * waits at least this long. Past a minute the sweep is handing events over instead.
+   */
+  eventStreamIteratorAgeSeconds: 60,
   /** Lambda errors / throttles per 5-minute period. */
   lambdaErrors: 0,
   lambdaThrottles: 0,
@@ -460,6 +465,29 @@ export class PspMonitoring extends Construct {
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(action);
+    // The stream's relay falling behind (or retrying a failing batch): webhooks are late, and
+    // records the mapping gives up on are left to the reconciler's sweep.
+    new cloudwatch.Alarm(this, 'EventStreamIteratorAge', {
+      alarmName: `VippsPsp-${props.config.stage}-EventStreamIteratorAge`,
+      alarmDescription:
+        'The event dispatcher is behind on the payments table stream: merchant webhooks are late',
+      metric: new cloudwatch.MathExpression({
+        expression: 'age',
+        usingMetrics: {
+          age: props.functions.eventDispatcher.metric('IteratorAge', {
+            statistic: 'Maximum',
+            period: Duration.minutes(1),
+          }),
+        },
+        period: Duration.minutes(1),
+        label: 'stream iterator age (ms)',
+      }),
+      threshold: alarmThresholds.eventStreamIteratorAgeSeconds * 1000,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }).addAlarmAction(action);
   }

@@ -44,6 +44,10 @@ export class PaymentTables extends Construct {
       sortKey: { name: paymentsTable.sortKey, type: dynamodb.AttributeType.STRING },
       // TTL only tidies up; expiry is always checked in code (TTL deletes lazily, dynalite never).
       timeToLiveAttribute: paymentsTable.ttlAttribute,
+      // The outbox's relay: each payment's new image triggers the event dispatcher (merchant
+      // webhooks), so the write's caller never waits for the hand-over. New images only: the
+      // dispatcher needs nothing of the old one.
+      stream: dynamodb.StreamViewType.NEW_IMAGE,
     });
     const indexNames: string[] = [];
     for (const [indexName, keys] of Object.entries(paymentsTable.indexes)) {

@@ -61,8 +61,10 @@ describe('the local stack on external DynamoDB, SQS and KMS', () => {
       expect(await aliasesThere()).toEqual(
         expect.arrayContaining(['alias/vipps-card-data', 'alias/envelope']),
       );
+      // The functions reach that DynamoDB through the local payments-stream tap (plain http).
+      expect(stack.endpoints.dynamodb).toBe(dynamo.endpoint);
+      expect(stack.environment.AWS_ENDPOINT_URL_DYNAMODB).not.toBe(dynamo.endpoint);
       expect(stack.environment).toMatchObject({
-        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
         AWS_ENDPOINT_URL_SQS: sqs.endpoint,
         AWS_ENDPOINT_URL_KMS: kms.endpoint,
         AWS_REGION: 'eu-west-1',
@@ -73,6 +75,9 @@ describe('the local stack on external DynamoDB, SQS and KMS', () => {
       expect(banner).toContain(`DynamoDB          EXTERNAL ${dynamo.endpoint}`);
       expect(banner).toContain(`SQS               EXTERNAL ${sqs.endpoint}`);
       expect(banner).toContain(`KMS               EXTERNAL ${kms.endpoint}`);
+      expect(banner).toContain(
+        `DynamoDB Stream   stand-in tap ${stack.environment.AWS_ENDPOINT_URL_DYNAMODB}`,
+      );
 
       const id = await reservedPayment(stack);
       await stack.statusQueueIdle();
@@ -82,6 +87,7 @@ describe('the local stack on external DynamoDB, SQS and KMS', () => {
     }
   });
 
+  // Two stacks start one after the other, each warming a worker per function: slow on a busy box.
   it('reuses what is already there on the next start (data included)', async () => {
     const first = await startLocalStack({
       reconcilerEveryMs: 0,
@@ -104,5 +110,5 @@ describe('the local stack on external DynamoDB, SQS and KMS', () => {
     } finally {
       await second.stop();
     }
-  });
+  }, 90_000);
 });

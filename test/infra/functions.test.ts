@@ -132,6 +132,39 @@ describe('triggers', () => {
     );
   });
 
+  it('the event dispatcher reads the payments table stream (new images): payment items only, from LATEST, retried from the failing record', () => {
+    const table = psp.resources[psp.logicalId(psp.stack.tables.payments)]!.Properties!;
+    expect(table.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
+    const mappings = resourcesOfType(psp.resources, 'AWS::Lambda::EventSourceMapping').filter(
+      ([, m]) =>
+        JSON.stringify(m.Properties!.FunctionName) ===
+        JSON.stringify({ Ref: psp.functionLogicalId('eventDispatcher') }),
+    );
+    expect(mappings).toHaveLength(1);
+    const props = mappings[0]![1].Properties!;
+    expect(props.EventSourceArn).toEqual({
+      'Fn::GetAtt': [psp.logicalId(psp.stack.tables.payments), 'StreamArn'],
+    });
+    expect(props).toMatchObject({
+      StartingPosition: 'LATEST',
+      BatchSize: 10,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 5,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    const patterns = (props.FilterCriteria as { Filters: { Pattern: string }[] }).Filters.map(
+      (f) => JSON.parse(f.Pattern) as unknown,
+    );
+    expect(patterns).toEqual([
+      { eventName: ['INSERT', 'MODIFY'], dynamodb: { Keys: { sk: { S: ['TX'] } } } },
+    ]);
+  });
+
+  it('only the event dispatcher, the reconciler (sweep) and the Merchant API (redeliver) send to the webhook queue', () => {
+    const senders = names.filter((n) => functions[n].access.webhookQueue === 'send').sort();
+    expect(senders).toEqual(['eventDispatcher', 'merchantApi', 'reconciler']);
+  });
+
   it('the reconciler runs every minute, and stale sweeps are dropped', () => {
     const rules = resourcesOfType(psp.resources, 'AWS::Events::Rule');
     expect(rules).toHaveLength(1);

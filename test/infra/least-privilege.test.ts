@@ -111,7 +111,8 @@ describe('tables', () => {
           if (action.startsWith('dynamodb:')) {
             expect(action, name).not.toMatch(/\*/);
             expect(action, name).not.toBe('dynamodb:Scan');
-            expect(statement.Resource, name).not.toBe('*');
+            // ListStreams names no resource (IAM allows only "*"); it reads no item.
+            if (action !== 'dynamodb:ListStreams') expect(statement.Resource, name).not.toBe('*');
           }
         }
         if (touchesTable)
@@ -121,6 +122,21 @@ describe('tables', () => {
           ).toBe(true);
       }
     }
+  });
+
+  it('only the event dispatcher reads the payments stream, and only that stream', () => {
+    const streamArn = { 'Fn::GetAtt': [id.payments, 'StreamArn'] };
+    const readers = names.filter((n) =>
+      identity(n).some((s) => allows(s, 'dynamodb:GetRecords') && refersTo(s.Resource, id.payments)),
+    );
+    expect(readers).toEqual(['eventDispatcher']);
+    const read = identity('eventDispatcher').find((s) => allows(s, 'dynamodb:GetRecords'))!;
+    expect(read.Resource).toEqual(streamArn);
+    expect(asArray(read.Action).sort()).toEqual([
+      'dynamodb:DescribeStream',
+      'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator',
+    ]);
   });
 
   it('write access follows `access.table` in lambdas/routes.ts', () => {
@@ -189,7 +205,9 @@ describe('queues and secrets', () => {
       const role = resources[psp.roleLogicalId(name)]!;
       expect(role.Properties!.ManagedPolicyArns).toBeUndefined();
       for (const statement of identity(name).filter((s) => s.Resource === '*')) {
-        expect(asArray(statement.Action).every((a) => a.startsWith('xray:'))).toBe(true);
+        const allowed = (a: string) =>
+          a.startsWith('xray:') || (a === 'dynamodb:ListStreams' && functions[name].access.tableStream);
+        expect(asArray(statement.Action).every(allowed)).toBe(true);
       }
     }
   });

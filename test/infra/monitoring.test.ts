@@ -63,6 +63,17 @@ describe('alarms', () => {
     expect(stats(alarm)[0]).toMatchObject({ Stat: 'Sum', Metric: { Namespace: METRICS_NAMESPACE } });
   });
 
+  it('the event dispatcher falling behind on the payments stream (IteratorAge over a minute)', () => {
+    const dispatcherId = psp.functionLogicalId('eventDispatcher');
+    const alarm = only(alarmsOn('IteratorAge', (d) => refersTo(d.Value, dispatcherId)));
+    expect(alarm).toMatchObject({
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 60_000,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(stats(alarm)[0]).toMatchObject({ Stat: 'Maximum', Metric: { Namespace: 'AWS/Lambda' } });
+  });
+
   it('DLQ not empty (no data from an idle DLQ is not breaching)', () => {
     const dlqId = psp.logicalId(psp.stack.statusQueues.deadLetterQueue);
     const alarm = only(alarmsOn('ApproximateNumberOfMessagesVisible', (d) => refersTo(d.Value, dlqId)));

@@ -12,7 +12,7 @@ import { type Transaction, capture, reserve } from '../../lambdas/core/transacti
 import { commit } from '../../lambdas/core/use-cases/commit.js';
 import { reconcile } from '../../lambdas/core/use-cases/reconcile.js';
 import { deliverEvent } from '../../lambdas/core/webhooks/deliver.js';
-import { dispatchEvents, withEventDispatch } from '../../lambdas/core/webhooks/dispatch.js';
+import { dispatchEvents } from '../../lambdas/core/webhooks/dispatch.js';
 import { createEndpoint, rotateSecret } from '../../lambdas/core/webhooks/endpoints.js';
 import { listDeliveries, listEvents, redeliver } from '../../lambdas/core/webhooks/event-log.js';
 import type { DeliveryTask } from '../../lambdas/core/webhooks/ports.js';
@@ -50,12 +50,12 @@ async function endpointFor(merchantId: string, url = h.receiverUrl) {
   return created;
 }
 
-/** Reserve a payment through the store that hands events over right after the write. */
+/** Reserve a payment, then hand its events over as the table stream's dispatcher does. */
 async function reserved(merchantId: string): Promise<Transaction> {
   const tx = await storedPayment(merchantId);
-  const store = withEventDispatch(h.transactions, { ...h.dispatchDeps, log: { warn: () => undefined } });
   const at = h.clock.now().toISOString();
-  return commit(store, tx, reserve(tx, { at, acquirerReference: 'acq-1' }));
+  const written = await commit(h.transactions, tx, reserve(tx, { at, acquirerReference: 'acq-1' }));
+  return dispatchEvents(written, h.dispatchDeps);
 }
 
 async function deliverAll(): Promise<string[]> {

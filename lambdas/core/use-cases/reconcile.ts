@@ -4,6 +4,7 @@ import type { Acquirer, Log, StatusQueue, TransactionStore, VippsApi } from '../
 import { blockingRejectedSeq, oldestUnacknowledgedAt, statusUpdatesToSend } from '../status-sync.js';
 import {
   CHASE_AFTER_MS,
+  EVENT_SWEEP_AFTER_MS,
   RESEND_EVERY_MS,
   FINAL_STATUSES,
   type PendingOperation,
@@ -130,7 +131,7 @@ async function reconcilePayment(id: string, now: Date, deps: ReconcileDeps, swee
     tx = await reverseUnknown(tx, now, deps, sweep);
     tx = await chasePendingOperations(tx, now, deps, sweep);
     tx = await resendUnacknowledged(tx, now, deps, sweep);
-    tx = await handOverEvents(tx, deps, sweep);
+    tx = await handOverEvents(tx, now, deps, sweep);
     await refreshDueAt(tx, deps, sweep);
   });
 }
@@ -356,10 +357,19 @@ async function compareWithVipps(tx: Transaction, deps: ReconcileDeps): Promise<v
 }
 
 /** Keep `dueAt` true to the state: removed when nothing is left, moved when the next need moved. */
-/** The outbox's safety net: events the write that made them could not hand to delivery. */
-async function handOverEvents(tx: Transaction, deps: ReconcileDeps, sweep: Sweep): Promise<Transaction> {
+/**
+ * The outbox's safety net: events the table stream's dispatcher has not handed over a minute
+ * after their write. Fresher ones (this sweep's own writes among them) are the stream's: handing
+ * them over here too would only race it into duplicate deliveries.
+ */
+async function handOverEvents(
+  tx: Transaction,
+  now: Date,
+  deps: ReconcileDeps,
+  sweep: Sweep,
+): Promise<Transaction> {
   const pending = undispatchedEvents(tx).length;
-  if (pending === 0) return tx;
+  if (pending === 0 || Date.parse(tx.updatedAt) + EVENT_SWEEP_AFTER_MS > now.getTime()) return tx;
   let handedOver: Transaction;
   try {
     handedOver = await dispatchEvents(tx, deps.events);

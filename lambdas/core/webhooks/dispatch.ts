@@ -1,4 +1,4 @@
-import type { Clock, Log, TransactionStore } from '../ports.js';
+import type { Clock, TransactionStore } from '../ports.js';
 import { type Transaction, nextDueAt } from '../transaction.js';
 import { type PaymentEvent, undispatchedEvents } from './payment-events.js';
 import type { DeliveryQueue, EventOutbox, WebhookEndpoint, WebhookStore } from './ports.js';
@@ -47,61 +47,64 @@ export async function dispatchEvents(tx: Transaction, deps: DispatchDeps): Promi
   return { ...rest, ...(dueAt ? { dueAt } : {}) };
 }
 
-/**
- * A TransactionStore that hands new events to delivery right after the write that made them, so
- * a receiver hears of a change within moments. A failure here is logged, never thrown: the write
- * stands, the events wait in the outbox and the reconciler's sweep (dueAt) dispatches them.
- * Every other call goes straight to the wrapped store.
- */
-class EventDispatchingStore implements TransactionStore {
-  constructor(
-    private readonly store: TransactionStore,
-    private readonly deps: DispatchDeps & { log: Pick<Log, 'warn'> },
-  ) {}
-
-  async apply(...args: Parameters<TransactionStore['apply']>): Promise<Transaction> {
-    const written = await this.store.apply(...args);
-    if (undispatchedEvents(written).length === 0) return written;
-    try {
-      return await dispatchEvents(written, this.deps);
-    } catch (error) {
-      this.deps.log.warn('webhook events left for the sweep', {
-        pspTransactionId: written.pspTransactionId,
-        error: error instanceof Error ? error.message : String(error),
-      });
-      return written;
-    }
-  }
-
-  create(...args: Parameters<TransactionStore['create']>) {
-    return this.store.create(...args);
-  }
-  get(...args: Parameters<TransactionStore['get']>) {
-    return this.store.get(...args);
-  }
-  findByMerchantOrder(...args: Parameters<TransactionStore['findByMerchantOrder']>) {
-    return this.store.findByMerchantOrder(...args);
-  }
-  claimMerchantOrder(...args: Parameters<TransactionStore['claimMerchantOrder']>) {
-    return this.store.claimMerchantOrder(...args);
-  }
-  listDue(...args: Parameters<TransactionStore['listDue']>) {
-    return this.store.listDue(...args);
-  }
-  recordVippsAck(...args: Parameters<TransactionStore['recordVippsAck']>) {
-    return this.store.recordVippsAck(...args);
-  }
-  recordVippsSending(...args: Parameters<TransactionStore['recordVippsSending']>) {
-    return this.store.recordVippsSending(...args);
-  }
-  recordVippsRejection(...args: Parameters<TransactionStore['recordVippsRejection']>) {
-    return this.store.recordVippsRejection(...args);
-  }
+/** One change of a payment as the table's stream reports it: its position and the new image. */
+export interface PaymentChange {
+  /** The stream record's SequenceNumber: where a retry resumes. */
+  position: string;
+  tx: Transaction;
 }
 
-export function withEventDispatch(
-  store: TransactionStore,
-  deps: DispatchDeps & { log: Pick<Log, 'warn'> },
-): TransactionStore {
-  return new EventDispatchingStore(store, deps);
+export interface StreamDispatchDeps extends DispatchDeps {
+  transactions: Pick<TransactionStore, 'get'>;
+}
+
+/**
+ * Hand over the events of a batch of streamed payment images. Payments go side by side; one
+ * payment's images go in stream order (the order of its writes), and after a failure none of its
+ * later images is handed over. Returns the earliest failing position in the batch: the stream
+ * resumes there (repeating any later record of other payments — at least once, never lost).
+ */
+export async function dispatchChanges(
+  changes: ReadonlyArray<PaymentChange>,
+  deps: StreamDispatchDeps,
+): Promise<{ failedAt?: string; error?: unknown }> {
+  const byPayment = new Map<string, PaymentChange[]>();
+  for (const change of changes) {
+    const id = change.tx.pspTransactionId;
+    byPayment.set(id, [...(byPayment.get(id) ?? []), change]);
+  }
+  const outcomes = await Promise.all([...byPayment.values()].map((one) => dispatchInOrder(one, deps)));
+  const order = (position: string | undefined) => changes.findIndex((c) => c.position === position);
+  const failed = outcomes
+    .filter((o) => o.failedAt !== undefined)
+    .sort((a, b) => order(a.failedAt) - order(b.failedAt));
+  return failed[0] ?? {};
+}
+
+/**
+ * One payment's images, in order. An image whose events were all handed over costs nothing. An
+ * image can be older than the hand-over of its own events (any write before the mark — a Vipps
+ * ack, say — carries the old count, and may arrive in a later batch): so before handing over, the
+ * payment's count is read again (consistently), and what is already handed over is not handed
+ * over twice. Stops at the first failure.
+ */
+async function dispatchInOrder(
+  changes: ReadonlyArray<PaymentChange>,
+  deps: StreamDispatchDeps,
+): Promise<{ failedAt?: string; error?: unknown }> {
+  let handedOver = 0;
+  for (const { position, tx } of changes) {
+    const seen = Math.max(tx.eventsDispatched ?? 0, handedOver);
+    if ((tx.events?.length ?? 0) <= seen) continue;
+    try {
+      const stored = await deps.transactions.get(tx.pspTransactionId);
+      handedOver = Math.max(seen, stored?.eventsDispatched ?? 0);
+      const current = { ...tx, eventsDispatched: handedOver };
+      if (undispatchedEvents(current).length === 0) continue;
+      handedOver = (await dispatchEvents(current, deps)).eventsDispatched ?? 0;
+    } catch (error) {
+      return { failedAt: position, error };
+    }
+  }
+  return {};
 }

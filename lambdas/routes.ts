@@ -229,7 +229,9 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
       kind: 'paymentsStream',
       batchSize: 10,
       retryAttempts: 5,
-      parallelizationFactor: 2,
+      // AWS's maximum: up to 10 batches of a shard at once, each payment's images still in order,
+      // so a burst of changes to many payments does not queue behind one slow hand-over.
+      parallelizationFactor: 10,
       itemSortKey: 'TX',
     },
   },

@@ -13,15 +13,13 @@ import type { ThreeDsSession } from '../../lambdas/core/three-ds-session.js';
 import { type ThreeDsHandlerDeps, createThreeDsHandler } from '../../lambdas/handlers/three-ds.js';
 import {
   RecordingLog,
-  TEST_TOKEN,
   TestClock,
   type ThreeDsHarness,
   formBody,
   gatewayEvent,
-  inputValue,
-  operationsFor,
   startThreeDsHarness,
 } from '../support/three-ds-harness.js';
+import { BROWSER, FORM, NETWORK_TOKEN, inputValue, vippsOperations } from '../support/in-memory-three-ds.js';
 import { motoDisagreement } from '../support/test-aws.js';
 // moto disagrees with AWS here (README, Tests; test/integration/emulator-agreement.test.ts).
 const motoRaces = motoDisagreement('conditional writes are not atomic under concurrent load');
@@ -30,7 +28,6 @@ let h: ThreeDsHarness;
 const log = new RecordingLog();
 const clock = new TestClock();
 const PUBLIC_BASE_URL = 'https://psp.example';
-const FORM = 'application/x-www-form-urlencoded';
 
 beforeAll(async () => {
   h = await startThreeDsHarness();
@@ -71,16 +68,6 @@ const post = (
       ...(options.route ? { route: options.route } : {}),
     }),
   );
-
-const BROWSER = {
-  javascriptEnabled: 'true',
-  colorDepth: '24',
-  screenHeight: '844',
-  screenWidth: '390',
-  timeZoneOffset: '-60',
-  javaEnabled: 'false',
-  language: 'nb-NO',
-};
 
 const urlOf = (session: ThreeDsSession, op: string) =>
   session.operations.find((o) => o.operation === op)!.url;
@@ -173,7 +160,7 @@ describe('GET /3ds/{sessionId}: preauth and the 3DS Method step', () => {
     const session = await h.seedSession();
     const { page, csrf, methodData } = await methodStep(session);
     const tx = h.sim.transactions().at(-1)!;
-    expect(tx.acctNumber).toBe(TEST_TOKEN.number);
+    expect(tx.acctNumber).toBe(NETWORK_TOKEN.number);
     expect(JSON.parse(Buffer.from(methodData!, 'base64url').toString())).toEqual({
       threeDSServerTransID: tx.threeDSServerTransID,
       threeDSMethodNotificationURL: `${PUBLIC_BASE_URL}/3ds/${session.sessionId}/method`,
@@ -189,7 +176,7 @@ describe('GET /3ds/{sessionId}: preauth and the 3DS Method step', () => {
       /<div class="actions fallback"><button class="primary" type="submit">Continue<\/button>/,
     );
     // No card data on the page, not even masked beyond what the issuer needs.
-    expect(page.body).not.toContain(TEST_TOKEN.number);
+    expect(page.body).not.toContain(NETWORK_TOKEN.number);
     expect((await h.store.get(session.sessionId))?.flow).toMatchObject({
       serverTransactionId: tx.threeDSServerTransID,
       methodUrl: `${h.sim.acsUrl}/method`,
@@ -322,7 +309,7 @@ describe('frictionless: the ARes decides', () => {
     });
     const raw = JSON.stringify(await h.rawItem(session.sessionId));
     expect(raw).not.toContain(ended!.authentication!.cavv);
-    expect(raw).not.toContain(TEST_TOKEN.number);
+    expect(raw).not.toContain(NETWORK_TOKEN.number);
   });
 
   it('N, R and U → 3dsfailure; A (attempted) → 3dssuccess', async () => {
@@ -585,7 +572,7 @@ describe("every ending sends the shopper on to Vipps' operations URL (query stri
     const pspTransactionId = randomBytes(16).toString('hex');
     const only = await h.seedSession({
       pspTransactionId,
-      operations: [operationsFor('https://vipps.example', pspTransactionId)[0]!],
+      operations: [vippsOperations(pspTransactionId)[0]!],
     });
     h.sim.failNext('/preauth', 'http500');
     expect(headersOf(await open(only.sessionId)).Location).toBe(urlOf(only, '3dssuccess'));
@@ -604,7 +591,7 @@ describe('logs', () => {
   it('never contain the token number, a CAVV, a page token or a session id', () => {
     const text = log.text();
     expect(log.entries.length).toBeGreaterThan(10);
-    expect(text).not.toContain(TEST_TOKEN.number);
+    expect(text).not.toContain(NETWORK_TOKEN.number);
     expect(text).not.toMatch(/"(csrf|cavv|cres|creq|threeDSSessionData|authenticationValue)":/i);
     const withoutPaymentIds = text.replace(/"pspTransactionId":"[0-9a-f]{32}"/g, '');
     expect(withoutPaymentIds).not.toMatch(/[A-Za-z0-9_+/-]{24,}/);

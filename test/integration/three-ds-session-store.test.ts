@@ -10,7 +10,8 @@ import { ConcurrentUpdateError } from '../../lambdas/core/errors.js';
 import type { ThreeDsAuthentication } from '../../lambdas/core/ports.js';
 import type { ThreeDsSessionStore } from '../../lambdas/core/three-ds-session.js';
 import type { AuthenticationFlow, ChallengeRecord } from '../../lambdas/core/use-cases/three-ds-challenge.js';
-import { TEST_TOKEN, type ThreeDsHarness, startThreeDsHarness } from '../support/three-ds-harness.js';
+import { NETWORK_TOKEN } from '../support/in-memory-three-ds.js';
+import { type ThreeDsHarness, startThreeDsHarness } from '../support/three-ds-harness.js';
 import { motoDisagreement } from '../support/test-aws.js';
 // moto disagrees with AWS here (README, Tests; test/integration/emulator-agreement.test.ts).
 const motoRaces = motoDisagreement('conditional writes are not atomic under concurrent load');
@@ -60,13 +61,13 @@ describe('create and get', () => {
   it('never stores the network token in plain text', async () => {
     const session = await h.seedSession();
     const raw = JSON.stringify(await h.rawItem(session.sessionId));
-    expect(raw).not.toContain(TEST_TOKEN.number);
-    expect(raw).not.toContain(TEST_TOKEN.number.slice(-8));
+    expect(raw).not.toContain(NETWORK_TOKEN.number);
+    expect(raw).not.toContain(NETWORK_TOKEN.number.slice(-8));
     const opened = await h.vault.open(session.sealedToken, {
       pspTransactionId: session.pspTransactionId,
       sessionId: session.sessionId,
     });
-    expect(JSON.parse(Buffer.from(opened).toString('utf8'))).toEqual(TEST_TOKEN);
+    expect(JSON.parse(Buffer.from(opened).toString('utf8'))).toEqual(NETWORK_TOKEN);
   });
 
   it('refuses a second session with the same id and keeps the first', async () => {

@@ -1,15 +1,20 @@
 /**
- * The 3-D Secure step-up's ports in memory, for unit tests of the use cases
- * (lambdas/core/use-cases/three-ds-challenge.ts):
+ * The 3-D Secure fakes and fixtures shared by the use case, pages and integration tests:
  *   - InMemoryThreeDsSessions: the ThreeDsChallengeStore with the same conditions as
  *     DynamoThreeDsSessionStore (state, expiry, transaction, page token, once-only fields), able
- *     to run another writer's change just before a write (`beforeNext`) or to fail one (`failNext`);
+ *     to run another writer's change just before a write (`beforeNext`), to fail a write
+ *     (`failNext`) or the next reads (`failNextReads`);
  *   - ScriptedThreeDsServer: the 3DS server port, answering what the test scripts and recording
- *     every request; notifications are base64url JSON (methodData(), cres());
- *   - contextBoundVault(): seals reversibly, opens only with the sealing context (as KMS does).
+ *     every request; notifications are base64url JSON (methodData(), cres()), read as the adapter
+ *     reads them (readMethodNotification(), readChallengeResponse());
+ *   - contextBoundVault(): seals reversibly, opens only with the sealing context (as KMS does);
+ *   - pendingThreeDsSession(): a session as makePayment creates it, sealed by any vault;
+ *   - threeDsEvent(), FORM, BROWSER, inputValue(): the requests a web view sends and its pages.
  * Sessions are deep-copied in and out, so a test cannot change stored state by accident.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { callerIdentity } from '../../local/api-gateway-identity.js';
 import type { SealedSecret, SecretVault } from '../../lambdas/core/ports.js';
 import type {
   AuthenticationRequest,
@@ -36,6 +41,8 @@ export class InMemoryThreeDsSessions implements ThreeDsChallengeStore {
   readonly #items = new Map<string, ChallengeSession>();
   readonly #before = new Map<Write, Hook[]>();
   readonly #failures = new Map<Write, unknown[]>();
+  #failReads = 0;
+  #readError: unknown;
   /** Every write attempted, with its arguments, and whether its condition held. */
   readonly writes: Array<{ method: Write; args: unknown[]; won: boolean }> = [];
 
@@ -55,7 +62,14 @@ export class InMemoryThreeDsSessions implements ThreeDsChallengeStore {
     return this;
   }
 
-  /** The stored session as it is now (a copy). */
+  /** The next n reads throw `error`, as a store that is down. */
+  failNextReads(n: number, error: unknown = new Error('store unavailable')): this {
+    this.#failReads += n;
+    this.#readError = error;
+    return this;
+  }
+
+  /** The stored session as it is now (a copy), without the read faults. */
   peek(sessionId: string): ChallengeSession | undefined {
     const item = this.#items.get(sessionId);
     return item && copy(item);
@@ -83,6 +97,10 @@ export class InMemoryThreeDsSessions implements ThreeDsChallengeStore {
   }
 
   get(sessionId: string): Promise<ChallengeSession | undefined> {
+    if (this.#failReads > 0) {
+      this.#failReads -= 1;
+      return Promise.reject(this.#readError);
+    }
     return Promise.resolve(this.peek(sessionId));
   }
 
@@ -221,6 +239,20 @@ function decode(encoded: string): Record<string, unknown> | undefined {
   }
 }
 
+/** The 3DS server transaction a threeDSMethodData (base64url JSON) names, as the adapter reads it. */
+export function readMethodNotification(threeDSMethodData: string): string | undefined {
+  const id = decode(threeDSMethodData)?.threeDSServerTransID;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** The transactions a CRes (base64url JSON) names, as the adapter reads it. */
+export function readChallengeResponse(posted: string): ChallengeResponseInfo | undefined {
+  const { threeDSServerTransID, acsTransID } = decode(posted) ?? {};
+  return typeof threeDSServerTransID === 'string' && typeof acsTransID === 'string'
+    ? { serverTransactionId: threeDSServerTransID, acsTransactionId: acsTransID }
+    : undefined;
+}
+
 /** The 3DS server port: answers as scripted (a value, or `{ throws }`), recording every request. */
 export class ScriptedThreeDsServer implements ThreeDsServer {
   readonly provider = 'scripted-3ds';
@@ -252,17 +284,12 @@ export class ScriptedThreeDsServer implements ThreeDsServer {
   }
 
   readMethodNotification(threeDSMethodData: string): string | undefined {
-    const id = decode(threeDSMethodData)?.threeDSServerTransID;
-    return typeof id === 'string' ? id : undefined;
+    return readMethodNotification(threeDSMethodData);
   }
 
   readChallengeResponse(posted: string): ChallengeResponseInfo | undefined {
     if (this.readingFails !== undefined) throw this.readingFails;
-    const value = decode(posted);
-    const { threeDSServerTransID, acsTransID } = value ?? {};
-    return typeof threeDSServerTransID === 'string' && typeof acsTransID === 'string'
-      ? { serverTransactionId: threeDSServerTransID, acsTransactionId: acsTransID }
-      : undefined;
+    return readChallengeResponse(posted);
   }
 }
 
@@ -337,4 +364,65 @@ export async function pendingThreeDsSession(
     operations: vippsOperations(pspTransactionId),
     ...overrides,
   };
+}
+
+/** An API Gateway REST proxy event for the 3-D Secure routes, as API Gateway builds it. */
+export function threeDsEvent(options: {
+  method: string;
+  sessionId: string | null;
+  route?: 'method' | 'challenge';
+  body?: string;
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+  base64?: boolean;
+  sourceIp?: string;
+}): APIGatewayProxyEvent {
+  const suffix = options.route ? `/${options.route}` : '';
+  const path = `/3ds/${options.sessionId ?? ''}${suffix}`;
+  const resource = `/3ds/{sessionId}${suffix}`;
+  return {
+    resource,
+    path,
+    httpMethod: options.method,
+    headers: options.headers ?? {},
+    multiValueHeaders: {},
+    queryStringParameters: options.query ?? null,
+    multiValueQueryStringParameters: null,
+    pathParameters: options.sessionId === null ? null : { sessionId: options.sessionId },
+    stageVariables: null,
+    body:
+      options.base64 && options.body ? Buffer.from(options.body).toString('base64') : (options.body ?? null),
+    isBase64Encoded: options.base64 ?? false,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'test',
+      authorizer: null,
+      protocol: 'HTTP/1.1',
+      httpMethod: options.method,
+      identity: callerIdentity(options.sourceIp ?? '203.0.113.7', null),
+      path,
+      stage: 'test',
+      requestId: randomUUID(),
+      requestTimeEpoch: 0,
+      resourceId: 'test',
+      resourcePath: resource,
+    },
+  };
+}
+
+export const FORM = 'application/x-www-form-urlencoded';
+export const BROWSER = {
+  javascriptEnabled: 'true',
+  colorDepth: '24',
+  screenHeight: '844',
+  screenWidth: '390',
+  timeZoneOffset: '-60',
+  javaEnabled: 'false',
+  language: 'nb-NO',
+};
+
+/** The value of the first `<input name="...">` in a page (our pages quote every attribute). */
+export function inputValue(html: string, name: string): string | undefined {
+  const tag = new RegExp(`<input[^>]*\\bname="${name}"[^>]*>`).exec(html)?.[0];
+  return tag ? /\bvalue="([^"]*)"/.exec(tag)?.[1] : undefined;
 }

@@ -6,8 +6,6 @@
  * adapter talks to (threeDsServer()). Also builds API Gateway REST proxy events for direct handler
  * calls, and a log that records everything so tests can prove no card data was written.
  */
-import { callerIdentity } from '../../local/api-gateway-identity.js';
-import { randomBytes, randomUUID } from 'node:crypto';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
@@ -18,14 +16,9 @@ import type { Clock, Log } from '../../lambdas/core/ports.js';
 import type { ThreeDsSession } from '../../lambdas/core/three-ds-session.js';
 import { type KmsEmulator, startKmsEmulator } from '../../local/kms-emulator.js';
 import { type TestDynamo, startTestDynamo } from './dynalite.js';
+import { pendingThreeDsSession, threeDsEvent } from './in-memory-three-ds.js';
 import { ThreeDSecureIoServer } from '../../lambdas/adapters/three-ds/threedsecureio/threedsecureio-server.js';
 import { type ThreeDsSimulator, startThreeDsSimulator } from '../../local/simulators/three-ds/index.js';
-
-export const TEST_TOKEN = {
-  number: '4895370013193500',
-  expiryMonth: '03',
-  expiryYear: '30',
-};
 
 export interface LogEntry {
   level: 'debug' | 'info' | 'warn' | 'error';
@@ -86,15 +79,6 @@ export interface ThreeDsHarness {
   close(): Promise<void>;
 }
 
-export const operationsFor = (base: string, id: string) => [
-  {
-    operation: '3dssuccess' as const,
-    url: `${base}/mobileintercept?transactionId=${id}&responsecode=OK&x=a%2Fb`,
-  },
-  { operation: '3dsfailure' as const, url: `${base}/mobileintercept?transactionId=${id}&responsecode=FAIL` },
-  { operation: '3dscancel' as const, url: `${base}/mobileintercept?transactionId=${id}&responsecode=CANCEL` },
-];
-
 export async function startThreeDsHarness(): Promise<ThreeDsHarness> {
   const dynamo = await startTestDynamo();
   const kms = await startKmsEmulator({
@@ -130,26 +114,7 @@ export async function startThreeDsHarness(): Promise<ThreeDsHarness> {
         timeoutMs: options.timeoutMs ?? 2_000,
       }),
     async seedSession(overrides = {}, options = {}) {
-      const now = options.now ?? new Date();
-      const sessionId = overrides.sessionId ?? randomBytes(24).toString('base64url');
-      const pspTransactionId = overrides.pspTransactionId ?? randomUUID().replaceAll('-', '');
-      const session: ThreeDsSession = {
-        sessionId,
-        pspTransactionId,
-        merchantName: 'Sokkebutikken AS',
-        amount: 10036,
-        currency: 'NOK',
-        createdAt: now.toISOString(),
-        expiresAt: new Date(now.getTime() + 15 * 60_000).toISOString(),
-        state: 'PENDING',
-        tokenType: 'VISA',
-        sealedToken: await vault.seal(Buffer.from(JSON.stringify(options.token ?? TEST_TOKEN)), {
-          pspTransactionId,
-          sessionId,
-        }),
-        operations: operationsFor('https://vipps.example', pspTransactionId),
-        ...overrides,
-      };
+      const session = await pendingThreeDsSession(vault, options.now ?? new Date(), overrides, options.token);
       if (options.store !== false) await store.create(session);
       return session;
     },
@@ -170,8 +135,8 @@ export async function startThreeDsHarness(): Promise<ThreeDsHarness> {
   };
 }
 
-/** An API Gateway REST proxy event, as the local host and API Gateway build them. */
-export function gatewayEvent(options: {
+/** An API Gateway REST proxy event from a phone's web view, as the local host and API Gateway build them. */
+export const gatewayEvent = (options: {
   method: string;
   sessionId: string;
   body?: string;
@@ -179,47 +144,15 @@ export function gatewayEvent(options: {
   query?: Record<string, string>;
   /** A notification route: POST /3ds/{sessionId}/method or /challenge. */
   route?: 'method' | 'challenge';
-}): APIGatewayProxyEvent {
-  const suffix = options.route ? `/${options.route}` : '';
-  const path = `/3ds/${options.sessionId}${suffix}`;
-  const resource = `/3ds/{sessionId}${suffix}`;
-  return {
-    resource,
-    path,
-    httpMethod: options.method,
+}): APIGatewayProxyEvent =>
+  threeDsEvent({
+    ...options,
     headers: {
       Accept: 'text/html,application/xhtml+xml',
       'User-Agent': 'Mozilla/5.0 (Linux; Android 14) VippsTest',
       ...options.headers,
     },
-    multiValueHeaders: {},
-    queryStringParameters: options.query ?? null,
-    multiValueQueryStringParameters: null,
-    pathParameters: { sessionId: options.sessionId },
-    stageVariables: null,
-    body: options.body ?? null,
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'test',
-      authorizer: null,
-      protocol: 'HTTP/1.1',
-      httpMethod: options.method,
-      identity: callerIdentity('127.0.0.1', null),
-      path,
-      stage: 'test',
-      requestId: randomUUID(),
-      requestTimeEpoch: Date.now(),
-      resourceId: 'test',
-      resourcePath: resource,
-    },
-  };
-}
+    sourceIp: '127.0.0.1',
+  });
 
 export const formBody = (fields: Record<string, string>): string => new URLSearchParams(fields).toString();
-
-/** The value of the first `<input name="...">` in a page (our pages quote every attribute). */
-export function inputValue(html: string, name: string): string | undefined {
-  const tag = new RegExp(`<input[^>]*\\bname="${name}"[^>]*>`).exec(html)?.[0];
-  return tag ? /\bvalue="([^"]*)"/.exec(tag)?.[1] : undefined;
-}

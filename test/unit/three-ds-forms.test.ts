@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { BrowserData } from '../../lambdas/core/three-ds-server.js';
-import { BROWSER, FORM, pagesUnderTest, threeDsEvent } from '../support/three-ds-pages-fakes.js';
+import { BROWSER, FORM, threeDsEvent } from '../support/in-memory-three-ds.js';
+import { pagesUnderTest } from '../support/three-ds-pages-fakes.js';
 
 /** A session at the 3DS Method step, and a way to post raw forms to our own route. */
 async function atMethodStep() {

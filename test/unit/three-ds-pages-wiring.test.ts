@@ -9,18 +9,22 @@ import { type ThreeDsEntryDeps, handler, threeDsPagesFromWiring } from '../../la
 import {
   BROWSER,
   FORM,
-  HandClock,
   InMemoryThreeDsSessions,
+  contextBoundVault,
+  inputValue,
+  pendingThreeDsSession,
+  threeDsEvent,
+} from '../support/in-memory-three-ds.js';
+import {
+  ChallengingThreeDsServer,
   MemoryLog,
   NOW,
-  ScriptedThreeDsServer,
   VIPPS_AND_US,
   directive,
-  fakeVault,
-  inputValue,
-  pendingSession,
-  threeDsEvent,
 } from '../support/three-ds-pages-fakes.js';
+import { TestClock } from '../support/three-ds-harness.js';
+
+const vault = contextBoundVault();
 
 interface Published {
   name: string;
@@ -45,12 +49,12 @@ function wired(config: ThreeDsEntryDeps['config'] = { PUBLIC_BASE_URL: 'https://
     },
   } as unknown as ThreeDsEntryDeps['metrics'];
   const sessions = new InMemoryThreeDsSessions();
-  const server = new ScriptedThreeDsServer();
+  const server = new ChallengingThreeDsServer();
   const pages = threeDsPagesFromWiring({
     threeDsSessions: sessions,
-    vault: fakeVault,
+    vault,
     threeDsServer: server,
-    clock: new HandClock(NOW),
+    clock: new TestClock(NOW),
     log: new MemoryLog(),
     metrics,
     config,
@@ -62,7 +66,7 @@ describe('the pages as the Lambda entry wires them', () => {
   it('count each session started and how it ended (ThreeDsSession), and each authentication (ThreeDsAuthentication)', async () => {
     const { pages, sessions, server, published } = wired();
     server.ares = { status: 'FAILED', transStatus: 'N' };
-    const session = await pendingSession(NOW);
+    const session = await pendingThreeDsSession(vault, NOW);
     await sessions.create(session);
     const page = await pages(threeDsEvent({ method: 'GET', sessionId: session.sessionId }));
     const csrf = inputValue(page.body, 'csrf')!;
@@ -91,7 +95,7 @@ describe('the pages as the Lambda entry wires them', () => {
         PUBLIC_BASE_URL: 'https://psp.example',
         ...(frameAncestors ? { FRAME_ANCESTORS: [...frameAncestors] } : {}),
       });
-      const session = await pendingSession(NOW);
+      const session = await pendingThreeDsSession(vault, NOW);
       await sessions.create(session);
       const page = await pages(threeDsEvent({ method: 'GET', sessionId: session.sessionId }));
       expect(directive(page, 'frame-ancestors')).toBe(expected);
@@ -108,9 +112,9 @@ describe('the pages as the Lambda entry wires them', () => {
     expect(() =>
       threeDsPagesFromWiring({
         threeDsSessions: store,
-        vault: fakeVault,
-        threeDsServer: new ScriptedThreeDsServer(),
-        clock: new HandClock(NOW),
+        vault,
+        threeDsServer: new ChallengingThreeDsServer(),
+        clock: new TestClock(NOW),
         log: new MemoryLog(),
         metrics: { singleMetric: () => undefined } as unknown as ThreeDsEntryDeps['metrics'],
         config: { PUBLIC_BASE_URL: 'https://psp.example' },

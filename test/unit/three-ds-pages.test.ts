@@ -9,17 +9,8 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { sessionRef } from '../../lambdas/core/use-cases/three-ds-endings.js';
 import type { ThreeDsSession } from '../../lambdas/core/three-ds-session.js';
-import {
-  BROWSER,
-  FORM,
-  NOW,
-  VIPPS_AND_US,
-  directive,
-  headersOf,
-  inputValue,
-  pagesUnderTest,
-  threeDsEvent,
-} from '../support/three-ds-pages-fakes.js';
+import { BROWSER, FORM, inputValue, threeDsEvent } from '../support/in-memory-three-ds.js';
+import { NOW, VIPPS_AND_US, directive, headersOf, pagesUnderTest } from '../support/three-ds-pages-fakes.js';
 
 const urlOf = (session: ThreeDsSession, operation: string) =>
   session.operations.find((o) => o.operation === operation)!.url;

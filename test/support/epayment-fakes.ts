@@ -1,76 +1,11 @@
 /**
- * In-memory fakes for unit tests of the ePayment card callback and Vipps webhooks: a scripted
- * acquirer, a 3-D Secure session store, a vault that only opens with the context it sealed with,
- * metrics that record what was emitted, and API Gateway events signed as Vipps signs them.
+ * Fakes for unit tests of the ePayment card callback and Vipps webhooks: metrics that record what
+ * was emitted, and API Gateway events signed as Vipps signs them. The acquirer and session store
+ * are in payment-fakes.ts, the vault in in-memory-three-ds.ts.
  */
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { signVippsRequest } from '../../lambdas/adapters/vipps/shared/hmac-signature.js';
-import type {
-  Acquirer,
-  AuthorisationRequest,
-  AuthorisationResult,
-  SealedSecret,
-  SecretVault,
-} from '../../lambdas/core/ports.js';
-import type { ThreeDsSession, ThreeDsSessionStore } from '../../lambdas/core/three-ds-session.js';
 import type { HttpEvent } from '../../lambdas/handlers/http/api-gateway.js';
-
-export class ScriptedAcquirer implements Acquirer {
-  readonly requests: AuthorisationRequest[] = [];
-  readonly voids: string[] = [];
-  constructor(readonly answers: AuthorisationResult[] = []) {}
-  authorise(request: AuthorisationRequest) {
-    this.requests.push(structuredClone(request));
-    return Promise.resolve(this.answers.shift() ?? { outcome: 'ERROR' as const, message: 'unscripted' });
-  }
-  cancel(op: { acquirerReference: string }) {
-    this.voids.push(op.acquirerReference);
-    return Promise.resolve({ acquirerReference: `${op.acquirerReference}-void` });
-  }
-  capture(): Promise<never> {
-    return Promise.reject(new Error('not used'));
-  }
-  refund(): Promise<never> {
-    return Promise.reject(new Error('not used'));
-  }
-  reverse() {
-    return Promise.resolve({ reversed: false });
-  }
-}
-
-export class MemoryThreeDsSessions implements ThreeDsSessionStore {
-  readonly items = new Map<string, ThreeDsSession>();
-  create(session: ThreeDsSession) {
-    this.items.set(session.sessionId, structuredClone(session));
-    return Promise.resolve();
-  }
-  get(id: string) {
-    const session = this.items.get(id);
-    return Promise.resolve(session ? structuredClone(session) : undefined);
-  }
-  complete(id: string, outcome: Parameters<ThreeDsSessionStore['complete']>[1]) {
-    const session = this.items.get(id);
-    if (!session || session.state !== 'PENDING') return Promise.resolve(false);
-    this.items.set(id, { ...session, ...outcome });
-    return Promise.resolve(true);
-  }
-}
-
-/** Seals by base64 with the context inside, so a wrong context does not open (like KMS). */
-export const contextBoundVault: SecretVault = {
-  seal: (plaintext, context) =>
-    Promise.resolve({
-      encryptedDataKey: JSON.stringify(context),
-      iv: '',
-      ciphertext: Buffer.from(plaintext).toString('base64'),
-      tag: '',
-    } as unknown as SealedSecret),
-  open: (sealed, context) => {
-    const s = sealed as unknown as { encryptedDataKey: string; ciphertext: string };
-    if (s.encryptedDataKey !== JSON.stringify(context)) return Promise.reject(new Error('context mismatch'));
-    return Promise.resolve(Buffer.from(s.ciphertext, 'base64'));
-  },
-};
 
 export interface EmittedMetric {
   name: string;

@@ -1,27 +1,19 @@
 /**
  * In-memory world for unit tests of makePaymentUrl (handler and use case): the payment in an
- * InMemoryTransactionStore (which scripts write conflicts), 3-D Secure sessions in a map, a
- * scripted acquirer that records every call with its arguments, a vault that seals by context
- * (like KMS), a recording log and a clock the test moves. No network, no dynalite.
+ * InMemoryTransactionStore (which scripts write conflicts), 3-D Secure sessions in a map and a
+ * scripted acquirer (payment-fakes.ts), a vault that seals by context (like KMS), a recording log and a clock the test moves. No network, no dynalite.
  */
-import type {
-  Acquirer,
-  AcquirerOperation,
-  AuthorisationRequest,
-  AuthorisationResult,
-  CardFunding,
-  SealedSecret,
-  SecretVault,
-} from '../../lambdas/core/ports.js';
+import type { AuthorisationResult, CardFunding } from '../../lambdas/core/ports.js';
 import { sha256Hex } from '../../lambdas/core/secrets.js';
-import type { ThreeDsSession, ThreeDsSessionStore } from '../../lambdas/core/three-ds-session.js';
 import type { StatusUpdate, Transaction } from '../../lambdas/core/transaction.js';
 import {
   type MakePaymentCommand,
   type MakePaymentDeps,
   makePayment,
 } from '../../lambdas/core/use-cases/make-payment.js';
+import { contextBoundVault } from './in-memory-three-ds.js';
 import { InMemoryTransactionStore } from './in-memory-transaction-store.js';
+import { MemoryThreeDsSessions, ScriptedAcquirer } from './payment-fakes.js';
 import { RecordingLog, TestClock } from './three-ds-harness.js';
 import { initiatedPayment } from './transactions.js';
 
@@ -62,67 +54,8 @@ export const softDecline: AuthorisationResult = {
   responseCode: '1A',
 };
 
-export class MemorySessions implements ThreeDsSessionStore {
-  readonly items = new Map<string, ThreeDsSession>();
-  create(session: ThreeDsSession) {
-    this.items.set(session.sessionId, structuredClone(session));
-    return Promise.resolve();
-  }
-  get(id: string) {
-    const session = this.items.get(id);
-    return Promise.resolve(session ? structuredClone(session) : undefined);
-  }
-  complete(id: string, outcome: Parameters<ThreeDsSessionStore['complete']>[1]) {
-    const session = this.items.get(id);
-    if (!session || session.state !== 'PENDING') return Promise.resolve(false);
-    this.items.set(id, { ...session, ...outcome });
-    return Promise.resolve(true);
-  }
-}
-
-/** Seals by base64 with the context inside, so a wrong context does not open (like KMS). */
-export const contextVault: SecretVault = {
-  seal: (plaintext, context) =>
-    Promise.resolve({
-      encryptedDataKey: JSON.stringify(context),
-      iv: '',
-      ciphertext: Buffer.from(plaintext).toString('base64'),
-      tag: '',
-    } satisfies SealedSecret),
-  open: (sealed, context) => {
-    if (sealed.encryptedDataKey !== JSON.stringify(context))
-      return Promise.reject(new Error('context mismatch'));
-    return Promise.resolve(Buffer.from(sealed.ciphertext, 'base64'));
-  },
-};
-
-/** Answers authorisations from a script; records every authorisation and void with its arguments. */
-export class ScriptedAcquirer implements Acquirer {
-  readonly requests: AuthorisationRequest[] = [];
-  readonly signals: AbortSignal[] = [];
-  readonly voids: AcquirerOperation[] = [];
-  voidFails = false;
-  constructor(readonly answers: AuthorisationResult[] = []) {}
-  authorise(request: AuthorisationRequest, options: { signal: AbortSignal }) {
-    this.requests.push(structuredClone(request));
-    this.signals.push(options.signal);
-    return Promise.resolve(this.answers.shift() ?? { outcome: 'ERROR' as const, message: 'unscripted' });
-  }
-  cancel(operation: AcquirerOperation) {
-    this.voids.push(operation);
-    if (this.voidFails) return Promise.reject(new Error('acquirer down'));
-    return Promise.resolve({ acquirerReference: `${operation.acquirerReference}-void` });
-  }
-  capture(): Promise<never> {
-    return Promise.reject(new Error('makePayment never captures'));
-  }
-  refund(): Promise<never> {
-    return Promise.reject(new Error('makePayment never refunds'));
-  }
-  reverse(): Promise<never> {
-    return Promise.reject(new Error('makePayment never reverses'));
-  }
-}
+/** Seals by context, like KMS: what makePayment sealed opens only with the same context. */
+export const contextVault = contextBoundVault();
 
 export interface WorldOptions {
   answers?: AuthorisationResult[];
@@ -136,7 +69,7 @@ export interface WorldOptions {
 export function makePaymentWorld(options: WorldOptions = {}) {
   const tx = initiatedPayment({ makePaymentTokenHash: sha256Hex(MAKE_PAYMENT_TOKEN), ...options.payment });
   const transactions = new InMemoryTransactionStore([tx]);
-  const sessions = new MemorySessions();
+  const sessions = new MemoryThreeDsSessions();
   const acquirer = new ScriptedAcquirer(options.answers);
   const enqueued: StatusUpdate[] = [];
   const binLookups: string[] = [];

@@ -6,7 +6,7 @@
  */
 import type { Context } from 'aws-lambda';
 import { SandboxAcquirer, SandboxLedger } from '../../lambdas/adapters/acquirer/sandbox-acquirer.js';
-import type { Merchant, SecretVault, VippsApi, VippsInitRequest } from '../../lambdas/core/ports.js';
+import type { Merchant, VippsApi, VippsInitRequest } from '../../lambdas/core/ports.js';
 import type { StatusUpdate, Transaction } from '../../lambdas/core/transaction.js';
 import type { PaymentEvent } from '../../lambdas/core/webhooks/payment-events.js';
 import type {
@@ -26,6 +26,7 @@ import {
   createMerchantApiHandler,
 } from '../../lambdas/handlers/merchant-api/merchant-api-handler.js';
 import { toAuthorizerContext } from '../../lambdas/handlers/merchant-api/merchant-context.js';
+import { contextBoundVault } from './in-memory-three-ds.js';
 import { InMemoryTransactionStore } from './in-memory-transaction-store.js';
 import { RecordingLog, TestClock } from './three-ds-harness.js';
 
@@ -99,18 +100,6 @@ export class InMemoryWebhookStore implements WebhookStore {
   }
 }
 
-/** Seals by tagging the plaintext with its context (tests only look at what is stored). */
-export const labelVault: SecretVault = {
-  seal: (plaintext, context) =>
-    Promise.resolve({
-      encryptedDataKey: JSON.stringify(context),
-      iv: '',
-      ciphertext: Buffer.from(plaintext).toString('base64'),
-      tag: '',
-    }),
-  open: (sealed) => Promise.resolve(new Uint8Array(Buffer.from(sealed.ciphertext, 'base64'))),
-};
-
 /** A Vipps whose init answers a landing page per call; `details` is what getDetails returns. */
 export function scriptedVipps() {
   const inits: Array<{ request: VippsInitRequest; key: string }> = [];
@@ -168,7 +157,7 @@ export function merchantApi(options: { transactions?: Transaction[]; deps?: Part
     deliveries: {
       send: (task, delaySeconds) => Promise.resolve(void deliveries.push({ task, delaySeconds })),
     },
-    vault: labelVault,
+    vault: contextBoundVault(),
     ...options.deps,
   };
   const handler = createMerchantApiHandler(deps);

@@ -13,14 +13,9 @@ import {
   createCardCallbackHandler,
 } from '../../lambdas/handlers/card-callback/card-callback-handler.js';
 import type { HttpEvent } from '../../lambdas/handlers/http/api-gateway.js';
-import {
-  MemoryThreeDsSessions,
-  RecordingMetrics,
-  ScriptedAcquirer,
-  type SignOptions,
-  contextBoundVault,
-  signedEvent,
-} from '../support/epayment-fakes.js';
+import { RecordingMetrics, type SignOptions, signedEvent } from '../support/epayment-fakes.js';
+import { contextBoundVault } from '../support/in-memory-three-ds.js';
+import { MemoryThreeDsSessions, ScriptedAcquirer } from '../support/payment-fakes.js';
 import { InMemoryTransactionStore } from '../support/in-memory-transaction-store.js';
 import { RecordingLog, TestClock } from '../support/three-ds-harness.js';
 import { initiatedPayment } from '../support/transactions.js';
@@ -97,7 +92,7 @@ function setup(
       decrypt: () => Promise.reject(new Error('an ePayment callback never decrypts')),
       publicKeyPem: () => Promise.reject(new Error('not used')),
     },
-    vault: contextBoundVault,
+    vault: contextBoundVault(),
     statusQueue: { enqueue: (u: unknown) => Promise.resolve(void enqueued.push(u)) },
     clock: new TestClock(NOW),
     log,

@@ -6,20 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConcurrentUpdateError } from '../../lambdas/core/errors.js';
-import type {
-  Acquirer,
-  AuthorisationRequest,
-  AuthorisationResult,
-  SealedSecret,
-  SecretVault,
-  TransactionStore,
-} from '../../lambdas/core/ports.js';
+import type { AuthorisationResult, TransactionStore } from '../../lambdas/core/ports.js';
 import { sha256Hex } from '../../lambdas/core/secrets.js';
-import {
-  isUsableOperationUrl,
-  type ThreeDsSession,
-  type ThreeDsSessionStore,
-} from '../../lambdas/core/three-ds-session.js';
+import { isUsableOperationUrl } from '../../lambdas/core/three-ds-session.js';
 import type { StatusUpdate, Transaction, Transition } from '../../lambdas/core/transaction.js';
 import {
   type MakePaymentCommand,
@@ -30,29 +19,17 @@ import { authorisationKey, stepUpOperations } from '../../lambdas/core/use-cases
 import { isAbandoned, takeOverAbandoned } from '../../lambdas/core/use-cases/make-payment/takeover.js';
 import { RecordingLog, TestClock } from '../support/three-ds-harness.js';
 import { initiatedPayment } from '../support/transactions.js';
-
-const TOKEN = 'make-payment-token';
-const NOW = new Date('2026-11-24T10:05:00.000Z');
-const token = {
-  kind: 'NETWORK_TOKEN' as const,
-  number: '4895370013193500',
-  expiryMonth: '03',
-  expiryYear: '2030',
-  cryptogram: 'AlhlvxmN2ZKuAAESNFZ4GoABFA==',
-  eci: '07',
-  tokenType: 'VISA' as const,
-};
-const vippsOperations = [
-  { operation: '3dssuccess', url: 'https://vipps.example/intercept?code=OK' },
-  { operation: '3dsfailure', url: 'https://vipps.example/intercept?code=FAIL' },
-  { operation: '3dscancel', url: 'https://vipps.example/intercept?code=CANCEL' },
-];
-const authentication = {
-  cavv: 'AAABBEg0VhI0VniQEjRWAAAAAAA=',
-  eci: '05',
-  threeDsTransactionId: 'ds-1',
-  version: '2.2.0',
-};
+import {
+  MAKE_PAYMENT_TOKEN,
+  NOW,
+  approved,
+  contextVault,
+  networkToken,
+  softDecline,
+  threeDsResult,
+  vippsOperations,
+} from '../support/make-payment-unit.js';
+import { MemoryThreeDsSessions, ScriptedAcquirer } from '../support/payment-fakes.js';
 
 class MemoryTransactions implements TransactionStore {
   readonly items = new Map<string, Transaction>();
@@ -105,71 +82,14 @@ class MemoryTransactions implements TransactionStore {
   }
 }
 
-class MemorySessions implements ThreeDsSessionStore {
-  readonly items = new Map<string, ThreeDsSession>();
-  create(session: ThreeDsSession) {
-    this.items.set(session.sessionId, structuredClone(session));
-    return Promise.resolve();
-  }
-  get(id: string) {
-    const session = this.items.get(id);
-    return Promise.resolve(session ? structuredClone(session) : undefined);
-  }
-  complete(id: string, outcome: Parameters<ThreeDsSessionStore['complete']>[1]) {
-    const session = this.items.get(id);
-    if (!session || session.state !== 'PENDING') return Promise.resolve(false);
-    this.items.set(id, { ...session, ...outcome });
-    return Promise.resolve(true);
-  }
-}
-
-/** Seals by base64 with the context inside, so a wrong context does not open (like KMS). */
-const vault: SecretVault = {
-  seal: (plaintext, context) =>
-    Promise.resolve({
-      encryptedDataKey: JSON.stringify(context),
-      iv: '',
-      ciphertext: Buffer.from(plaintext).toString('base64'),
-      tag: '',
-    } as unknown as SealedSecret),
-  open: (sealed, context) => {
-    const s = sealed as unknown as { encryptedDataKey: string; ciphertext: string };
-    if (s.encryptedDataKey !== JSON.stringify(context)) return Promise.reject(new Error('context mismatch'));
-    return Promise.resolve(Buffer.from(s.ciphertext, 'base64'));
-  },
-};
-
-class ScriptedAcquirer implements Acquirer {
-  readonly requests: AuthorisationRequest[] = [];
-  readonly voids: string[] = [];
-  constructor(readonly answers: AuthorisationResult[]) {}
-  authorise(request: AuthorisationRequest) {
-    this.requests.push(request);
-    return Promise.resolve(this.answers.shift() ?? { outcome: 'ERROR' as const, message: 'unscripted' });
-  }
-  cancel(op: { acquirerReference: string }) {
-    this.voids.push(op.acquirerReference);
-    return Promise.resolve({ acquirerReference: `${op.acquirerReference}-void` });
-  }
-  capture() {
-    return Promise.reject(new Error('not used'));
-  }
-  refund() {
-    return Promise.reject(new Error('not used'));
-  }
-  reverse() {
-    return Promise.resolve({ reversed: false });
-  }
-}
-
 function setup(answers: AuthorisationResult[] = [], payment: Partial<Transaction> = {}) {
   const transactions = new MemoryTransactions();
-  const sessions = new MemorySessions();
+  const sessions = new MemoryThreeDsSessions();
   const acquirer = new ScriptedAcquirer(answers);
   const enqueued: StatusUpdate[] = [];
   const clock = new TestClock(NOW);
   const log = new RecordingLog();
-  const tx = initiatedPayment({ makePaymentTokenHash: sha256Hex(TOKEN), ...payment });
+  const tx = initiatedPayment({ makePaymentTokenHash: sha256Hex(MAKE_PAYMENT_TOKEN), ...payment });
   void transactions.create(tx);
   const deps: MakePaymentDeps = {
     transactions,
@@ -180,7 +100,7 @@ function setup(answers: AuthorisationResult[] = [], payment: Partial<Transaction
       decrypt: () => Promise.reject(new Error('not used')),
       publicKeyPem: () => Promise.reject(new Error('not used')),
     },
-    vault,
+    vault: contextVault,
     statusQueue: { enqueue: (u) => Promise.resolve(void enqueued.push(u)) },
     clock,
     log,
@@ -193,22 +113,19 @@ function setup(answers: AuthorisationResult[] = [], payment: Partial<Transaction
     pspTransactionId: tx.pspTransactionId,
     merchantSerialNumber: tx.merchantSerialNumber,
     operations: vippsOperations,
-    card: token,
+    card: { kind: 'NETWORK_TOKEN', ...networkToken },
     binNumber: '489537',
     requestHash: 'hash-1',
     ...overrides,
   });
   const send = async (overrides: Partial<MakePaymentCommand> = {}) => {
-    const outcome = await makePayment(command(overrides), TOKEN, deps);
+    const outcome = await makePayment(command(overrides), MAKE_PAYMENT_TOKEN, deps);
     if (outcome.kind !== 'ANSWER') throw new Error(`not answered: ${outcome.reason}`);
     return outcome;
   };
   const stored = async () => (await transactions.get(tx.pspTransactionId))!;
   return { transactions, sessions, acquirer, enqueued, clock, log, deps, tx, command, send, stored };
 }
-
-const softDecline: AuthorisationResult = { outcome: 'SOFT_DECLINE', canStepUp: true, responseCode: '1A' };
-const approved: AuthorisationResult = { outcome: 'APPROVED', acquirerReference: 'REF-1', funding: 'DEBIT' };
 
 /** A payment soft-declined once, whose session then ended as `state`. */
 async function afterChallenge(
@@ -222,7 +139,7 @@ async function afterChallenge(
   await env.sessions.complete(sessionId, {
     state,
     completedAt: NOW.toISOString(),
-    ...(state === 'SUCCEEDED' ? { authentication } : {}),
+    ...(state === 'SUCCEEDED' ? { authentication: threeDsResult } : {}),
   });
   return env;
 }
@@ -302,7 +219,7 @@ describe('authorise: the acquirer’s answer', () => {
   it('approved but credit for a merchant that disallows it → 88, the approval voided', async () => {
     const env = setup([{ ...approved, funding: 'CREDIT' }], { allowCreditCards: false });
     expect((await env.send()).answer.error?.errorId).toBe('88');
-    expect(env.acquirer.voids).toEqual(['REF-1']);
+    expect(env.acquirer.voids.map((v) => v.acquirerReference)).toEqual(['REF-1']);
     expect(await env.stored()).toMatchObject({ status: 'FAILED', authorisationOutcome: 'DECLINED' });
   });
 
@@ -324,7 +241,7 @@ describe('authorise: the acquirer’s answer', () => {
       });
     };
     expect((await env.send()).answer.error?.errorId).toBe('85');
-    expect(env.acquirer.voids).toEqual(['REF-1']);
+    expect(env.acquirer.voids.map((v) => v.acquirerReference)).toEqual(['REF-1']);
     expect(await env.stored()).toMatchObject({ status: 'CANCELLED', makePayment: { state: 'ANSWERED' } });
   });
 });
@@ -369,7 +286,11 @@ describe('authorise: when the acquirer or the store misbehave', () => {
 describe('before anything is claimed: who asks, and for what', () => {
   it('an unknown payment or a wrong token is not authenticated; nothing changes', async () => {
     const env = setup([approved]);
-    const unknown = await makePayment(env.command({ pspTransactionId: 'f'.repeat(32) }), TOKEN, env.deps);
+    const unknown = await makePayment(
+      env.command({ pspTransactionId: 'f'.repeat(32) }),
+      MAKE_PAYMENT_TOKEN,
+      env.deps,
+    );
     expect(unknown).toEqual({ kind: 'UNAUTHENTICATED', reason: 'UNKNOWN_TRANSACTION' });
     const wrong = await makePayment(env.command(), 'Bearer not-the-token', env.deps);
     expect(wrong).toEqual({ kind: 'UNAUTHENTICATED', reason: 'TOKEN_MISMATCH' });
@@ -382,7 +303,7 @@ describe('before anything is claimed: who asks, and for what', () => {
 
   it('the token may come with or without "Bearer "', async () => {
     const env = setup([approved]);
-    const outcome = await makePayment(env.command(), `bearer ${TOKEN}`, env.deps);
+    const outcome = await makePayment(env.command(), `bearer ${MAKE_PAYMENT_TOKEN}`, env.deps);
     expect(outcome).toMatchObject({ kind: 'ANSWER', answer: { status: 'OK' } });
   });
 
@@ -411,7 +332,7 @@ describe('step-up: 3-D Secure', () => {
     expect(answer.url3dSecure).toBe(`https://psp.example/3ds/${tx.threeDsSessionId}`);
     const session = env.sessions.items.get(tx.threeDsSessionId!)!;
     expect(session.operations).toEqual(vippsOperations);
-    expect(JSON.stringify(session)).not.toContain(token.number);
+    expect(JSON.stringify(session)).not.toContain(networkToken.number);
   });
 
   it('after the challenge: authorised with the 3DS result under its own idempotency key → OK', async () => {
@@ -420,14 +341,14 @@ describe('step-up: 3-D Secure', () => {
     const [first, second] = env.acquirer.requests;
     expect(first!.idempotencyKey).toBe(env.tx.pspTransactionId);
     expect(second!.idempotencyKey).toBe(`${env.tx.pspTransactionId}-3ds`);
-    expect(second!.threeDs).toEqual(authentication);
+    expect(second!.threeDs).toEqual(threeDsResult);
   });
 
   it('after the challenge, another token number → FAIL 72, the acquirer not asked', async () => {
     const env = await afterChallenge('SUCCEEDED', [approved]);
     const { answer } = await env.send({
       requestHash: 'hash-2',
-      card: { ...token, number: '4111111111111111' },
+      card: { kind: 'NETWORK_TOKEN', ...networkToken, number: '4111111111111111' },
     });
     expect(answer.error).toEqual({
       errorId: '72',

@@ -7,15 +7,15 @@
  *   - ScriptedThreeDsServer: the 3DS server port, answering what the test scripts and recording
  *     every request; notifications are base64url JSON (methodData(), cres()), read as the adapter
  *     reads them (readMethodNotification(), readChallengeResponse());
- *   - contextBoundVault(): seals reversibly, opens only with the sealing context (as KMS does);
- *   - pendingThreeDsSession(): a session as makePayment creates it, sealed by any vault;
+ *   - pendingThreeDsSession(): a session as makePayment creates it, sealed by any vault (a
+ *     test's is usually contextBoundVault());
  *   - threeDsEvent(), FORM, BROWSER, inputValue(): the requests a web view sends and its pages.
  * Sessions are deep-copied in and out, so a test cannot change stored state by accident.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { callerIdentity } from '../../local/api-gateway-identity.js';
-import type { SealedSecret, SecretVault } from '../../lambdas/core/ports.js';
+import type { SecretVault } from '../../lambdas/core/ports.js';
 import type {
   AuthenticationRequest,
   AuthenticationResponse,
@@ -291,29 +291,6 @@ export class ScriptedThreeDsServer implements ThreeDsServer {
     if (this.readingFails !== undefined) throw this.readingFails;
     return readChallengeResponse(posted);
   }
-}
-
-/** Seals by base64 with the context inside, so a wrong context does not open (like KMS). */
-export function contextBoundVault(): SecretVault & { opened: Array<Record<string, string>> } {
-  const opened: Array<Record<string, string>> = [];
-  return {
-    /** The contexts of every open, in order. */
-    opened,
-    seal: (plaintext, context) =>
-      Promise.resolve({
-        encryptedDataKey: JSON.stringify(context),
-        iv: randomBytes(12).toString('base64'),
-        ciphertext: Buffer.from(plaintext).toString('base64'),
-        tag: '',
-      } satisfies SealedSecret),
-    open: (sealed, context) => {
-      opened.push(context);
-      if (sealed.encryptedDataKey !== JSON.stringify(context)) {
-        return Promise.reject(new Error('context mismatch'));
-      }
-      return Promise.resolve(Buffer.from(sealed.ciphertext, 'base64'));
-    },
-  };
 }
 
 /** A network token as makePayment seals it into the session (Vipps' test Visa token). */

@@ -2,10 +2,9 @@
  * The merchant-webhook ports in memory, for unit tests of the webhook use cases and the delivery
  * handler: a WebhookStore that behaves like DynamoWebhookStore (events listed in id order per
  * merchant, `after` exclusive, `next` only when more remain), a DeliveryQueue that records what was
- * sent with which delay, a vault that seals reversibly under its context, and a clock the test
- * moves. Items are copied in and out, so a test cannot change stored state by accident.
+ * sent with which delay, and a clock the test moves (the vault is context-bound-vault.ts). Items are copied in and out, so a test cannot change stored state by accident.
  */
-import type { Clock, SealedSecret, SecretVault } from '../../lambdas/core/ports.js';
+import type { Clock } from '../../lambdas/core/ports.js';
 import type { PaymentEvent } from '../../lambdas/core/webhooks/payment-events.js';
 import type {
   DeliveryAttempt,
@@ -83,21 +82,6 @@ export class RecordingDeliveryQueue implements DeliveryQueue {
     return Promise.resolve();
   }
 }
-
-/** Seals by wrapping, opens only under the context it was sealed with (as KMS does). */
-export const wrappingVault: SecretVault = {
-  seal: (plaintext, context) =>
-    Promise.resolve({
-      encryptedDataKey: JSON.stringify(context),
-      iv: '',
-      tag: '',
-      ciphertext: Buffer.from(plaintext).toString('base64'),
-    }),
-  open: (sealed: SealedSecret, context) => {
-    if (sealed.encryptedDataKey !== JSON.stringify(context)) throw new Error('wrong context');
-    return Promise.resolve(Buffer.from(sealed.ciphertext, 'base64'));
-  },
-};
 
 export function movableClock(start: Date): Clock & { set(at: Date): void; advance(ms: number): void } {
   let now = start;

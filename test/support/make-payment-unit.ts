@@ -11,7 +11,7 @@ import {
   type MakePaymentDeps,
   makePayment,
 } from '../../lambdas/core/use-cases/make-payment.js';
-import { contextBoundVault } from './in-memory-three-ds.js';
+import { contextBoundVault } from './context-bound-vault.js';
 import { InMemoryTransactionStore } from './in-memory-transaction-store.js';
 import { MemoryThreeDsSessions, ScriptedAcquirer } from './payment-fakes.js';
 import { RecordingLog, TestClock } from './three-ds-harness.js';

@@ -26,7 +26,7 @@ import {
   createMerchantApiHandler,
 } from '../../lambdas/handlers/merchant-api/merchant-api-handler.js';
 import { toAuthorizerContext } from '../../lambdas/handlers/merchant-api/merchant-context.js';
-import { contextBoundVault } from './in-memory-three-ds.js';
+import { contextBoundVault } from './context-bound-vault.js';
 import { InMemoryTransactionStore } from './in-memory-transaction-store.js';
 import { RecordingLog, TestClock } from './three-ds-harness.js';
 

@@ -28,13 +28,13 @@ import {
   BROWSER,
   FORM,
   InMemoryThreeDsSessions,
-  contextBoundVault,
   inputValue,
   pendingThreeDsSession,
   readChallengeResponse,
   readMethodNotification,
   threeDsEvent,
 } from './in-memory-three-ds.js';
+import { contextBoundVault } from './context-bound-vault.js';
 import { TestClock } from './three-ds-harness.js';
 
 const copy = <T>(value: T): T => structuredClone(value);

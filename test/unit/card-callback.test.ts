@@ -14,7 +14,7 @@ import {
 } from '../../lambdas/handlers/card-callback/card-callback-handler.js';
 import type { HttpEvent } from '../../lambdas/handlers/http/api-gateway.js';
 import { RecordingMetrics, type SignOptions, signedEvent } from '../support/epayment-fakes.js';
-import { contextBoundVault } from '../support/in-memory-three-ds.js';
+import { contextBoundVault } from '../support/context-bound-vault.js';
 import { MemoryThreeDsSessions, ScriptedAcquirer } from '../support/payment-fakes.js';
 import { InMemoryTransactionStore } from '../support/in-memory-transaction-store.js';
 import { RecordingLog, TestClock } from '../support/three-ds-harness.js';

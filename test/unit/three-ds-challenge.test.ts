@@ -28,11 +28,11 @@ import {
   InMemoryThreeDsSessions,
   NETWORK_TOKEN,
   ScriptedThreeDsServer,
-  contextBoundVault,
   cres,
   methodData,
   pendingThreeDsSession,
 } from '../support/in-memory-three-ds.js';
+import { contextBoundVault } from '../support/context-bound-vault.js';
 import { RecordingLog, TestClock } from '../support/three-ds-harness.js';
 
 const NOW = new Date('2026-11-30T09:00:00.000Z');

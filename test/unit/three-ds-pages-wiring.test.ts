@@ -10,11 +10,11 @@ import {
   BROWSER,
   FORM,
   InMemoryThreeDsSessions,
-  contextBoundVault,
   inputValue,
   pendingThreeDsSession,
   threeDsEvent,
 } from '../support/in-memory-three-ds.js';
+import { contextBoundVault } from '../support/context-bound-vault.js';
 import {
   ChallengingThreeDsServer,
   MemoryLog,

@@ -16,8 +16,8 @@ import {
   InMemoryWebhookStore,
   RecordingDeliveryQueue,
   movableClock,
-  wrappingVault,
 } from '../support/in-memory-webhook-store.js';
+import { contextBoundVault } from '../support/context-bound-vault.js';
 import { initiatedPayment } from '../support/transactions.js';
 
 const MERCHANT = 'merchant-1';
@@ -91,7 +91,7 @@ describe('delivering a merchant webhook', () => {
     const created = await createEndpoint(
       MERCHANT,
       { url: 'https://shop.example/hooks' },
-      { webhooks, vault: wrappingVault, clock },
+      { webhooks, vault: contextBoundVault(), clock },
     );
     endpointId = created.id;
     secret = created.secret;
@@ -102,7 +102,7 @@ describe('delivering a merchant webhook', () => {
     deliveries,
     poster,
     signer: standardWebhooksSigner,
-    vault: wrappingVault,
+    vault: contextBoundVault(),
     clock,
     log,
     ...extra,
@@ -172,7 +172,11 @@ describe('delivering a merchant webhook', () => {
   });
 
   it('during a rotation the request verifies with the old and with the new secret', async () => {
-    const rotatedTo = await rotateSecret(MERCHANT, endpointId, { webhooks, vault: wrappingVault, clock });
+    const rotatedTo = await rotateSecret(MERCHANT, endpointId, {
+      webhooks,
+      vault: contextBoundVault(),
+      clock,
+    });
     const { poster, requests } = scriptedPoster(204);
     await deliverEvent(task(), deps(poster));
     expect(verifies(secret, requests[0]!)).toBe(true);

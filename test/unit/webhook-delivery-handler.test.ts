@@ -16,8 +16,8 @@ import {
   InMemoryWebhookStore,
   RecordingDeliveryQueue,
   movableClock,
-  wrappingVault,
 } from '../support/in-memory-webhook-store.js';
+import { contextBoundVault } from '../support/context-bound-vault.js';
 import { initiatedPayment } from '../support/transactions.js';
 
 const t0 = new Date('2026-11-30T10:00:00.000Z');
@@ -53,7 +53,7 @@ describe('the webhook-delivery Lambda', () => {
     const endpoint = await createEndpoint(
       tx.merchantId,
       { url: 'https://shop.example/hooks' },
-      { webhooks, vault: wrappingVault, clock },
+      { webhooks, vault: contextBoundVault(), clock },
     );
     task = (overrides = {}) =>
       JSON.stringify({
@@ -84,7 +84,7 @@ describe('the webhook-delivery Lambda', () => {
       deliveries,
       poster,
       signer: standardWebhooksSigner,
-      vault: wrappingVault,
+      vault: contextBoundVault(),
       clock: movableClock(t0),
       log,
       metrics,

@@ -14,7 +14,8 @@ import {
 import { PAYMENT_EVENT_TYPES } from '../../lambdas/core/webhooks/payment-events.js';
 import type { SecretVault } from '../../lambdas/core/ports.js';
 import { openSecrets, rotated } from '../../lambdas/core/webhooks/secrets.js';
-import { InMemoryWebhookStore, movableClock, wrappingVault } from '../support/in-memory-webhook-store.js';
+import { InMemoryWebhookStore, movableClock } from '../support/in-memory-webhook-store.js';
+import { contextBoundVault } from '../support/context-bound-vault.js';
 
 const t0 = new Date('2026-11-30T10:00:00.000Z');
 const MERCHANT = 'merchant-1';
@@ -22,7 +23,7 @@ const MERCHANT = 'merchant-1';
 describe('webhook endpoints', () => {
   let webhooks: InMemoryWebhookStore;
   let clock: ReturnType<typeof movableClock>;
-  const deps = () => ({ webhooks, vault: wrappingVault, clock });
+  const deps = () => ({ webhooks, vault: contextBoundVault(), clock });
 
   beforeEach(() => {
     webhooks = new InMemoryWebhookStore();
@@ -47,7 +48,7 @@ describe('webhook endpoints', () => {
       createdAt: t0.toISOString(),
     });
     expect(JSON.stringify(stored)).not.toContain(created.secret);
-    expect(await openSecrets(stored, t0, wrappingVault)).toEqual([created.secret]);
+    expect(await openSecrets(stored, t0, contextBoundVault())).toEqual([created.secret]);
     expect(await listEndpoints(MERCHANT, deps())).toEqual([
       {
         id: created.id,
@@ -135,9 +136,12 @@ describe('webhook endpoints', () => {
     expect(rotation.secret).not.toBe(created.secret);
     const stored = (await webhooks.getEndpoint(MERCHANT, created.id))!;
     expect(stored.secrets[0]?.createdAt).toBe(clock.now().toISOString());
-    expect(await openSecrets(stored, clock.now(), wrappingVault)).toEqual([rotation.secret, created.secret]);
+    expect(await openSecrets(stored, clock.now(), contextBoundVault())).toEqual([
+      rotation.secret,
+      created.secret,
+    ]);
     clock.advance(24 * 3_600_000);
-    expect(await openSecrets(stored, clock.now(), wrappingVault)).toEqual([rotation.secret]);
+    expect(await openSecrets(stored, clock.now(), contextBoundVault())).toEqual([rotation.secret]);
   });
 
   it('seals each secret under its own endpoint (the KMS encryption context ops see in CloudTrail)', async () => {
@@ -145,9 +149,9 @@ describe('webhook endpoints', () => {
     const vault: SecretVault = {
       seal: (plaintext, context) => {
         contexts.push(context);
-        return wrappingVault.seal(plaintext, context);
+        return contextBoundVault().seal(plaintext, context);
       },
-      open: (sealed, context) => wrappingVault.open(sealed, context),
+      open: (sealed, context) => contextBoundVault().open(sealed, context),
     };
     const created = await createEndpoint(
       MERCHANT,
@@ -164,8 +168,8 @@ describe('webhook endpoints', () => {
     const rotation = await rotateSecret(MERCHANT, created.id, deps());
     const stored = (await webhooks.getEndpoint(MERCHANT, created.id))!;
     const end = new Date(t0.getTime() + 24 * 3_600_000);
-    expect(await openSecrets(stored, new Date(end.getTime() - 1), wrappingVault)).toHaveLength(2);
-    expect(await openSecrets(stored, end, wrappingVault)).toEqual([rotation.secret]);
+    expect(await openSecrets(stored, new Date(end.getTime() - 1), contextBoundVault())).toHaveLength(2);
+    expect(await openSecrets(stored, end, contextBoundVault())).toEqual([rotation.secret]);
   });
 
   it('a rotation never lets an old secret sign longer than 24 h from now', async () => {

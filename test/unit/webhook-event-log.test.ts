@@ -17,8 +17,8 @@ import {
   InMemoryWebhookStore,
   RecordingDeliveryQueue,
   movableClock,
-  wrappingVault,
 } from '../support/in-memory-webhook-store.js';
+import { contextBoundVault } from '../support/context-bound-vault.js';
 import { initiatedPayment } from '../support/transactions.js';
 
 const MERCHANT = 'merchant-1';
@@ -138,7 +138,7 @@ describe('the merchant’s event log', () => {
   it('redelivers by hand: a fresh first attempt to each enabled endpoint that takes the event type', async () => {
     const event = eventOf(paymentA, 'RESERVE', 0);
     await webhooks.putEvent(event);
-    const endpointDeps = { webhooks, vault: wrappingVault, clock };
+    const endpointDeps = { webhooks, vault: contextBoundVault(), clock };
     const all = await createEndpoint(MERCHANT, { url: 'https://shop.example/all' }, endpointDeps);
     await createEndpoint(
       MERCHANT,

@@ -1,24 +1,12 @@
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { standardWebhooksSigner } from '../../lambdas/adapters/webhooks/standard-webhooks-signer.js';
-import type { SealedSecret, SecretVault } from '../../lambdas/core/ports.js';
 import type { WebhookEndpoint } from '../../lambdas/core/webhooks/ports.js';
+import { contextBoundVault } from '../support/context-bound-vault.js';
 import { newSigningSecret, openSecrets, rotated, sealSecret } from '../../lambdas/core/webhooks/secrets.js';
 
-/** A vault that only wraps (the KMS vault is covered by the integration tests). */
-const vault: SecretVault = {
-  seal: (plaintext, context) =>
-    Promise.resolve({
-      encryptedDataKey: JSON.stringify(context),
-      iv: '',
-      tag: '',
-      ciphertext: Buffer.from(plaintext).toString('base64'),
-    }),
-  open: (sealed: SealedSecret, context) => {
-    if (sealed.encryptedDataKey !== JSON.stringify(context)) throw new Error('wrong context');
-    return Promise.resolve(Buffer.from(sealed.ciphertext, 'base64'));
-  },
-};
+/** The KMS vault is covered by the integration tests. */
+const vault = contextBoundVault();
 
 const ids = { merchantId: 'm-1', endpointId: 'we_1' };
 const t0 = new Date('2026-11-30T10:00:00.000Z');

@@ -1,131 +1,31 @@
 /**
  * The makePayment use case's decision branches, part by part (claim, authorise, step-up,
- * takeover), with small in-memory stores: the store keeps the conditional-write contract (a
- * stale version loses with ConcurrentUpdateError), the acquirer is scripted per call. The same
+ * takeover), in the in-memory world of test/support/make-payment-unit.ts: the store keeps the
+ * conditional-write contract (a stale version loses with ConcurrentUpdateError) and scripts other
+ * writers, the acquirer is scripted per call. The same
  * behaviour over real HTTP, dynalite and KMS is in test/e2e/make-payment*.e2e.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { ConcurrentUpdateError } from '../../lambdas/core/errors.js';
-import type { AuthorisationResult, TransactionStore } from '../../lambdas/core/ports.js';
-import { sha256Hex } from '../../lambdas/core/secrets.js';
+import type { AuthorisationResult } from '../../lambdas/core/ports.js';
 import { isUsableOperationUrl } from '../../lambdas/core/three-ds-session.js';
-import type { StatusUpdate, Transaction, Transition } from '../../lambdas/core/transaction.js';
-import {
-  type MakePaymentCommand,
-  type MakePaymentDeps,
-  makePayment,
-} from '../../lambdas/core/use-cases/make-payment.js';
+import type { Transaction } from '../../lambdas/core/transaction.js';
+import { makePayment } from '../../lambdas/core/use-cases/make-payment.js';
 import { authorisationKey, stepUpOperations } from '../../lambdas/core/use-cases/make-payment/step-up.js';
 import { isAbandoned, takeOverAbandoned } from '../../lambdas/core/use-cases/make-payment/takeover.js';
-import { RecordingLog, TestClock } from '../support/three-ds-harness.js';
 import { initiatedPayment } from '../support/transactions.js';
 import {
   MAKE_PAYMENT_TOKEN,
   NOW,
   approved,
-  contextVault,
+  makePaymentWorld,
   networkToken,
   softDecline,
   threeDsResult,
   vippsOperations,
 } from '../support/make-payment-unit.js';
-import { MemoryThreeDsSessions, ScriptedAcquirer } from '../support/payment-fakes.js';
 
-class MemoryTransactions implements TransactionStore {
-  readonly items = new Map<string, Transaction>();
-  /** Called before each apply: lets a test change the item under the writer (another request). */
-  beforeApply?: (tx: Transaction) => void;
-  create(tx: Transaction) {
-    this.items.set(tx.pspTransactionId, structuredClone(tx));
-    return Promise.resolve();
-  }
-  get(id: string) {
-    const tx = this.items.get(id);
-    return Promise.resolve(tx ? structuredClone(tx) : undefined);
-  }
-  findByMerchantOrder() {
-    return Promise.resolve(undefined);
-  }
-  recordVippsSending(): Promise<never> {
-    return Promise.reject(new Error('makePayment never sends status updates itself'));
-  }
-  claimMerchantOrder(): Promise<never> {
-    return Promise.reject(new Error('makePayment never claims an order id'));
-  }
-  apply(
-    current: Transaction,
-    t: Pick<Transition, 'changes' | 'history'>,
-    remove: ReadonlyArray<keyof Transaction> = [],
-  ) {
-    this.beforeApply?.(current);
-    const stored = this.items.get(current.pspTransactionId);
-    if (!stored || stored.version !== current.version)
-      return Promise.reject(new ConcurrentUpdateError(current.pspTransactionId));
-    const next = {
-      ...stored,
-      ...t.changes,
-      history: [...stored.history, ...t.history],
-      version: stored.version + 1,
-    } as Transaction;
-    for (const field of remove) delete next[field];
-    this.items.set(next.pspTransactionId, next);
-    return Promise.resolve(structuredClone(next));
-  }
-  listDue() {
-    return Promise.resolve([]);
-  }
-  recordVippsAck() {
-    return Promise.resolve(true);
-  }
-  recordVippsRejection() {
-    return Promise.resolve();
-  }
-}
-
-function setup(answers: AuthorisationResult[] = [], payment: Partial<Transaction> = {}) {
-  const transactions = new MemoryTransactions();
-  const sessions = new MemoryThreeDsSessions();
-  const acquirer = new ScriptedAcquirer(answers);
-  const enqueued: StatusUpdate[] = [];
-  const clock = new TestClock(NOW);
-  const log = new RecordingLog();
-  const tx = initiatedPayment({ makePaymentTokenHash: sha256Hex(MAKE_PAYMENT_TOKEN), ...payment });
-  void transactions.create(tx);
-  const deps: MakePaymentDeps = {
-    transactions,
-    threeDsSessions: sessions,
-    acquirer,
-    cardFunding: { lookup: () => Promise.resolve('DEBIT') },
-    cardData: {
-      decrypt: () => Promise.reject(new Error('not used')),
-      publicKeyPem: () => Promise.reject(new Error('not used')),
-    },
-    vault: contextVault,
-    statusQueue: { enqueue: (u) => Promise.resolve(void enqueued.push(u)) },
-    clock,
-    log,
-    acquirerBudgetMs: 1_000,
-    threeDsSessionTtlSeconds: 900,
-    threeDsUrl: (id) => `https://psp.example/3ds/${id}`,
-    pollIntervalMs: 1,
-  };
-  const command = (overrides: Partial<MakePaymentCommand> = {}): MakePaymentCommand => ({
-    pspTransactionId: tx.pspTransactionId,
-    merchantSerialNumber: tx.merchantSerialNumber,
-    operations: vippsOperations,
-    card: { kind: 'NETWORK_TOKEN', ...networkToken },
-    binNumber: '489537',
-    requestHash: 'hash-1',
-    ...overrides,
-  });
-  const send = async (overrides: Partial<MakePaymentCommand> = {}) => {
-    const outcome = await makePayment(command(overrides), MAKE_PAYMENT_TOKEN, deps);
-    if (outcome.kind !== 'ANSWER') throw new Error(`not answered: ${outcome.reason}`);
-    return outcome;
-  };
-  const stored = async () => (await transactions.get(tx.pspTransactionId))!;
-  return { transactions, sessions, acquirer, enqueued, clock, log, deps, tx, command, send, stored };
-}
+const setup = (answers: AuthorisationResult[] = [], payment: Partial<Transaction> = {}) =>
+  makePaymentWorld({ answers, payment });
 
 /** A payment soft-declined once, whose session then ended as `state`. */
 async function afterChallenge(
@@ -179,11 +79,10 @@ describe('claim: what a request gets before anything is authorised', () => {
 
   it('a lost claim write is decided again from the new item (here: the other request’s final answer → 85)', async () => {
     const env = setup([approved]);
-    env.transactions.beforeApply = (current) => {
-      env.transactions.beforeApply = undefined;
-      const other = { ...current, version: current.version + 1, status: 'CANCELLED' as const };
-      env.transactions.items.set(current.pspTransactionId, other);
-    };
+    env.transactions.beforeNextApply((store) => {
+      const current = store.peek(env.tx.pspTransactionId)!;
+      store.put({ ...current, version: current.version + 1, status: 'CANCELLED' });
+    });
     expect((await env.send()).answer.error?.errorId).toBe('85');
     expect(env.acquirer.requests).toHaveLength(0);
   });
@@ -196,7 +95,7 @@ describe('claim: what a request gets before anything is authorised', () => {
       state: 'IN_PROGRESS' as const,
       claimedAt: NOW.toISOString(),
     };
-    env.transactions.items.get(env.tx.pspTransactionId)!.makePayment = claimed;
+    env.transactions.put({ ...env.stored(), makePayment: claimed });
     setTimeout(() => env.clock.advance(3_001), 5); // past budget (1 s) + grace (2 s)
     expect((await env.send()).answer.error?.errorId).toBe('85');
     expect(await env.stored()).toMatchObject({
@@ -231,15 +130,13 @@ describe('authorise: the acquirer’s answer', () => {
 
   it('the merchant cancelled while we authorised → 85 and the approval voided', async () => {
     const env = setup([approved]);
-    let applies = 0;
-    env.transactions.beforeApply = (current) => {
-      if (++applies !== 2) return; // after the claim, before the answer is stored
-      env.transactions.items.set(current.pspTransactionId, {
-        ...current,
-        version: current.version + 1,
-        status: 'CANCELLED',
+    env.transactions
+      .beforeNextApply(() => undefined) // the claim
+      .beforeNextApply((store) => {
+        // after the claim, before the answer is stored
+        const current = store.peek(env.tx.pspTransactionId)!;
+        store.put({ ...current, version: current.version + 1, status: 'CANCELLED' });
       });
-    };
     expect((await env.send()).answer.error?.errorId).toBe('85');
     expect(env.acquirer.voids.map((v) => v.acquirerReference)).toEqual(['REF-1']);
     expect(await env.stored()).toMatchObject({ status: 'CANCELLED', makePayment: { state: 'ANSWERED' } });
@@ -272,10 +169,7 @@ describe('authorise: when the acquirer or the store misbehave', () => {
 
   it('a claim that loses every write race → 91, and the acquirer is never asked', async () => {
     const env = setup([approved]);
-    env.transactions.beforeApply = (current) => {
-      const stored = env.transactions.items.get(current.pspTransactionId)!;
-      env.transactions.items.set(current.pspTransactionId, { ...stored, version: stored.version + 1 });
-    };
+    env.transactions.conflictOnNextApplies(Number.MAX_SAFE_INTEGER);
     const outcome = await env.send();
     expect(outcome).toMatchObject({ replayed: false, answer: { status: 'FAIL', error: { errorId: '91' } } });
     expect(env.acquirer.requests).toEqual([]);

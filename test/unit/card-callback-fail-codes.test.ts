@@ -7,20 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../lambdas/config.js';
 import { callbackFailCode } from '../../lambdas/core/card-callback-fail-codes.js';
 import { otherError, vippsErrors } from '../../lambdas/core/error-catalogue.js';
+import { sandboxConfig } from '../support/stage-config.js';
 
-const env = {
-  STAGE: 'sandbox',
-  TABLE_NAME: 'payments',
-  IDEMPOTENCY_TABLE_NAME: 'idempotency',
-  STATUS_QUEUE_URL: 'https://sqs.eu-north-1.amazonaws.com/123456789012/status.fifo',
-  STATUS_DLQ_URL: 'https://sqs.eu-north-1.amazonaws.com/123456789012/status-dlq.fifo',
-  CARD_DATA_KEY_ID: 'alias/card-data',
-  ENVELOPE_KEY_ID: 'alias/envelope',
-  PUBLIC_BASE_URL: 'https://psp.example.com/',
-  VIPPS_BASE_URL: 'https://apitest.vipps.no',
-  VIPPS_PSP_ID: 'psp',
-  VIPPS_CREDENTIALS_SECRET_ID: 'arn:aws:secretsmanager:eu-north-1:123456789012:secret:vipps',
-};
+const env = sandboxConfig;
 
 describe('card callback FAIL codes', () => {
   it('default: the PSP API v3 errorId as an integer and its catalogue text', () => {

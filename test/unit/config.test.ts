@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../lambdas/config.js';
+import { sandboxConfig } from '../support/stage-config.js';
 
-const valid = {
-  STAGE: 'sandbox',
-  TABLE_NAME: 'payments',
-  IDEMPOTENCY_TABLE_NAME: 'idempotency',
-  STATUS_QUEUE_URL: 'https://sqs.eu-north-1.amazonaws.com/123456789012/status.fifo',
-  STATUS_DLQ_URL: 'https://sqs.eu-north-1.amazonaws.com/123456789012/status-dlq.fifo',
-  CARD_DATA_KEY_ID: 'alias/card-data',
-  ENVELOPE_KEY_ID: 'alias/envelope',
-  PUBLIC_BASE_URL: 'https://psp.example.com/',
-  VIPPS_BASE_URL: 'https://apitest.vipps.no',
-  VIPPS_PSP_ID: 'C948DFD1546347568874C4DDC93A2E3C',
-  VIPPS_CREDENTIALS_SECRET_ID: 'arn:aws:secretsmanager:eu-north-1:123456789012:secret:vipps',
-};
+const valid = sandboxConfig;
 
 const problemsOf = (env: Record<string, string | undefined>): string[] => {
   try {

@@ -8,22 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpEvent, HttpResult } from '../../lambdas/handlers/http/api-gateway.js';
 import { resetDependencies } from '../../lambdas/wiring/context.js';
 import { answer, apiEvent } from '../support/merchant-api-harness.js';
+import { sandboxLambdaEnvironment } from '../support/stage-config.js';
 
-const env = {
-  TABLE_NAME: 'payments',
-  IDEMPOTENCY_TABLE_NAME: 'idempotency',
-  STATUS_QUEUE_URL: 'https://sqs.eu-north-1.amazonaws.com/123456789012/status.fifo',
-  STATUS_DLQ_URL: 'https://sqs.eu-north-1.amazonaws.com/123456789012/status-dlq.fifo',
-  CARD_DATA_KEY_ID: 'alias/card-data',
-  ENVELOPE_KEY_ID: 'alias/envelope',
-  PUBLIC_BASE_URL: 'https://psp.example.com',
-  VIPPS_BASE_URL: 'https://api.vipps.no',
-  VIPPS_PSP_ID: 'psp',
-  VIPPS_CREDENTIALS_SECRET_ID: 'vipps',
-  AWS_REGION: 'eu-north-1',
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
-};
+const env = sandboxLambdaEnvironment;
 const saved = { ...process.env };
 let handler: (event: HttpEvent, context: Context) => Promise<HttpResult>;
 

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getDependencies, resetDependencies } from '../../lambdas/wiring.js';
+import { sandboxLambdaEnvironment } from '../support/stage-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bin-table-'));
 const file = (name: string, text: string) => {
@@ -25,25 +26,12 @@ const jsonTable = file(
   JSON.stringify({ ranges: [{ from: '489537', to: '489537', funding: 'CREDIT' }] }),
 );
 
-const base = {
-  TABLE_NAME: 'payments',
-  IDEMPOTENCY_TABLE_NAME: 'idempotency',
-  STATUS_QUEUE_URL: 'https://sqs.eu-north-1.amazonaws.com/123456789012/status.fifo',
-  STATUS_DLQ_URL: 'https://sqs.eu-north-1.amazonaws.com/123456789012/status-dlq.fifo',
-  CARD_DATA_KEY_ID: 'alias/card-data',
-  ENVELOPE_KEY_ID: 'alias/envelope',
-  PUBLIC_BASE_URL: 'https://psp.example.com',
-  VIPPS_BASE_URL: 'https://api.vipps.no',
-  VIPPS_PSP_ID: 'psp',
-  VIPPS_CREDENTIALS_SECRET_ID: 'vipps',
-  AWS_REGION: 'eu-north-1',
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
-};
+const base = sandboxLambdaEnvironment;
 /** Production as it should be, except for what a test changes. */
 const production = {
   ...base,
   STAGE: 'production',
+  VIPPS_BASE_URL: 'https://api.vipps.no',
   ACQUIRER: 'clearhaus',
   CLEARHAUS_BASE_URL: 'https://gateway.clearhaus.com',
   CLEARHAUS_SECRET_ID: 'clearhaus',

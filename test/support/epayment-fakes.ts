@@ -1,40 +1,9 @@
 /**
- * Fakes for unit tests of the ePayment card callback and Vipps webhooks: metrics that record what
- * was emitted, and API Gateway events signed as Vipps signs them. The acquirer and session store
- * are in payment-fakes.ts, the vault in in-memory-three-ds.ts.
+ * API Gateway events signed as Vipps signs them, for unit tests of the ePayment card callback and
+ * Vipps webhooks.
  */
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { signVippsRequest } from '../../lambdas/adapters/vipps/shared/hmac-signature.js';
 import type { HttpEvent } from '../../lambdas/handlers/http/api-gateway.js';
-
-export interface EmittedMetric {
-  name: string;
-  unit: string;
-  value: number;
-  dimensions: Record<string, string>;
-}
-
-/** What a handler emitted through Powertools Metrics: metric name, unit, value and its dimensions. */
-export class RecordingMetrics {
-  readonly emitted: EmittedMetric[] = [];
-  addMetric(name: string, unit: string, value: number) {
-    this.emitted.push({ name, unit, value, dimensions: {} });
-  }
-  singleMetric() {
-    const dimensions: Record<string, string> = {};
-    return {
-      addDimension: (name: string, value: string) => {
-        dimensions[name] = value;
-      },
-      addMetric: (name: string, unit: string, value: number) => {
-        this.emitted.push({ name, unit, value, dimensions: { ...dimensions } });
-      },
-    };
-  }
-  asMetrics(): Metrics {
-    return this as unknown as Metrics;
-  }
-}
 
 export interface SignOptions {
   secret?: string;

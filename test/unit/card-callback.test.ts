@@ -13,7 +13,8 @@ import {
   createCardCallbackHandler,
 } from '../../lambdas/handlers/card-callback/card-callback-handler.js';
 import type { HttpEvent } from '../../lambdas/handlers/http/api-gateway.js';
-import { RecordingMetrics, type SignOptions, signedEvent } from '../support/epayment-fakes.js';
+import { type SignOptions, signedEvent } from '../support/epayment-fakes.js';
+import { RecordingMetrics } from '../support/recording-metrics.js';
 import { contextBoundVault } from '../support/context-bound-vault.js';
 import { MemoryThreeDsSessions, ScriptedAcquirer } from '../support/payment-fakes.js';
 import { InMemoryTransactionStore } from '../support/in-memory-transaction-store.js';

@@ -5,7 +5,6 @@
  * dashboard and alarms read). In-memory ports; the same over real HTTP and dynalite is in
  * test/e2e/make-payment*.e2e.test.ts.
  */
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { describe, expect, it } from 'vitest';
 import type { HttpEvent, HttpResult } from '../../lambdas/handlers/http/api-gateway.js';
 import { createMakePaymentHandler } from '../../lambdas/handlers/make-payment/make-payment-handler.js';
@@ -19,32 +18,7 @@ import {
   softDecline,
   vippsOperations,
 } from '../support/make-payment-unit.js';
-
-interface Recorded {
-  name: string;
-  unit: string;
-  value: number;
-  dimensions: Record<string, string>;
-}
-
-/** Records what the handler hands to Powertools Metrics (flushed as EMF by the entry's middleware). */
-class RecordingMetrics {
-  readonly recorded: Recorded[] = [];
-  addMetric(name: string, unit: string, value: number) {
-    this.recorded.push({ name, unit, value, dimensions: {} });
-  }
-  singleMetric() {
-    const dimensions: Record<string, string> = {};
-    return {
-      addDimension: (name: string, value: string) => void (dimensions[name] = value),
-      addMetric: (name: string, unit: string, value: number) =>
-        void this.recorded.push({ name, unit, value, dimensions: { ...dimensions } }),
-    };
-  }
-  named(name: string) {
-    return this.recorded.filter((m) => m.name === name);
-  }
-}
+import { RecordingMetrics } from '../support/recording-metrics.js';
 
 const MAX_BODY_BYTES = 16_384;
 
@@ -55,7 +29,7 @@ function world(options: WorldOptions & { maxBodyBytes?: number; withMetrics?: bo
     ...w.deps,
     log: w.log,
     maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES,
-    ...(options.withMetrics === false ? {} : { metrics: metrics as unknown as Metrics }),
+    ...(options.withMetrics === false ? {} : { metrics: metrics.asMetrics() }),
   });
   const request = (overrides: Record<string, unknown> = {}) => ({
     pspTransactionId: w.tx.pspTransactionId,

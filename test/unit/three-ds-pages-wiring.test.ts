@@ -22,32 +22,13 @@ import {
   VIPPS_AND_US,
   directive,
 } from '../support/three-ds-pages-fakes.js';
+import { RecordingMetrics } from '../support/recording-metrics.js';
 import { TestClock } from '../support/three-ds-harness.js';
 
 const vault = contextBoundVault();
 
-interface Published {
-  name: string;
-  unit: string;
-  value: number;
-  dimensions: Record<string, string>;
-}
-
 function wired(config: ThreeDsEntryDeps['config'] = { PUBLIC_BASE_URL: 'https://psp.example' }) {
-  const published: Published[] = [];
-  const metrics = {
-    singleMetric() {
-      const dimensions: Record<string, string> = {};
-      return {
-        addDimension(name: string, value: string) {
-          dimensions[name] = value;
-        },
-        addMetric(name: string, unit: string, value: number) {
-          published.push({ name, unit, value, dimensions: { ...dimensions } });
-        },
-      };
-    },
-  } as unknown as ThreeDsEntryDeps['metrics'];
+  const metrics = new RecordingMetrics();
   const sessions = new InMemoryThreeDsSessions();
   const server = new ChallengingThreeDsServer();
   const pages = threeDsPagesFromWiring({
@@ -56,10 +37,10 @@ function wired(config: ThreeDsEntryDeps['config'] = { PUBLIC_BASE_URL: 'https://
     threeDsServer: server,
     clock: new TestClock(NOW),
     log: new MemoryLog(),
-    metrics,
+    metrics: metrics.asMetrics(),
     config,
   });
-  return { pages, sessions, server, published };
+  return { pages, sessions, server, published: metrics.emitted };
 }
 
 describe('the pages as the Lambda entry wires them', () => {

@@ -16,7 +16,8 @@ import type {
 import { receiveVippsEvent, vippsEventKey } from '../../lambdas/core/use-cases/vipps-webhook.js';
 import type { HttpEvent } from '../../lambdas/handlers/http/api-gateway.js';
 import { createVippsWebhookHandler } from '../../lambdas/handlers/vipps-webhooks/webhook-handler.js';
-import { RecordingMetrics, type SignOptions, signedEvent } from '../support/epayment-fakes.js';
+import { type SignOptions, signedEvent } from '../support/epayment-fakes.js';
+import { RecordingMetrics } from '../support/recording-metrics.js';
 import { InMemoryTransactionStore } from '../support/in-memory-transaction-store.js';
 import { RecordingLog, TestClock } from '../support/three-ds-harness.js';
 import { initiatedPayment } from '../support/transactions.js';

@@ -23,3 +23,23 @@ export const sandboxLambdaEnvironment = {
   AWS_ACCESS_KEY_ID: 'test',
   AWS_SECRET_ACCESS_KEY: 'test',
 };
+
+/**
+ * A local stage's Lambda environment whose AWS services and Vipps are unreachable (port 9, the
+ * discard port): for tests of what an entry decides before it calls anything.
+ */
+export const unreachableLocalEnvironment = {
+  STAGE: 'local',
+  TABLE_NAME: 'payments',
+  IDEMPOTENCY_TABLE_NAME: 'idempotency',
+  STATUS_QUEUE_URL: 'http://127.0.0.1:9/000000000000/status.fifo',
+  STATUS_DLQ_URL: 'http://127.0.0.1:9/000000000000/status-dlq.fifo',
+  CARD_DATA_KEY_ID: 'alias/card-data',
+  ENVELOPE_KEY_ID: 'alias/envelope',
+  PUBLIC_BASE_URL: 'http://127.0.0.1:3000',
+  VIPPS_BASE_URL: 'http://127.0.0.1:9',
+  VIPPS_PSP_ID: 'psp',
+  AWS_REGION: 'eu-north-1',
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+};

@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { HttpEvent, HttpResult } from '../../lambdas/handlers/http/api-gateway.js';
 import { resetDependencies } from '../../lambdas/wiring.js';
 import { signedEvent } from '../support/epayment-fakes.js';
+import { unreachableLocalEnvironment } from '../support/stage-config.js';
 
 const PUBLIC_BASE_URL = 'https://psp.example';
 const CLIENT_SECRET = 'local-client-secret';
@@ -17,16 +18,8 @@ const WEBHOOK_SECRET = 'local-webhook-secret';
 const LIMIT = 16 * 1024; // the routes' limit for Vipps' bodies
 
 const environment: Record<string, string> = {
-  STAGE: 'local',
-  TABLE_NAME: 'payments',
-  IDEMPOTENCY_TABLE_NAME: 'idempotency',
-  STATUS_QUEUE_URL: 'http://127.0.0.1:9/000000000000/status.fifo',
-  STATUS_DLQ_URL: 'http://127.0.0.1:9/000000000000/status-dlq.fifo',
-  CARD_DATA_KEY_ID: 'alias/card-data',
-  ENVELOPE_KEY_ID: 'alias/envelope',
+  ...unreachableLocalEnvironment,
   PUBLIC_BASE_URL,
-  VIPPS_BASE_URL: 'http://127.0.0.1:9',
-  VIPPS_PSP_ID: 'psp',
   VIPPS_CLIENT_ID: 'client',
   VIPPS_CLIENT_SECRET: CLIENT_SECRET,
   VIPPS_SUBSCRIPTION_KEY: 'subscription',
@@ -34,9 +27,6 @@ const environment: Record<string, string> = {
   ACQUIRER_BUDGET_MS: '4321',
   THREE_DS_SESSION_TTL_SECONDS: '600',
   CARD_CALLBACK_FAIL_CODES: '{"82":{"errorCode":5,"errorMessage":"Declined"}}',
-  AWS_REGION: 'eu-north-1',
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
   POWERTOOLS_SERVICE_NAME: 'vipps-psp',
 };
 

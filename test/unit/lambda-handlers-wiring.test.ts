@@ -13,21 +13,14 @@ import { handler as adyenWebhook } from '../../lambdas/handlers/adyen-webhook.js
 import { handler as checkout } from '../../lambdas/handlers/checkout.js';
 import { handler as webhookDelivery } from '../../lambdas/handlers/webhook-delivery.js';
 import { resetDependencies } from '../../lambdas/wiring/context.js';
+import { unreachableLocalEnvironment } from '../support/stage-config.js';
 
 const HMAC_KEY = '44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056';
 const BUTTON_SCRIPT = 'https://button.vipps.example/v1/button.js';
 
 const env = {
-  STAGE: 'local',
-  TABLE_NAME: 'payments',
-  IDEMPOTENCY_TABLE_NAME: 'idempotency',
-  STATUS_QUEUE_URL: 'http://127.0.0.1:9/status.fifo',
-  STATUS_DLQ_URL: 'http://127.0.0.1:9/status-dlq.fifo',
-  CARD_DATA_KEY_ID: 'alias/card-data',
-  ENVELOPE_KEY_ID: 'alias/envelope',
+  ...unreachableLocalEnvironment,
   PUBLIC_BASE_URL: 'http://127.0.0.1:3000',
-  VIPPS_BASE_URL: 'http://127.0.0.1:9',
-  VIPPS_PSP_ID: 'psp',
   VIPPS_CLIENT_ID: 'client',
   VIPPS_CLIENT_SECRET: 'secret',
   VIPPS_SUBSCRIPTION_KEY: 'sub',
@@ -36,9 +29,6 @@ const env = {
   ADYEN_HMAC_KEY: HMAC_KEY,
   ADYEN_MERCHANT_ACCOUNT: 'PspNorway',
   CHECKOUT_BUTTON_SCRIPT_URL: BUTTON_SCRIPT,
-  AWS_REGION: 'eu-north-1',
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
   // What ops see: info lines, and the cold start as Lambda reports it.
   POWERTOOLS_LOG_LEVEL: 'INFO',
   AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',

@@ -24,6 +24,7 @@ import {
 } from '../support/three-ds-pages-fakes.js';
 import { RecordingMetrics } from '../support/recording-metrics.js';
 import { TestClock } from '../support/three-ds-harness.js';
+import { unreachableLocalEnvironment } from '../support/stage-config.js';
 
 const vault = contextBoundVault();
 
@@ -108,22 +109,11 @@ describe('the Lambda entry', () => {
   it('builds the pages from the stage’s configuration on the first request, and answers', async () => {
     const saved = { ...process.env };
     Object.assign(process.env, {
-      STAGE: 'local',
-      TABLE_NAME: 'payments',
-      IDEMPOTENCY_TABLE_NAME: 'idempotency',
-      STATUS_QUEUE_URL: 'http://127.0.0.1:9/000000000000/status.fifo',
-      STATUS_DLQ_URL: 'http://127.0.0.1:9/000000000000/status-dlq.fifo',
-      CARD_DATA_KEY_ID: 'alias/card-data',
-      ENVELOPE_KEY_ID: 'alias/envelope',
+      ...unreachableLocalEnvironment,
       PUBLIC_BASE_URL: 'https://psp.example.com',
-      VIPPS_BASE_URL: 'http://127.0.0.1:9',
-      VIPPS_PSP_ID: 'psp',
       VIPPS_CREDENTIALS_SECRET_ID: 'vipps',
       THREE_DS_BASE_URL: 'http://127.0.0.1:9',
       THREE_DS_API_KEY: 'local-key',
-      AWS_REGION: 'eu-north-1',
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
       POWERTOOLS_LOG_LEVEL: 'ERROR',
     });
     const context = {

@@ -4,7 +4,6 @@
  * webhook store and delivery queue in memory, and an Idempotency-Key runner that records what it
  * was asked (the real one, over a fake DynamoDB table, is in in-memory-idempotency-table.ts).
  */
-import type { Context } from 'aws-lambda';
 import { SandboxAcquirer, SandboxLedger } from '../../lambdas/adapters/acquirer/sandbox-acquirer.js';
 import type { Merchant, VippsApi, VippsInitRequest } from '../../lambdas/core/ports.js';
 import type { StatusUpdate, Transaction } from '../../lambdas/core/transaction.js';
@@ -28,6 +27,7 @@ import {
 import { toAuthorizerContext } from '../../lambdas/handlers/merchant-api/merchant-context.js';
 import { contextBoundVault } from './context-bound-vault.js';
 import { InMemoryTransactionStore } from './in-memory-transaction-store.js';
+import { lambdaContext } from './lambda-context.js';
 import { RecordingLog, TestClock } from './three-ds-harness.js';
 
 export const NOW = new Date('2026-11-24T10:00:00.000Z');
@@ -163,14 +163,6 @@ export function merchantApi(options: { transactions?: Transaction[]; deps?: Part
   const handler = createMerchantApiHandler(deps);
   const call = async (event: HttpEvent) => answer(await handler(event, lambdaContext()));
   return { call, deps, transactions, ledger, enqueued, deliveries, webhooks, log, vipps, idempotency };
-}
-
-export function lambdaContext(remainingMs = 30_000): Context {
-  return {
-    awsRequestId: 'req-1',
-    functionName: 'merchant-api',
-    getRemainingTimeInMillis: () => remainingMs,
-  } as unknown as Context;
 }
 
 export interface Answer {

@@ -11,6 +11,7 @@ import type { HttpEvent, HttpResult } from '../../lambdas/handlers/http/api-gate
 import { resetDependencies } from '../../lambdas/wiring.js';
 import { signedEvent } from '../support/epayment-fakes.js';
 import { unreachableLocalEnvironment } from '../support/stage-config.js';
+import { lambdaContext } from '../support/lambda-context.js';
 
 const PUBLIC_BASE_URL = 'https://psp.example';
 const CLIENT_SECRET = 'local-client-secret';
@@ -53,17 +54,11 @@ afterEach(() => {
 });
 afterAll(() => useEnvironment({}));
 
-const context = {
+const context = lambdaContext({
   functionName: 'card-callback',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:eu-north-1:123456789012:function:card-callback',
-  memoryLimitInMB: '512',
   awsRequestId: 'lambda-request-1',
-  logGroupName: '/aws/lambda/card-callback',
-  logStreamName: 'stream',
-  callbackWaitsForEmptyEventLoop: true,
-  getRemainingTimeInMillis: () => 15_000,
-} as unknown as Context;
+  remainingMs: 15_000,
+});
 
 /** Invoke an entry with API Gateway's request id, keeping what it writes (logs, EMF). */
 async function invoke(

@@ -3,7 +3,6 @@
  * each log line carries the invocation's request id (and the API Gateway request id as the
  * correlation id), and functions that emit business metrics flush them as EMF after each call.
  */
-import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import {
@@ -12,16 +11,9 @@ import {
   lambdaEntry,
   withSettings,
 } from '../../lambdas/handlers/lambda-entry.js';
+import { lambdaContext } from '../support/lambda-context.js';
 
-const context = (awsRequestId: string) =>
-  ({
-    functionName: 'psp-test',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:eu-north-1:123456789012:function:psp-test',
-    memoryLimitInMB: '256',
-    awsRequestId,
-    getRemainingTimeInMillis: () => 10_000,
-  }) as unknown as Context;
+const context = (awsRequestId: string) => lambdaContext({ awsRequestId, remainingMs: 10_000 });
 
 /** The JSON lines the function wrote (Powertools logs and EMF go to stdout, warnings to stderr). */
 function captureOutput() {

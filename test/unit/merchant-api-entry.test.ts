@@ -9,6 +9,7 @@ import type { HttpEvent, HttpResult } from '../../lambdas/handlers/http/api-gate
 import { resetDependencies } from '../../lambdas/wiring/context.js';
 import { answer, apiEvent } from '../support/merchant-api-harness.js';
 import { sandboxLambdaEnvironment } from '../support/stage-config.js';
+import { lambdaContext } from '../support/lambda-context.js';
 
 const env = sandboxLambdaEnvironment;
 const saved = { ...process.env };
@@ -29,14 +30,7 @@ afterAll(() => {
   resetDependencies();
 });
 
-const context = {
-  functionName: 'merchant-api',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:eu-north-1:123456789012:function:merchant-api',
-  memoryLimitInMB: '256',
-  awsRequestId: 'req-1',
-  getRemainingTimeInMillis: () => 30_000,
-} as unknown as Context;
+const context = lambdaContext({ functionName: 'merchant-api' });
 const call = async (event: HttpEvent) => answer(await handler(event, context));
 
 const order = {

@@ -11,7 +11,8 @@ import {
 } from '../../lambdas/handlers/merchant-api/idempotency.js';
 import { CONCURRENT_UPDATE } from '../../lambdas/handlers/merchant-api/problems.js';
 import { InMemoryIdempotencyTable } from '../support/in-memory-idempotency-table.js';
-import { answer, lambdaContext } from '../support/merchant-api-harness.js';
+import { lambdaContext } from '../support/lambda-context.js';
+import { answer } from '../support/merchant-api-harness.js';
 
 const capture = (amount: number, key = 'key-1', merchantId = 'merchant-1'): IdempotentRequest => ({
   merchantId,
@@ -96,7 +97,7 @@ describe('Idempotency-Key replay', () => {
       vi.setSystemTime(new Date('2026-11-24T10:00:00Z'));
       const { run, send, runs } = setup();
       // The first invocation had 3 s left and never finished (its record stays INPROGRESS).
-      void run(capture(1_000), lambdaContext(3_000), () => new Promise<never>(() => {}));
+      void run(capture(1_000), lambdaContext({ remainingMs: 3_000 }), () => new Promise<never>(() => {}));
       await Promise.resolve();
       vi.setSystemTime(new Date('2026-11-24T10:00:02Z'));
       expect((await send(capture(1_000))).status).toBe(409);

@@ -4,7 +4,6 @@
  * the flow refused at start-up rather than at the first shopper.
  */
 import { describe, expect, it } from 'vitest';
-import type { Context } from 'aws-lambda';
 import { type ThreeDsEntryDeps, handler, threeDsPagesFromWiring } from '../../lambdas/handlers/three-ds.js';
 import {
   BROWSER,
@@ -25,6 +24,7 @@ import {
 import { RecordingMetrics } from '../support/recording-metrics.js';
 import { TestClock } from '../support/three-ds-harness.js';
 import { unreachableLocalEnvironment } from '../support/stage-config.js';
+import { lambdaContext } from '../support/lambda-context.js';
 
 const vault = contextBoundVault();
 
@@ -116,14 +116,7 @@ describe('the Lambda entry', () => {
       THREE_DS_API_KEY: 'local-key',
       POWERTOOLS_LOG_LEVEL: 'ERROR',
     });
-    const context = {
-      functionName: 'threeDs',
-      functionVersion: '$LATEST',
-      awsRequestId: 'req-1',
-      invokedFunctionArn: 'arn:aws:lambda:eu-north-1:000000000000:function:threeDs',
-      memoryLimitInMB: '256',
-      getRemainingTimeInMillis: () => 10_000,
-    } as unknown as Context;
+    const context = lambdaContext({ functionName: 'threeDs', remainingMs: 10_000 });
     try {
       // A malformed id is refused before any AWS call: no network needed.
       const first = await handler(threeDsEvent({ method: 'GET', sessionId: 'short' }), context);

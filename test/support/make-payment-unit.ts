@@ -36,6 +36,21 @@ export const vippsOperations = [
   { operation: '3dscancel', url: 'https://vipps.example/intercept?code=CANCEL' },
 ];
 
+/** A makePaymentUrl body as Vipps sends it for a network token, for the payment `ids`. */
+export const makePaymentBody = (
+  ids: { pspTransactionId: string; merchantSerialNumber: string },
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> => ({
+  pspTransactionId: ids.pspTransactionId,
+  merchantSerialNumber: ids.merchantSerialNumber,
+  paymentState: 'ACCEPTED',
+  paymentInstrument: 'TOKEN',
+  binNumber: '489537',
+  networkToken,
+  operations: vippsOperations,
+  ...overrides,
+});
+
 export const threeDsResult = {
   cavv: 'AAABBEg0VhI0VniQEjRWAAAAAAA=',
   eci: '05',

@@ -13,10 +13,9 @@ import {
   MAKE_PAYMENT_TOKEN,
   type WorldOptions,
   approved,
+  makePaymentBody,
   makePaymentWorld,
-  networkToken,
   softDecline,
-  vippsOperations,
 } from '../support/make-payment-unit.js';
 import { RecordingMetrics } from '../support/recording-metrics.js';
 
@@ -31,16 +30,8 @@ function world(options: WorldOptions & { maxBodyBytes?: number; withMetrics?: bo
     maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES,
     ...(options.withMetrics === false ? {} : { metrics: metrics.asMetrics() }),
   });
-  const request = (overrides: Record<string, unknown> = {}) => ({
-    pspTransactionId: w.tx.pspTransactionId,
-    merchantSerialNumber: w.tx.merchantSerialNumber,
-    paymentState: 'ACCEPTED',
-    paymentInstrument: 'TOKEN',
-    binNumber: '489537',
-    networkToken,
-    operations: vippsOperations,
-    ...overrides,
-  });
+  const request = (overrides: Record<string, unknown> = {}) => makePaymentBody(w.tx, overrides);
+
   const post = async (body: unknown, headers: Record<string, string> = {}) => {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
     return handler(event(text, { Authorization: `Bearer ${MAKE_PAYMENT_TOKEN}`, ...headers }));

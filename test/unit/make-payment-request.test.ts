@@ -7,21 +7,13 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalHash } from '../../lambdas/handlers/make-payment/canonical-hash.js';
 import { toMakePaymentCommand } from '../../lambdas/handlers/make-payment/command.js';
-import { networkToken, vippsOperations } from '../support/make-payment-unit.js';
+import { makePaymentBody, networkToken, vippsOperations } from '../support/make-payment-unit.js';
 
 const ID = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-const tokenBody = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
-  pspTransactionId: ID,
-  merchantSerialNumber: '123456',
-  paymentState: 'ACCEPTED',
-  paymentInstrument: 'TOKEN',
-  binNumber: '489537',
-  networkToken,
-  operations: vippsOperations,
-  ...overrides,
-});
+const tokenBody = (overrides: Record<string, unknown> = {}) =>
+  makePaymentBody({ pspTransactionId: ID, merchantSerialNumber: '123456' }, overrides);
 
 describe('the canonical request hash', () => {
   it('is the SHA-256 of the body with keys sorted at every level, no whitespace, arrays in order', () => {

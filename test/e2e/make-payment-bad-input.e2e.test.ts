@@ -212,6 +212,7 @@ describe('after a final answer', () => {
         pspTransactionId: id,
       });
       await stack.statusQueueIdle(); // the RESERVED update reaches Vipps (recorded on the item) first
+      await stack.streamIdle(); // and the merchant event is handed over (the outbox mark) first
       const stored = await stores.payment(id);
       const events = stack.ledger.events(id);
 
@@ -237,6 +238,7 @@ describe('after a final answer', () => {
     const { id } = await freshPayment(amount);
     await postMakePayment(stack, tokenRequest(stack, id, amount));
     await stack.statusQueueIdle();
+    await stack.streamIdle();
     const stored = await stores.payment(id);
     const events = stack.ledger.events(id);
 

@@ -105,6 +105,7 @@ describe('Vipps retries after our answer', () => {
     const approval = await stack.vipps.approve(id);
     expect(approval.outcome).toBe('OK');
     await stack.statusQueueIdle();
+    await stack.streamIdle(); // the payment.reserved hand-over marks the item too
     const stored = await stores.payment(id);
 
     // What Vipps sent, unmasked: the simulator's request for this amount, same operations, same token.

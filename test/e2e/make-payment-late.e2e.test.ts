@@ -54,6 +54,7 @@ describe('the merchant cancelled the payment before the user approved', () => {
     const id = await createPayment(stack);
     await merchantClient(stack).cancel(id);
     await stack.statusQueueIdle(); // Vipps learns of the cancellation (recorded on the item) first
+    await stack.streamIdle(); // and the merchant's event is handed over (the outbox mark) first
     const before = await stores.payment(id);
     expectAnswer(
       await postMakePayment(stack, tokenRequest(stack, id, 10_000, { paymentState: 'USER_CANCEL' })),

@@ -58,6 +58,8 @@ describe('the acquirer does not answer inside the budget', () => {
     ]);
     expect(stack.ledger.netCharged(id)).toBe(NO_ANSWER);
 
+    // The merchant's payment.failed is handed over off the answer path (payments stream) first.
+    await stack.streamIdle();
     await stack.runReconciler();
     expect(stack.ledger.netCharged(id)).toBe(0);
     expect(stack.ledger.events(id).map((e) => e.type)).toEqual(['LATE_AUTHORISATION', 'REVERSAL']);

@@ -409,7 +409,7 @@ export async function startLocalStack(
             ? `DynamoDB          dynalite ${dynamo.endpoint}${options.dataDir ? `  data: ${options.dataDir}` : '  (in memory)'}`
             : `DynamoDB          EXTERNAL ${dynamo.endpoint}   (AWS_ENDPOINT_URL_DYNAMODB; tables ${tables.payments}, ${tables.idempotency})`,
           stream
-            ? `DynamoDB Stream   stand-in tap ${stream.endpoint} → eventDispatcher   (merchant webhooks within moments)`
+            ? `DynamoDB Stream   stand-in tap ${stream.endpoint} → eventDispatcher   (merchant webhooks off the answer path)`
             : `DynamoDB Stream   NONE: a tap cannot sit in front of ${dynamo.endpoint} (SigV4 names the host); merchant webhook events wait for the reconciler's sweep (about a minute)`,
           'close' in sqs
             ? `SQS               emulator ${sqs.endpoint}   status queue ${queue.queueUrl}`

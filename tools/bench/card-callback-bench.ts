@@ -18,9 +18,16 @@ import { testTokenForAmount } from '../../local/vipps-simulator/index.js';
 import type { LocalStack } from '../../local/stack.js';
 import { merchantHttp } from '../checklist/merchant-http.js';
 import { awsCallTotals } from './function-cost.js';
-import { type PhaseResult, type RequestKind, type TargetCheck, measurePhase } from './phase.js';
+import {
+  type PhaseResult,
+  type RequestKind,
+  type TargetCheck,
+  answerPathTargets,
+  callsPerRequest,
+  holdDelaySeconds,
+  measurePhase,
+} from './phase.js';
 import { runPool, timed } from './pool.js';
-import { perRequest } from './stats.js';
 import { type QueueCounts, statusQueueControl } from './status-queue.js';
 
 /** The local stack's Vipps client secret: the callback's HMAC key (local/stack.ts). */
@@ -164,9 +171,10 @@ export async function runCardCallbackBench(
   const queue = statusQueueControl(stack);
   await queue.waitIdle(120_000);
 
-  const warmPerMs = warmup.length / Math.max(1, warm.ms);
-  const heldRequests = sequential.length + measured.length;
-  const delaySeconds = Math.min(900, Math.ceil((3 * heldRequests) / Math.max(warmPerMs, 1e-3) / 1000) + 10);
+  const delaySeconds = holdDelaySeconds(
+    { requests: warmup.length, ms: warm.ms },
+    sequential.length + measured.length,
+  );
   await queue.setDelaySeconds(delaySeconds);
 
   let sequentialResult: PhaseResult | undefined;
@@ -183,15 +191,7 @@ export async function runCardCallbackBench(
   log(`releasing the held status messages (they become visible within ${delaySeconds} s) …`);
   await queue.waitIdle(delaySeconds * 1000 + 120_000);
 
-  const perReq: AwsCallCounts = {
-    dynamodb: perRequest(counts.dynamodb, measured.length),
-    sqs: perRequest(counts.sqs, measured.length),
-    kms: perRequest(counts.kms, measured.length),
-    secretsManager: perRequest(counts.secretsManager, measured.length),
-  };
-  const p99 = result.serverLatencyMs.p99;
-  const sequentialP99 = sequentialResult?.serverLatencyMs.p99;
-  const cpu = result.functions.cardCallback?.cpuMsPerInvocation;
+  const perReq = callsPerRequest(counts, measured.length);
   return {
     amount,
     merchantSerialNumber,
@@ -201,42 +201,15 @@ export async function runCardCallbackBench(
     awsCalls: { total: counts, perRequest: perReq, byCommand },
     isolation: { queueDelaySeconds: delaySeconds, queueAfterPhase },
     targets: [
-      {
-        name: `card callback p99 at concurrency ${options.concurrency} (server side)`,
-        target: '≤ 25 ms (as makePayment)',
-        actual: `${p99.toFixed(1)} ms`,
-        met: p99 <= 25,
-      },
-      {
-        name: 'card callback CPU time per invocation (mean, in its worker around the handler)',
-        target: '≤ 2 ms (as makePayment)',
-        actual: cpu
-          ? `${cpu.mean.toFixed(2)} ms (p50 ${cpu.p50.toFixed(2)}, p99 ${cpu.p99.toFixed(2)})`
-          : 'not measured',
-        met: cpu !== undefined && cpu.mean <= 2,
-      },
-      ...(sequentialP99 !== undefined
-        ? [
-            {
-              name: `card callback p99 at concurrency ${options.concurrency} vs concurrency 1 (server side)`,
-              target: `≤ 3 × ${sequentialP99.toFixed(1)} = ${(3 * sequentialP99).toFixed(1)} ms`,
-              actual: `${p99.toFixed(1)} ms (${(p99 / sequentialP99).toFixed(2)} ×)`,
-              met: p99 <= 3 * sequentialP99,
-            },
-          ]
-        : []),
-      {
-        name: 'DynamoDB calls per TOKEN card callback',
-        target: '≤ 3',
-        actual: String(perReq.dynamodb),
-        met: perReq.dynamodb <= 3,
-      },
-      {
-        name: 'SQS sends per TOKEN card callback',
-        target: '1',
-        actual: String(perReq.sqs),
-        met: perReq.sqs === 1,
-      },
+      ...answerPathTargets({
+        subject: 'card callback',
+        goalNote: ' (as makePayment)',
+        concurrency: options.concurrency,
+        measured: result,
+        ...(sequentialResult ? { sequential: sequentialResult } : {}),
+        ...(result.functions.cardCallback ? { cpu: result.functions.cardCallback.cpuMsPerInvocation } : {}),
+        perRequest: perReq,
+      }),
       {
         name: 'KMS calls per TOKEN card callback',
         target: '0',

@@ -24,9 +24,16 @@ import {
   prepareMakePayment,
   sendMakePayment,
 } from './make-payment-request.js';
-import { type PhaseResult, type RequestKind, type TargetCheck, measurePhase } from './phase.js';
+import {
+  type PhaseResult,
+  type RequestKind,
+  type TargetCheck,
+  answerPathTargets,
+  callsPerRequest,
+  holdDelaySeconds,
+  measurePhase,
+} from './phase.js';
 import { runPool, timed } from './pool.js';
-import { perRequest } from './stats.js';
 import { type QueueCounts, statusQueueControl } from './status-queue.js';
 
 export interface MakePaymentBenchOptions {
@@ -118,9 +125,10 @@ export async function runMakePaymentBench(
   await queue.waitIdle(120_000);
 
   // Long enough that the phases cannot outrun it: 3× the warm-up's pace, +10 s.
-  const warmPerMs = warmup.length / Math.max(1, warm.ms);
-  const heldRequests = sequential.length + measured.length;
-  const delaySeconds = Math.min(900, Math.ceil((3 * heldRequests) / Math.max(warmPerMs, 1e-3) / 1000) + 10);
+  const delaySeconds = holdDelaySeconds(
+    { requests: warmup.length, ms: warm.ms },
+    sequential.length + measured.length,
+  );
   await queue.setDelaySeconds(delaySeconds);
   const updateCallsBefore = stack.vipps.updateStatusCalls;
 
@@ -146,21 +154,13 @@ export async function runMakePaymentBench(
   log(`releasing the held status updates (they become visible within ${delaySeconds} s) …`);
   await queue.waitIdle(delaySeconds * 1000 + 120_000);
 
-  const perReq: AwsCallCounts = {
-    dynamodb: perRequest(counts.dynamodb, measured.length),
-    sqs: perRequest(counts.sqs, measured.length),
-    kms: perRequest(counts.kms, measured.length),
-    secretsManager: perRequest(counts.secretsManager, measured.length),
-  };
+  const perReq = callsPerRequest(counts, measured.length);
   const okHeld = result.ok + (sequentialResult?.ok ?? 0);
   const updaterHeldOff =
     updateStatusCallsDuringPhase === 0 &&
     queueAfterPhase.inFlight === 0 &&
     queueAfterPhase.visible === 0 &&
     queueAfterPhase.delayed === okHeld;
-  const p99 = result.serverLatencyMs.p99;
-  const sequentialP99 = sequentialResult?.serverLatencyMs.p99;
-  const cpu = result.functions.makePayment?.cpuMsPerInvocation;
 
   return {
     amount,
@@ -177,42 +177,14 @@ export async function runMakePaymentBench(
     ...(cpuProfile ? { cpuProfile } : {}),
     ...(makePaymentCpuProfile ? { makePaymentCpuProfile } : {}),
     targets: [
-      {
-        name: `makePayment p99 at concurrency ${options.concurrency} (server side)`,
-        target: '≤ 25 ms',
-        actual: `${p99.toFixed(1)} ms`,
-        met: p99 <= 25,
-      },
-      {
-        name: 'makePayment CPU time per invocation (mean, in its worker around the handler)',
-        target: '≤ 2 ms',
-        actual: cpu
-          ? `${cpu.mean.toFixed(2)} ms (p50 ${cpu.p50.toFixed(2)}, p99 ${cpu.p99.toFixed(2)})`
-          : 'not measured',
-        met: cpu !== undefined && cpu.mean <= 2,
-      },
-      ...(sequentialP99 !== undefined
-        ? [
-            {
-              name: `makePayment p99 at concurrency ${options.concurrency} vs concurrency 1 (server side)`,
-              target: `≤ 3 × ${sequentialP99.toFixed(1)} = ${(3 * sequentialP99).toFixed(1)} ms`,
-              actual: `${p99.toFixed(1)} ms (${(p99 / sequentialP99).toFixed(2)} ×)`,
-              met: p99 <= 3 * sequentialP99,
-            },
-          ]
-        : []),
-      {
-        name: 'DynamoDB calls per TOKEN makePayment',
-        target: '≤ 3',
-        actual: String(perReq.dynamodb),
-        met: perReq.dynamodb <= 3,
-      },
-      {
-        name: 'SQS sends per TOKEN makePayment',
-        target: '1',
-        actual: String(perReq.sqs),
-        met: perReq.sqs === 1,
-      },
+      ...answerPathTargets({
+        subject: 'makePayment',
+        concurrency: options.concurrency,
+        measured: result,
+        ...(sequentialResult ? { sequential: sequentialResult } : {}),
+        ...(result.functions.makePayment ? { cpu: result.functions.makePayment.cpuMsPerInvocation } : {}),
+        perRequest: perReq,
+      }),
       {
         name: 'measured answers that were HTTP 200 OK',
         target: String(measured.length),

@@ -7,13 +7,16 @@
  * Why 40000/40140/40150/40300/40400/50000 → 91: the request or Clearhaus failed, not the card; a
  * retry may succeed, and telling the user their card was refused (82) would be wrong.
  */
+import type { DeclineReason } from '../../../core/error-catalogue.js';
 import type { AcquirerCodeEntry } from '../acquirer-codes.js';
 
-const refused = (text: string): AcquirerCodeEntry => ({
-  meaning: { outcome: 'DECLINED', reason: 'REFUSED' },
-  text,
-  vippsErrorId: '82',
-});
+const declined = (
+  reason: DeclineReason,
+  text: string,
+  vippsErrorId: AcquirerCodeEntry['vippsErrorId'],
+): AcquirerCodeEntry => ({ meaning: { outcome: 'DECLINED', reason }, text, vippsErrorId });
+/** The generic refusal: Vipps' 82 "Refused by Issuer". */
+const refused = (text: string): AcquirerCodeEntry => declined('REFUSED', text, '82');
 const error = (text: string): AcquirerCodeEntry => ({
   meaning: { outcome: 'ERROR' },
   text,
@@ -25,23 +28,11 @@ export const CLEARHAUS_APPROVED = 20000;
 export const clearhausStatusCodes: Readonly<Record<number, AcquirerCodeEntry>> = {
   20000: { meaning: { outcome: 'APPROVED' }, text: 'Approved', vippsErrorId: 'OK' },
   40000: error('General input error'),
-  40110: {
-    meaning: { outcome: 'DECLINED', reason: 'INVALID_CARD_NUMBER' },
-    text: 'Invalid card number',
-    vippsErrorId: '87',
-  },
-  40111: {
-    meaning: { outcome: 'DECLINED', reason: 'NO_SUCH_ISSUER' },
-    text: 'Unsupported card scheme',
-    vippsErrorId: '81',
-  },
+  40110: declined('INVALID_CARD_NUMBER', 'Invalid card number', '87'),
+  40111: declined('NO_SUCH_ISSUER', 'Unsupported card scheme', '81'),
   40120: refused('Invalid CSC'),
   40130: refused('Invalid expire date'),
-  40135: {
-    meaning: { outcome: 'DECLINED', reason: 'EXPIRED_CARD' },
-    text: 'Card expired',
-    vippsErrorId: '86',
-  },
+  40135: declined('EXPIRED_CARD', 'Card expired', '86'),
   40140: error('Invalid currency'),
   40150: error('Invalid text on statement'),
   40200: refused('Clearhaus rule violation'),
@@ -50,26 +41,10 @@ export const clearhausStatusCodes: Readonly<Record<number, AcquirerCodeEntry>> =
   40400: error('Backend problem'),
   40410: refused('Declined by issuer or card scheme'),
   40411: refused('Card restricted'),
-  40412: {
-    meaning: { outcome: 'DECLINED', reason: 'SUSPECTED_FRAUD' },
-    text: 'Card lost or stolen',
-    vippsErrorId: '83',
-  },
-  40413: {
-    meaning: { outcome: 'DECLINED', reason: 'INSUFFICIENT_FUNDS' },
-    text: 'Insufficient funds',
-    vippsErrorId: '89',
-  },
-  40414: {
-    meaning: { outcome: 'DECLINED', reason: 'SUSPECTED_FRAUD' },
-    text: 'Suspected fraud',
-    vippsErrorId: '83',
-  },
-  40415: {
-    meaning: { outcome: 'DECLINED', reason: 'EXCEEDS_LIMIT' },
-    text: 'Amount limit exceeded',
-    vippsErrorId: '84',
-  },
+  40412: declined('SUSPECTED_FRAUD', 'Card lost or stolen', '83'),
+  40413: declined('INSUFFICIENT_FUNDS', 'Insufficient funds', '89'),
+  40414: declined('SUSPECTED_FRAUD', 'Suspected fraud', '83'),
+  40415: declined('EXCEEDS_LIMIT', 'Amount limit exceeded', '84'),
   40416: {
     meaning: { outcome: 'SOFT_DECLINE' },
     text: 'Additional authentication required',

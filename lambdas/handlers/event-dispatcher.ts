@@ -13,6 +13,7 @@ import { fromTransactionItem, transactionKey } from '../adapters/dynamo/item-map
 import { fromStreamImage } from '../adapters/dynamo/stream-image.js';
 import type { Log } from '../core/ports.js';
 import { type PaymentChange, type StreamDispatchDeps, dispatchChanges } from '../core/webhooks/dispatch.js';
+import { undispatchedEvents } from '../core/webhooks/payment-events.js';
 import { transactions } from '../wiring/storage.js';
 import { eventDispatch } from '../wiring/webhooks.js';
 import { entryDependencies, lambdaEntry } from './lambda-entry.js';
@@ -46,7 +47,7 @@ function toChange(raw: unknown): Parsed {
   } catch {
     return { kind: 'unreadable' };
   }
-  if ((tx.events?.length ?? 0) <= (tx.eventsDispatched ?? 0)) return { kind: 'skip' };
+  if (undispatchedEvents(tx).length === 0) return { kind: 'skip' };
   return { kind: 'change', change: { position: dynamodb.SequenceNumber, tx } };
 }
 

@@ -71,7 +71,9 @@ export async function dispatchChanges(
   const byPayment = new Map<string, PaymentChange[]>();
   for (const change of changes) {
     const id = change.tx.pspTransactionId;
-    byPayment.set(id, [...(byPayment.get(id) ?? []), change]);
+    const ofPayment = byPayment.get(id);
+    if (ofPayment) ofPayment.push(change);
+    else byPayment.set(id, [change]);
   }
   const outcomes = await Promise.all([...byPayment.values()].map((one) => dispatchInOrder(one, deps)));
   const order = (position: string | undefined) => changes.findIndex((c) => c.position === position);
@@ -95,7 +97,7 @@ async function dispatchInOrder(
   let handedOver = 0;
   for (const { position, tx } of changes) {
     const seen = Math.max(tx.eventsDispatched ?? 0, handedOver);
-    if ((tx.events?.length ?? 0) <= seen) continue;
+    if (undispatchedEvents({ ...tx, eventsDispatched: seen }).length === 0) continue;
     try {
       const stored = await deps.transactions.get(tx.pspTransactionId);
       handedOver = Math.max(seen, stored?.eventsDispatched ?? 0);
